@@ -1,0 +1,289 @@
+//! The command line: parses arguments, calls the library, renders replies. Output goes
+//! to any writer so tests can run every command in-process.
+
+mod render;
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use crate::desk::Desk;
+use crate::eval::{self, QuestionSet};
+use crate::knowledge::{KnowledgeBase, LoadError};
+use crate::matcher::Config;
+
+pub use render::{reply_text, HELP_TEXT};
+
+#[derive(Debug, Parser)]
+#[command(name = "factdesk", version, about = "Answers questions about news reports, with the source quoted.")]
+pub struct Cli {
+    /// Knowledge folder (default: ./knowledge when present, else the built-in knowledge base).
+    #[arg(long, global = true, env = "FACTDESK_KNOWLEDGE", value_name = "DIR")]
+    pub knowledge: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Answer a question (or, with none or `-`, every line of standard input).
+    Ask {
+        /// The question; omit it or give `-` to read one question a line from standard input.
+        question: Option<String>,
+        /// One JSON object per answer.
+        #[arg(long)]
+        json: bool,
+        /// Only answer from this report.
+        #[arg(long, value_name = "ID")]
+        report: Option<String>,
+    },
+    /// Try it interactively; Ctrl-D ends.
+    Chat {
+        #[arg(long, value_name = "ID")]
+        report: Option<String>,
+    },
+    /// Check the knowledge base and report every problem.
+    Validate,
+    /// Knowledge base tools.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+    /// Score a question file (JSON lines with id, q, expect, facts, kind).
+    Eval {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_name = "ID")]
+        report: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// The whole knowledge base as JSON, for comparing other tools on it.
+    Export,
+}
+
+/// An error with the exit status it deserves: 2 for bad input or knowledge, 1 otherwise.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Knowledge(#[from] LoadError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Input(_) | CliError::Knowledge(_) => ExitCode::from(2),
+            CliError::Other(_) => ExitCode::from(1),
+        }
+    }
+}
+
+impl From<crate::desk::AskError> for CliError {
+    fn from(e: crate::desk::AskError) -> Self {
+        CliError::Input(e.to_string())
+    }
+}
+
+impl From<eval::EvalError> for CliError {
+    fn from(e: eval::EvalError) -> Self {
+        match e {
+            eval::EvalError::Io { .. } => CliError::Other(e.into()),
+            _ => CliError::Input(e.to_string()),
+        }
+    }
+}
+
+/// The knowledge folder to use: the flag or environment, else `./knowledge`, else built in.
+pub fn knowledge_location(flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = flag {
+        return Some(dir.to_path_buf());
+    }
+    let local = Path::new("knowledge");
+    local.join("vocabulary.toml").is_file().then(|| local.to_path_buf())
+}
+
+pub fn load_knowledge(flag: Option<&Path>) -> Result<KnowledgeBase, LoadError> {
+    match knowledge_location(flag) {
+        Some(dir) => KnowledgeBase::load_dir(&dir),
+        None => KnowledgeBase::bundled(),
+    }
+}
+
+pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(), CliError> {
+    let kb = load_knowledge(cli.knowledge.as_deref())?;
+    match cli.command {
+        Command::Validate => {
+            let gaps = kb.entries.iter().filter(|e| e.is_gap()).count();
+            writeln!(
+                out,
+                "ok: {} report(s), {} entries, {} gaps in {}",
+                kb.reports.len(),
+                kb.entries.len() - gaps,
+                gaps,
+                kb.origin
+            )
+            .context("writing output")?;
+            Ok(())
+        }
+        Command::Kb { command: KbCommand::Export } => export(&kb, out),
+        Command::Ask { question, json, report } => {
+            let desk = Desk::new(kb);
+            desk.report_filter(report.as_deref())?;
+            match question.as_deref() {
+                None | Some("-") => {
+                    for line in lines(input) {
+                        answer(&desk, &line?, report.as_deref(), json, out)?;
+                    }
+                    Ok(())
+                }
+                Some(q) if q.trim().is_empty() => Err(CliError::Input(
+                    "the question is empty: give a question, or `-` to read questions from standard input".into(),
+                )),
+                Some(q) => answer(&desk, q, report.as_deref(), json, out),
+            }
+        }
+        Command::Chat { report } => {
+            let desk = Desk::new(kb);
+            desk.report_filter(report.as_deref())?;
+            chat(&desk, report.as_deref(), input, out)
+        }
+        Command::Eval { file, json, report } => {
+            let desk = Desk::new(kb);
+            let set = QuestionSet::load(&file)?;
+            let result = eval::run(&desk, &set, report.as_deref(), &Config::DEFAULT)?;
+            if json {
+                serde_json::to_writer(&mut *out, &result).context("writing output")?;
+                writeln!(out).context("writing output")?;
+            } else {
+                write_evaluation(&result, out).context("writing output")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Lines of input, tolerating invalid UTF-8 (replaced, never fatal).
+fn lines(input: &mut dyn BufRead) -> impl Iterator<Item = Result<String, CliError>> + '_ {
+    let mut buf = Vec::new();
+    std::iter::from_fn(move || {
+        buf.clear();
+        match input.read_until(b'\n', &mut buf) {
+            Ok(0) => None,
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&buf);
+                Some(Ok(text.trim_end_matches(['\n', '\r']).to_string()))
+            }
+            Err(e) => Some(Err(CliError::Other(anyhow::Error::new(e).context("reading standard input")))),
+        }
+    })
+}
+
+fn answer(desk: &Desk, question: &str, report: Option<&str>, json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let reply = desk.ask(question, report)?;
+    if json {
+        serde_json::to_writer(&mut *out, &reply).context("writing output")?;
+        writeln!(out).context("writing output")?;
+    } else {
+        write!(out, "{}", reply_text(&reply)).context("writing output")?;
+    }
+    Ok(())
+}
+
+fn chat(desk: &Desk, report: Option<&str>, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(), CliError> {
+    writeln!(out, "{HELP_TEXT}\nCtrl-D to leave.").context("writing output")?;
+    loop {
+        write!(out, "\n> ").context("writing output")?;
+        out.flush().context("writing output")?;
+        let Some(line) = lines(input).next() else {
+            writeln!(out).context("writing output")?;
+            return Ok(());
+        };
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let reply = desk.ask(&line, report)?;
+        write!(out, "{}", reply_text(&reply)).context("writing output")?;
+    }
+}
+
+fn export(kb: &KnowledgeBase, out: &mut dyn Write) -> Result<(), CliError> {
+    let reports: Vec<_> = kb
+        .reports
+        .iter()
+        .map(|r| json!({"id": r.id, "title": r.title, "attribution": r.attribution, "url": r.url, "paragraphs": r.paragraphs}))
+        .collect();
+    let entries: Vec<_> = kb
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let source = e.source()?;
+            Some(json!({
+                "id": e.id,
+                "report": kb.reports[e.report].id,
+                "topic": e.topic,
+                "question": e.question,
+                "variants": e.variants,
+                "keywords": e.keywords,
+                "answer": e.answer(),
+                "source": {"paragraph": source.paragraph, "quote": source.quote},
+                "related": e.related,
+            }))
+        })
+        .collect();
+    let gaps: Vec<_> = kb
+        .entries
+        .iter()
+        .filter(|e| e.is_gap())
+        .map(|e| json!({"id": e.id, "report": kb.reports[e.report].id, "question": e.question, "variants": e.variants}))
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &json!({"reports": reports, "entries": entries, "gaps": gaps}))
+        .context("writing output")?;
+    writeln!(out).context("writing output")?;
+    Ok(())
+}
+
+fn write_evaluation(result: &eval::Evaluation, out: &mut dyn Write) -> std::io::Result<()> {
+    let m = &result.metrics;
+    writeln!(out, "items            {}", m.items)?;
+    writeln!(out, "accuracy         {:.3}", m.accuracy)?;
+    writeln!(out, "answer recall    {:.3}", m.answer_recall)?;
+    writeln!(out, "decline accuracy {:.3}", m.decline_accuracy)?;
+    writeln!(out, "wrong answers    {:.3} ({})", m.wrong_answer_rate, m.wrong_answers)?;
+    writeln!(out, "matching time    mean {:.1} µs, p99 {:.1} µs", m.mean_micros, m.p99_micros)?;
+    writeln!(out, "\nper kind:")?;
+    for (kind, t) in &m.per_kind {
+        writeln!(out, "  {kind:<14} {:.2} ({}/{})", t.rate(), t.correct, t.total)?;
+    }
+    let failures: Vec<_> = result.failures().collect();
+    if !failures.is_empty() {
+        writeln!(out, "\nfailures:")?;
+    }
+    for o in failures {
+        writeln!(
+            out,
+            "  {} [{}] {:?} expected {:?}, got {} {} ({:.2})\n      q: {}\n      a: {}",
+            o.id,
+            o.kind,
+            o.verdict,
+            o.expect,
+            o.status.as_str(),
+            o.entry.as_deref().unwrap_or("-"),
+            o.confidence,
+            o.question,
+            o.answer.as_deref().unwrap_or("-"),
+        )?;
+    }
+    Ok(())
+}

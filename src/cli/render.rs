@@ -1,0 +1,61 @@
+//! Replies as terminal text.
+
+use std::fmt::Write as _;
+
+use crate::reply::{Decline, Reply, Status};
+
+/// What the bot says to small talk, on every front end.
+pub const HELP_TEXT: &str = "I answer questions about the news reports I know, with the paragraph and words that support each answer. Ask me something like \"How many people does the administration want to deport?\"";
+
+pub fn reply_text(reply: &Reply) -> String {
+    let mut out = String::new();
+    match reply.status {
+        Status::Answered => {
+            let _ = writeln!(out, "{}", reply.answer.as_deref().unwrap_or_default());
+            if let Some(c) = &reply.citation {
+                let _ = writeln!(out, "\nSource: {}, paragraph {}", c.title, c.paragraph);
+                let _ = writeln!(out, "  \"{}\"", c.quote);
+                let _ = writeln!(out, "  According to: {}", c.attribution);
+                if let Some(url) = &c.url {
+                    let _ = writeln!(out, "  {url}");
+                }
+            }
+            let _ = writeln!(out, "Confidence: {:.0}%", reply.confidence * 100.0);
+            if !reply.related.is_empty() {
+                let _ = writeln!(out, "\nRelated:");
+                for s in &reply.related {
+                    let _ = writeln!(out, "  - {}", s.question);
+                }
+            }
+        }
+        Status::Suggested => {
+            let _ = writeln!(out, "Not sure. Did you mean:");
+            for s in &reply.suggestions {
+                let _ = writeln!(out, "  - {}", s.question);
+            }
+        }
+        Status::Declined => {
+            match reply.decline {
+                Some(Decline::SmallTalk) => {
+                    let _ = writeln!(out, "{HELP_TEXT}");
+                }
+                Some(Decline::KnownGap) => {
+                    let _ = writeln!(out, "The report doesn't say. {}", reply.note.as_deref().unwrap_or_default());
+                }
+                _ => {
+                    let _ = writeln!(out, "The report doesn't say.");
+                }
+            }
+            if !reply.topics.is_empty() {
+                let _ = writeln!(out, "It covers: {}.", reply.topics.join("; "));
+            }
+            if !reply.suggestions.is_empty() {
+                let _ = writeln!(out, "Closest questions it answers:");
+                for s in &reply.suggestions {
+                    let _ = writeln!(out, "  - {}", s.question);
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,68 @@
+//! The answering service: a validated knowledge base with its matcher, behind one call
+//! that every front end uses.
+
+use std::time::{Duration, Instant};
+
+use crate::knowledge::KnowledgeBase;
+use crate::matcher::{Config, Match, Matcher};
+use crate::reply::Reply;
+
+/// Why a question could not be asked as given.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AskError {
+    #[error("unknown report `{0}`; `factdesk kb export` lists the report ids")]
+    UnknownReport(String),
+}
+
+pub struct Desk {
+    kb: KnowledgeBase,
+    matcher: Matcher,
+}
+
+/// A reply with the time matching took, for logs and `eval`.
+pub struct Answered {
+    pub reply: Reply,
+    pub found: Match,
+    pub elapsed: Duration,
+}
+
+impl Desk {
+    pub fn new(kb: KnowledgeBase) -> Self {
+        let matcher = Matcher::new(&kb);
+        Self { kb, matcher }
+    }
+
+    pub fn knowledge(&self) -> &KnowledgeBase {
+        &self.kb
+    }
+
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    pub fn report_filter(&self, report: Option<&str>) -> Result<Option<usize>, AskError> {
+        report
+            .map(|id| self.kb.report_index(id).ok_or_else(|| AskError::UnknownReport(id.to_string())))
+            .transpose()
+    }
+
+    pub fn ask(&self, question: &str, report: Option<&str>) -> Result<Reply, AskError> {
+        Ok(self.ask_timed(question, report, &self.matcher.config())?.reply)
+    }
+
+    pub fn ask_timed(&self, question: &str, report: Option<&str>, config: &Config) -> Result<Answered, AskError> {
+        let filter = self.report_filter(report)?;
+        let start = Instant::now();
+        let found = self.matcher.ask_with(question, filter, config);
+        let elapsed = start.elapsed();
+        let reply = Reply::from_match(&self.kb, question, &found, filter);
+        Ok(Answered { reply, found, elapsed })
+    }
+
+    /// The reply for a known entry id (a clicked suggestion or related question).
+    pub fn answer_entry(&self, id: &str) -> Option<Reply> {
+        let index = self.kb.entry_index(id)?;
+        let e = &self.kb.entries[index];
+        Some(Reply::answer(&self.kb, &e.question, index, 1.0))
+    }
+}

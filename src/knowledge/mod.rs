@@ -1,0 +1,166 @@
+//! The knowledge base: reports, their question-and-answer entries, the known gaps
+//! and the shared vocabulary. Loaded from a folder or from the copy built into the
+//! binary, validated as a whole, and never served with a single problem in it.
+
+mod bundled;
+mod files;
+mod validate;
+mod vocabulary;
+
+use std::path::{Path, PathBuf};
+
+pub use files::SourceFiles;
+pub use validate::{Problem, MAX_ANSWER_CHARS, MAX_QUOTE_CHARS, MIN_VARIANTS};
+pub use vocabulary::{SynonymGroup, Vocabulary};
+
+/// One report the bot answers questions about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub id: String,
+    pub title: String,
+    pub attribution: String,
+    pub language: String,
+    pub date: Option<String>,
+    pub url: Option<String>,
+    /// Paragraph `n` (1-based, as cited) is `paragraphs[n - 1]`.
+    pub paragraphs: Vec<String>,
+    /// The folder the report was loaded from, relative to the knowledge root.
+    pub folder: PathBuf,
+}
+
+impl Report {
+    pub fn paragraph(&self, number: usize) -> Option<&str> {
+        number
+            .checked_sub(1)
+            .and_then(|i| self.paragraphs.get(i))
+            .map(String::as_str)
+    }
+}
+
+/// Where an answer comes from: a paragraph of the report and words quoted from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub paragraph: usize,
+    pub quote: String,
+}
+
+/// What an entry says when it is the best match.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// The report answers the question.
+    Fact { answer: String, source: Source },
+    /// Readers ask this, but the report does not say: the note explains what is missing.
+    Gap { note: String },
+}
+
+/// One curated question with its phrasings and what the bot says about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub id: String,
+    /// Index into [`KnowledgeBase::reports`].
+    pub report: usize,
+    pub topic: String,
+    pub question: String,
+    pub variants: Vec<String>,
+    pub keywords: Vec<String>,
+    pub body: Body,
+    pub related: Vec<String>,
+}
+
+impl Entry {
+    pub fn is_gap(&self) -> bool {
+        matches!(self.body, Body::Gap { .. })
+    }
+
+    pub fn answer(&self) -> Option<&str> {
+        match &self.body {
+            Body::Fact { answer, .. } => Some(answer),
+            Body::Gap { .. } => None,
+        }
+    }
+
+    pub fn source(&self) -> Option<&Source> {
+        match &self.body {
+            Body::Fact { source, .. } => Some(source),
+            Body::Gap { .. } => None,
+        }
+    }
+}
+
+/// Everything the bot knows, validated.
+#[derive(Debug, Clone)]
+pub struct KnowledgeBase {
+    pub reports: Vec<Report>,
+    pub entries: Vec<Entry>,
+    pub vocabulary: Vocabulary,
+    /// Where it came from, for messages: a folder, or "built-in".
+    pub origin: String,
+}
+
+/// Why a knowledge base could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read the knowledge folder {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} problem(s) in the knowledge base at {origin}; fix them and run `factdesk validate` again:\n{}",
+        .problems.len(), .problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        origin: String,
+        problems: Vec<Problem>,
+    },
+}
+
+impl KnowledgeBase {
+    /// Loads and validates the knowledge folder at `root`.
+    pub fn load_dir(root: &Path) -> Result<Self, LoadError> {
+        let files = SourceFiles::read_dir(root).map_err(|source| LoadError::Io {
+            path: root.to_path_buf(),
+            source,
+        })?;
+        Self::from_files(&files, &root.display().to_string())
+    }
+
+    /// The knowledge base compiled into the binary.
+    pub fn bundled() -> Result<Self, LoadError> {
+        Self::from_files(&bundled::files(), "built-in")
+    }
+
+    /// Parses and validates a set of knowledge files; every problem is reported at once.
+    pub fn from_files(files: &SourceFiles, origin: &str) -> Result<Self, LoadError> {
+        let (kb, problems) = validate::build(files, origin);
+        match kb {
+            Some(kb) if problems.is_empty() => Ok(kb),
+            _ => Err(LoadError::Invalid {
+                origin: origin.to_string(),
+                problems,
+            }),
+        }
+    }
+
+    pub fn report_index(&self, id: &str) -> Option<usize> {
+        self.reports.iter().position(|r| r.id == id)
+    }
+
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    pub fn entry_index(&self, id: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.id == id)
+    }
+
+    /// Topic names in the order they first appear, optionally for one report.
+    pub fn topics(&self, report: Option<usize>) -> Vec<&str> {
+        let mut topics: Vec<&str> = Vec::new();
+        for e in self.entries.iter().filter(|e| !e.is_gap()) {
+            if report.is_none_or(|r| r == e.report) && !topics.contains(&e.topic.as_str()) {
+                topics.push(&e.topic);
+            }
+        }
+        topics
+    }
+}

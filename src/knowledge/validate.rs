@@ -1,0 +1,483 @@
+//! Parsing and validation of knowledge files. Every problem is collected with its
+//! file, line and entry id, so an editor can fix them all in one pass.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{Body, Entry, KnowledgeBase, Report, Source, SourceFiles, Vocabulary};
+
+/// Longest answer, in characters: a reply people read at a glance.
+pub const MAX_ANSWER_CHARS: usize = 300;
+/// Longest quote, in characters: a citation, not a copy of the paragraph.
+pub const MAX_QUOTE_CHARS: usize = 200;
+/// Fewest alternate phrasings per entry: one wording is never how everyone asks.
+pub const MIN_VARIANTS: usize = 3;
+
+const VOCABULARY_FILE: &str = "vocabulary.toml";
+const REPORT_FILE: &str = "report.toml";
+const ARTICLE_FILE: &str = "article.txt";
+
+/// One thing wrong in the knowledge base.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub entry: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(entry) = &self.entry {
+            write!(f, " [{entry}]")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReport {
+    id: Option<Spanned<String>>,
+    title: Option<Spanned<String>>,
+    attribution: Option<Spanned<String>>,
+    language: Option<Spanned<String>>,
+    date: Option<String>,
+    url: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawEntryFile {
+    #[serde(default)]
+    entry: Vec<Spanned<RawEntry>>,
+    #[serde(default)]
+    gap: Vec<Spanned<RawEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    id: Option<Spanned<String>>,
+    topic: Option<Spanned<String>>,
+    question: Option<Spanned<String>>,
+    #[serde(default)]
+    variants: Vec<Spanned<String>>,
+    #[serde(default)]
+    keywords: Vec<Spanned<String>>,
+    answer: Option<Spanned<String>>,
+    note: Option<Spanned<String>>,
+    source: Option<Spanned<RawSource>>,
+    #[serde(default)]
+    related: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    paragraph: Option<Spanned<i64>>,
+    quote: Option<Spanned<String>>,
+}
+
+/// Collects problems for one file, turning byte offsets into line numbers.
+struct FileCheck<'a> {
+    file: &'a Path,
+    text: &'a str,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl FileCheck<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    }
+
+    fn push(&mut self, offset: Option<usize>, entry: Option<&str>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: self.file.to_path_buf(),
+            line: offset.map(|o| self.line_of(o)),
+            entry: entry.map(str::to_string),
+            message: message.into(),
+        });
+    }
+
+    /// A required, non-blank text field.
+    fn required(
+        &mut self,
+        field: &Option<Spanned<String>>,
+        name: &str,
+        entry: Option<&str>,
+        at: usize,
+    ) -> Option<String> {
+        match field {
+            None => {
+                self.push(Some(at), entry, format!("missing field `{name}`"));
+                None
+            }
+            Some(value) if value.get_ref().trim().is_empty() => {
+                self.push(Some(value.span().start), entry, format!("field `{name}` is empty"));
+                None
+            }
+            Some(value) => Some(value.get_ref().trim().to_string()),
+        }
+    }
+
+    fn parse<T: for<'de> Deserialize<'de>>(&mut self) -> Option<T> {
+        match toml::from_str::<T>(self.text) {
+            Ok(value) => Some(value),
+            Err(err) => {
+                let offset = err.span().map(|s| s.start);
+                self.push(offset, None, format!("malformed TOML: {}", err.message()));
+                None
+            }
+        }
+    }
+}
+
+/// Text reduced to what makes two questions "the same question".
+fn question_key(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+struct PendingEntry {
+    entry: Entry,
+    file: PathBuf,
+    line: usize,
+    related_lines: Vec<(String, usize)>,
+}
+
+/// Parses every file and checks every rule. Returns the knowledge base when it could be
+/// assembled, and all problems found; callers must refuse a base with any problem.
+pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let vocabulary = load_vocabulary(files, &mut problems);
+
+    let mut reports: Vec<Report> = Vec::new();
+    let mut pending: Vec<PendingEntry> = Vec::new();
+    let folders = files.report_folders();
+    if folders.is_empty() {
+        problems.push(Problem {
+            file: PathBuf::from(origin),
+            line: None,
+            entry: None,
+            message: "no report found: each report needs a folder with report.toml and article.txt"
+                .into(),
+        });
+    }
+    for folder in folders {
+        let Some(report) = load_report(files, &folder, &mut problems) else {
+            continue;
+        };
+        if let Some(other) = reports.iter().find(|r| r.id == report.id) {
+            problems.push(Problem {
+                file: folder.join(REPORT_FILE),
+                line: None,
+                entry: None,
+                message: format!("duplicate report id `{}` (also in {})", report.id, other.folder.display()),
+            });
+            continue;
+        }
+        reports.push(report);
+        let index = reports.len() - 1;
+        for (path, text) in files.in_folder(&folder) {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.ends_with(".toml") && name != REPORT_FILE {
+                load_entries(path, text, index, &reports[index], &mut pending, &mut problems);
+            }
+        }
+    }
+
+    check_across_entries(&pending, &mut problems);
+    let entries = pending.into_iter().map(|p| p.entry).collect();
+    let kb = vocabulary.map(|vocabulary| KnowledgeBase {
+        reports,
+        entries,
+        vocabulary,
+        origin: origin.to_string(),
+    });
+    (kb, problems)
+}
+
+fn load_vocabulary(files: &SourceFiles, problems: &mut Vec<Problem>) -> Option<Vocabulary> {
+    let path = Path::new(VOCABULARY_FILE);
+    let Some(text) = files.get(path) else {
+        problems.push(Problem {
+            file: path.into(),
+            line: None,
+            entry: None,
+            message: "missing: the knowledge folder needs the shared vocabulary file".into(),
+        });
+        return None;
+    };
+    let mut check = FileCheck { file: path, text, problems };
+    let vocabulary: Vocabulary = check.parse()?;
+    let mut owner: HashMap<String, &str> = HashMap::new();
+    let stop: HashSet<String> = vocabulary.stop_words.iter().map(|w| w.to_lowercase()).collect();
+    for group in &vocabulary.synonyms {
+        if group.canonical.trim().is_empty() || group.terms.is_empty() {
+            check.push(None, Some(&group.canonical), "a synonym group needs a canonical name and terms");
+        }
+        for term in &group.terms {
+            let key = question_key(term);
+            if stop.contains(&key) {
+                check.push(None, Some(&group.canonical), format!("`{term}` is both a stop word and a synonym"));
+            }
+            if let Some(other) = owner.insert(key, &group.canonical) {
+                if other != group.canonical {
+                    check.push(None, Some(&group.canonical), format!("`{term}` is also in the group `{other}`"));
+                }
+            }
+        }
+    }
+    Some(vocabulary)
+}
+
+fn load_report(files: &SourceFiles, folder: &Path, problems: &mut Vec<Problem>) -> Option<Report> {
+    let meta_path = folder.join(REPORT_FILE);
+    let text = files.get(&meta_path).unwrap_or_default();
+    let mut check = FileCheck { file: &meta_path, text, problems };
+    let raw: RawReport = check.parse()?;
+    let id = check.required(&raw.id, "id", None, 0);
+    let title = check.required(&raw.title, "title", None, 0);
+    let attribution = check.required(&raw.attribution, "attribution", None, 0);
+    let language = check.required(&raw.language, "language", None, 0);
+
+    let article_path = folder.join(ARTICLE_FILE);
+    let paragraphs: Vec<String> = match files.get(&article_path) {
+        Some(article) => article.lines().map(|l| l.trim_end_matches('\r').to_string()).collect(),
+        None => Vec::new(),
+    };
+    if paragraphs.iter().all(|p| p.trim().is_empty()) {
+        problems.push(Problem {
+            file: article_path,
+            line: None,
+            entry: None,
+            message: "missing or empty: the report's text goes here, one paragraph a line".into(),
+        });
+        return None;
+    }
+    Some(Report {
+        id: id?,
+        title: title?,
+        attribution: attribution?,
+        language: language?,
+        date: raw.date.filter(|d| !d.trim().is_empty()),
+        url: raw.url.filter(|u| !u.trim().is_empty()),
+        paragraphs,
+        folder: folder.to_path_buf(),
+    })
+}
+
+fn load_entries(
+    path: &Path,
+    text: &str,
+    report_index: usize,
+    report: &Report,
+    pending: &mut Vec<PendingEntry>,
+    problems: &mut Vec<Problem>,
+) {
+    let mut check = FileCheck { file: path, text, problems };
+    let Some(raw) = check.parse::<RawEntryFile>() else {
+        return;
+    };
+    let all = raw.entry.into_iter().map(|e| (e, false)).chain(raw.gap.into_iter().map(|g| (g, true)));
+    for (spanned, is_gap) in all {
+        let at = spanned.span().start;
+        let raw = spanned.into_inner();
+        let id_text = raw.id.as_ref().map(|i| i.get_ref().trim().to_string());
+        let id = id_text.as_deref().filter(|i| !i.is_empty());
+        let line = check.line_of(raw.id.as_ref().map_or(at, |i| i.span().start));
+        let entry = check_entry(&mut check, raw, id, at, is_gap, report_index, report);
+        if let Some((entry, related_lines)) = entry {
+            pending.push(PendingEntry {
+                entry,
+                file: path.to_path_buf(),
+                line,
+                related_lines,
+            });
+        }
+    }
+}
+
+type Checked = (Entry, Vec<(String, usize)>);
+
+fn check_entry(
+    check: &mut FileCheck<'_>,
+    raw: RawEntry,
+    id: Option<&str>,
+    at: usize,
+    is_gap: bool,
+    report_index: usize,
+    report: &Report,
+) -> Option<Checked> {
+    if id.is_none() {
+        check.required(&raw.id, "id", None, at);
+    }
+    let topic = check.required(&raw.topic, "topic", id, at);
+    let question = check.required(&raw.question, "question", id, at);
+    if raw.variants.len() < MIN_VARIANTS {
+        check.push(Some(at), id, format!(
+            "needs at least {MIN_VARIANTS} alternate phrasings in `variants` (has {})",
+            raw.variants.len()
+        ));
+    }
+    for v in raw.variants.iter().chain(&raw.keywords) {
+        if v.get_ref().trim().is_empty() {
+            check.push(Some(v.span().start), id, "an empty phrasing or keyword");
+        }
+    }
+    let body = if is_gap {
+        if raw.answer.is_some() || raw.source.is_some() {
+            check.push(Some(at), id, "a gap has a `note`, not an `answer` or `source`");
+        }
+        let note = check.required(&raw.note, "note", id, at);
+        if let (Some(n), Some(span)) = (&note, &raw.note) {
+            check_length(check, n, MAX_ANSWER_CHARS, "note", id, span.span().start);
+        }
+        note.map(|note| Body::Gap { note })
+    } else {
+        if raw.note.is_some() {
+            check.push(Some(at), id, "`note` belongs to a [[gap]]; an [[entry]] has `answer` and `source`");
+        }
+        let answer = check.required(&raw.answer, "answer", id, at);
+        if let (Some(a), Some(span)) = (&answer, &raw.answer) {
+            check_length(check, a, MAX_ANSWER_CHARS, "answer", id, span.span().start);
+        }
+        let source = check_source(check, raw.source, id, at, report);
+        match (answer, source) {
+            (Some(answer), Some(source)) => Some(Body::Fact { answer, source }),
+            _ => None,
+        }
+    };
+    let related_lines: Vec<(String, usize)> = raw
+        .related
+        .iter()
+        .map(|r| (r.get_ref().trim().to_string(), check.line_of(r.span().start)))
+        .collect();
+    let entry = Entry {
+        id: id?.to_string(),
+        report: report_index,
+        topic: topic?,
+        question: question?,
+        variants: raw.variants.into_iter().map(|v| v.into_inner().trim().to_string()).collect(),
+        keywords: raw.keywords.into_iter().map(|k| k.into_inner().trim().to_string()).collect(),
+        body: body?,
+        related: related_lines.iter().map(|(r, _)| r.clone()).collect(),
+    };
+    Some((entry, related_lines))
+}
+
+fn check_length(check: &mut FileCheck<'_>, text: &str, max: usize, field: &str, id: Option<&str>, at: usize) {
+    let chars = text.chars().count();
+    if chars > max {
+        check.push(Some(at), id, format!("`{field}` has {chars} characters; the limit is {max}"));
+    }
+}
+
+fn check_source(
+    check: &mut FileCheck<'_>,
+    source: Option<Spanned<RawSource>>,
+    id: Option<&str>,
+    at: usize,
+    report: &Report,
+) -> Option<Source> {
+    let Some(source) = source else {
+        check.push(Some(at), id, "missing field `source` = { paragraph = N, quote = \"…\" }");
+        return None;
+    };
+    let source_at = source.span().start;
+    let source = source.into_inner();
+    let Some(paragraph) = source.paragraph else {
+        check.push(Some(source_at), id, "missing `source.paragraph`");
+        return None;
+    };
+    let quote = check.required(&source.quote, "source.quote", id, source_at);
+    let number = *paragraph.get_ref();
+    let count = report.paragraphs.len();
+    let text = usize::try_from(number).ok().and_then(|n| report.paragraph(n));
+    let Some(text) = text else {
+        check.push(Some(paragraph.span().start), id, format!(
+            "paragraph {number} is out of range: the report has paragraphs 1 to {count}"
+        ));
+        return None;
+    };
+    let quote = quote?;
+    let quote_at = source.quote.as_ref().map_or(source_at, |q| q.span().start);
+    check_length(check, &quote, MAX_QUOTE_CHARS, "source.quote", id, quote_at);
+    if !text.contains(&quote) {
+        check.push(Some(quote_at), id, format!(
+            "the quote is not found verbatim in paragraph {number}; copy it exactly, curly quotes and dashes included"
+        ));
+        return None;
+    }
+    Some(Source {
+        paragraph: number as usize,
+        quote,
+    })
+}
+
+fn check_across_entries(pending: &[PendingEntry], problems: &mut Vec<Problem>) {
+    let mut ids: HashMap<&str, &PendingEntry> = HashMap::new();
+    for p in pending {
+        if let Some(first) = ids.insert(&p.entry.id, p) {
+            problems.push(Problem {
+                file: p.file.clone(),
+                line: Some(p.line),
+                entry: Some(p.entry.id.clone()),
+                message: format!("duplicate id (first used at {}:{})", first.file.display(), first.line),
+            });
+        }
+    }
+    // The same question in two entries of one report would make the matcher guess.
+    let mut questions: HashMap<(usize, String), &str> = HashMap::new();
+    for p in pending {
+        let e = &p.entry;
+        let mut own = HashSet::new();
+        for phrasing in std::iter::once(&e.question).chain(&e.variants) {
+            let key = question_key(phrasing);
+            if !own.insert(key.clone()) {
+                continue;
+            }
+            if let Some(other) = questions.insert((e.report, key), &e.id) {
+                if other != e.id {
+                    problems.push(Problem {
+                        file: p.file.clone(),
+                        line: Some(p.line),
+                        entry: Some(e.id.clone()),
+                        message: format!("the question \"{phrasing}\" is also in entry `{other}`"),
+                    });
+                }
+            }
+        }
+        for (related, line) in &p.related_lines {
+            if related == &e.id {
+                problems.push(problem(p, *line, "an entry cannot be related to itself".into()));
+            } else if !ids.contains_key(related.as_str()) {
+                problems.push(problem(p, *line, format!("unknown related id `{related}`")));
+            }
+        }
+    }
+}
+
+fn problem(p: &PendingEntry, line: usize, message: String) -> Problem {
+    Problem {
+        file: p.file.clone(),
+        line: Some(line),
+        entry: Some(p.entry.id.clone()),
+        message,
+    }
+}

@@ -1,0 +1,184 @@
+//! Turns text into weighted terms: tokens, typo correction (queries only), synonym
+//! phrases mapped to one concept, stop words dropped, stems.
+
+use std::collections::{HashMap, HashSet};
+
+use super::normalize::{fold, tokenize, Token, WordStemmer};
+use super::typo::TypoIndex;
+use crate::knowledge::Vocabulary;
+
+/// How much a corrected word counts compared with one typed right, by edit distance.
+pub const CORRECTION_CREDIT: [f32; 3] = [1.0, 0.9, 0.75];
+
+/// One meaningful term of a text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    /// Stem, number (`#1400000`) or synonym concept.
+    pub key: String,
+    /// Written as a name or a number: when the report doesn't know it, the question is
+    /// about something else, so it weighs heavily.
+    pub specific: bool,
+    /// 1.0 as typed; less when it was corrected from a typo.
+    pub credit: f32,
+    /// The key is a vocabulary concept (a synonym group), not a plain stem.
+    pub concept: bool,
+}
+
+/// The language side of matching: stop words, synonyms, small talk and stemming.
+pub struct Analyzer {
+    stop_words: HashSet<String>,
+    /// Stemmed phrase (words joined by spaces) → concept.
+    phrases: HashMap<String, String>,
+    longest_phrase: usize,
+    concepts: HashSet<String>,
+    chitchat: HashSet<String>,
+    longest_chitchat: usize,
+    quantity_cues: Vec<String>,
+    stemmer: WordStemmer,
+}
+
+impl Analyzer {
+    pub fn new(vocabulary: &Vocabulary) -> Self {
+        let stemmer = WordStemmer::default();
+        let mut phrases = HashMap::new();
+        let mut longest_phrase = 1;
+        for group in &vocabulary.synonyms {
+            for term in group.terms.iter().chain(std::iter::once(&group.canonical)) {
+                let stems: Vec<String> = tokenize(term).iter().map(|t| stemmer.stem(&t.surface)).collect();
+                if stems.is_empty() {
+                    continue;
+                }
+                longest_phrase = longest_phrase.max(stems.len());
+                phrases.insert(stems.join(" "), group.canonical.clone());
+            }
+        }
+        let chitchat: HashSet<String> = vocabulary
+            .chitchat
+            .iter()
+            .map(|c| tokenize(c).into_iter().map(|t| t.surface).collect::<Vec<_>>().join(" "))
+            .collect();
+        let longest_chitchat = chitchat.iter().map(|c| c.split(' ').count()).max().unwrap_or(1);
+        Self {
+            stop_words: vocabulary.stop_words.iter().map(|w| fold(w).replace('\'', "")).collect(),
+            phrases,
+            longest_phrase,
+            concepts: vocabulary.synonyms.iter().map(|g| g.canonical.clone()).collect(),
+            chitchat,
+            longest_chitchat,
+            quantity_cues: vocabulary.quantity_cues.iter().map(|c| fold(c)).collect(),
+            stemmer,
+        }
+    }
+
+    pub fn is_stop_word(&self, surface: &str) -> bool {
+        self.stop_words.contains(surface)
+    }
+
+    pub fn is_concept(&self, key: &str) -> bool {
+        self.concepts.contains(key)
+    }
+
+    /// Every surface word the vocabulary knows, for the typo index.
+    pub fn vocabulary_words(&self) -> impl Iterator<Item = &str> {
+        self.stop_words.iter().map(String::as_str)
+    }
+
+    /// Terms of knowledge-base text (no typo correction: editors spell on purpose).
+    pub fn terms(&self, text: &str) -> Vec<Term> {
+        self.terms_of(tokenize(text), None)
+    }
+
+    /// Terms of a question, correcting typos against `typos`.
+    pub fn query_terms(&self, text: &str, typos: &TypoIndex) -> Vec<Term> {
+        self.terms_of(tokenize(text), Some(typos))
+    }
+
+    /// Does the question ask for an amount ("how many", "how much")?
+    pub fn wants_quantity(&self, text: &str) -> bool {
+        let words: Vec<String> = tokenize(text).into_iter().map(|t| t.surface).collect();
+        let joined = format!(" {} ", words.join(" "));
+        self.quantity_cues.iter().any(|cue| joined.contains(&format!(" {cue} ")))
+    }
+
+    /// Is the text made only of small talk and stop words ("hi", "thanks!", "who are you")?
+    pub fn is_chitchat(&self, text: &str) -> bool {
+        let words: Vec<String> = tokenize(text).into_iter().map(|t| t.surface).collect();
+        let mut found = false;
+        let mut i = 0;
+        'outer: while i < words.len() {
+            for len in (1..=self.longest_chitchat.min(words.len() - i)).rev() {
+                if self.chitchat.contains(&words[i..i + len].join(" ")) {
+                    found = true;
+                    i += len;
+                    continue 'outer;
+                }
+            }
+            if !self.is_stop_word(&words[i]) {
+                return false;
+            }
+            i += 1;
+        }
+        found
+    }
+
+    fn terms_of(&self, tokens: Vec<Token>, typos: Option<&TypoIndex>) -> Vec<Term> {
+        // (stem, token, credit) after typo correction
+        let words: Vec<(String, Token, f32)> = tokens
+            .into_iter()
+            .map(|mut token| {
+                let mut credit = 1.0;
+                if let Some(typos) = typos {
+                    if !token.number && !self.is_stop_word(&token.surface) {
+                        if let Some((word, distance)) = typos.correct(&token.surface) {
+                            token.surface = word.to_string();
+                            credit = CORRECTION_CREDIT[distance.min(2)];
+                        }
+                    }
+                }
+                (self.stemmer.stem(&token.surface), token, credit)
+            })
+            .collect();
+        let mut terms: Vec<Term> = Vec::new();
+        let push = |term: Term, terms: &mut Vec<Term>| match terms.iter_mut().find(|t| t.key == term.key) {
+            Some(existing) => {
+                existing.credit = existing.credit.max(term.credit);
+                existing.specific |= term.specific;
+            }
+            None => terms.push(term),
+        };
+        let mut i = 0;
+        'outer: while i < words.len() {
+            for len in (1..=self.longest_phrase.min(words.len() - i)).rev() {
+                let key = words[i..i + len].iter().map(|w| w.0.as_str()).collect::<Vec<_>>().join(" ");
+                if let Some(concept) = self.phrases.get(&key) {
+                    let span = &words[i..i + len];
+                    push(
+                        Term {
+                            key: concept.clone(),
+                            specific: span.iter().any(|w| w.1.capitalized || w.1.number),
+                            credit: span.iter().map(|w| w.2).fold(1.0, f32::min),
+                            concept: true,
+                        },
+                        &mut terms,
+                    );
+                    i += len;
+                    continue 'outer;
+                }
+            }
+            let (stem, token, credit) = &words[i];
+            if !self.is_stop_word(&token.surface) && !stem.is_empty() {
+                push(
+                    Term {
+                        key: stem.clone(),
+                        specific: token.capitalized || token.number,
+                        credit: *credit,
+                        concept: false,
+                    },
+                    &mut terms,
+                );
+            }
+            i += 1;
+        }
+        terms
+    }
+}

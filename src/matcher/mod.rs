@@ -1,0 +1,404 @@
+//! The matcher: a question in, entries ranked with a confidence in 0..1 out, and one
+//! of three outcomes. Pure code: no I/O, no Discord, no terminal.
+//!
+//! Scoring, in short: each term of the question weighs by how rare it is among the
+//! entries of a report (idf). An entry's confidence blends how much of the question's
+//! weight it explains with how much of its closest phrasing the question repeats.
+//! Words the report never uses count against every entry, and names or numbers it
+//! doesn't know count heavily: that is what keeps "how many did Canada deport?" from
+//! being answered with a nearby fact.
+
+mod analyze;
+mod normalize;
+mod typo;
+
+use std::collections::HashMap;
+
+pub use analyze::{Analyzer, Term};
+pub use normalize::{fold, tokenize, Token};
+pub use typo::TypoIndex;
+
+use crate::knowledge::{Body, KnowledgeBase};
+
+/// Tuning of the matcher. Every value was chosen by measurement on the regression
+/// question sets (`factdesk eval`); see the README for the figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    /// Confidence at or above which the best entry is answered.
+    pub answer_threshold: f32,
+    /// The best entry must lead the next one by this much to be answered; closer
+    /// entries are offered as suggestions instead of guessing between them.
+    pub min_margin: f32,
+    /// Confidence at or above which entries are offered as "did you mean".
+    pub suggest_threshold: f32,
+    /// Share of confidence from covering the question (the rest: from repeating a phrasing).
+    pub coverage_share: f32,
+    /// Weight of a word the report never uses, as a share of the report's rarest word.
+    pub unknown_weight: f32,
+    /// Total weight of unknown ordinary words, in units of `unknown_weight`: past a few,
+    /// more chatter in a long question says nothing more.
+    pub unknown_cap: f32,
+    /// Weight of an unknown name or number (or vocabulary concept the report never
+    /// uses), as a share of the report's rarest word.
+    pub specific_weight: f32,
+    /// How much a term found only in an entry's answer or quote counts, against one
+    /// found in its questions or keywords.
+    pub answer_field_credit: f32,
+}
+
+impl Config {
+    pub const DEFAULT: Config = Config {
+        answer_threshold: 0.55,
+        min_margin: 0.06,
+        suggest_threshold: 0.30,
+        coverage_share: 0.7,
+        unknown_weight: 0.6,
+        unknown_cap: 2.0,
+        specific_weight: 1.5,
+        answer_field_credit: 0.5,
+    };
+
+    /// For channels where the bot speaks unasked: answer only when nearly certain.
+    pub fn strict() -> Config {
+        Config { answer_threshold: 0.75, min_margin: 0.15, ..Config::DEFAULT }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::DEFAULT
+    }
+}
+
+/// What the matcher decided.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Confident: this entry answers the question.
+    Answered { entry: usize },
+    /// Plausible but not certain: offer these entries, assert nothing.
+    Suggested { entries: Vec<usize> },
+    /// Nothing fits. `gap` is set when a curated gap says what the report leaves out;
+    /// `chitchat` when the message was small talk.
+    Declined {
+        gap: Option<usize>,
+        chitchat: bool,
+        nearest: Vec<usize>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked {
+    pub entry: usize,
+    pub confidence: f32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub outcome: Outcome,
+    /// Candidates, best first.
+    pub ranked: Vec<Ranked>,
+}
+
+impl Match {
+    pub fn confidence(&self) -> f32 {
+        self.ranked.first().map_or(0.0, |r| r.confidence)
+    }
+}
+
+/// Most suggestions offered at once.
+pub const MAX_SUGGESTIONS: usize = 3;
+/// Longest question considered, in bytes: the rest of a huge paste is ignored.
+pub const MAX_QUESTION_BYTES: usize = 4_000;
+/// Candidates kept after the first, cheap pass over the postings.
+const SHORTLIST: usize = 24;
+
+type TermId = u32;
+
+struct IndexedEntry {
+    report: usize,
+    /// Each phrasing (question, variants, keywords) as its set of terms.
+    phrasings: Vec<Vec<TermId>>,
+    has_quantity: bool,
+    is_gap: bool,
+}
+
+struct ReportStats {
+    idf: HashMap<TermId, f32>,
+    max_idf: f32,
+}
+
+/// Ranks entries of a knowledge base for a question. Built once per knowledge base.
+pub struct Matcher {
+    analyzer: Analyzer,
+    typos: TypoIndex,
+    term_ids: HashMap<String, TermId>,
+    /// Term → (entry, credit of the field it was found in).
+    postings: Vec<Vec<(u32, f32)>>,
+    entries: Vec<IndexedEntry>,
+    reports: Vec<ReportStats>,
+    config: Config,
+}
+
+impl Matcher {
+    pub fn new(kb: &KnowledgeBase) -> Self {
+        Self::with_config(kb, Config::DEFAULT)
+    }
+
+    pub fn with_config(kb: &KnowledgeBase, config: Config) -> Self {
+        let analyzer = Analyzer::new(&kb.vocabulary);
+        let mut typos = TypoIndex::default();
+        let mut term_ids: HashMap<String, TermId> = HashMap::new();
+        let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
+        let mut entries = Vec::with_capacity(kb.entries.len());
+        let mut df: Vec<HashMap<TermId, u32>> = vec![HashMap::new(); kb.reports.len()];
+        let mut counts = vec![0u32; kb.reports.len()];
+        let quantity_words: Vec<String> = kb.vocabulary.quantity_words.iter().map(|w| fold(w)).collect();
+
+        for word in analyzer.vocabulary_words() {
+            typos.add(word);
+        }
+        for group in &kb.vocabulary.synonyms {
+            for term in &group.terms {
+                for token in tokenize(term) {
+                    typos.add(&token.surface);
+                }
+            }
+        }
+
+        for (index, entry) in kb.entries.iter().enumerate() {
+            let mut intern = |key: &str| -> TermId {
+                let next = term_ids.len() as TermId;
+                *term_ids.entry(key.to_string()).or_insert_with(|| {
+                    postings.push(Vec::new());
+                    next
+                })
+            };
+            let phrasing_texts = std::iter::once(&entry.question).chain(&entry.variants).chain(&entry.keywords);
+            let mut phrasings = Vec::new();
+            let mut credit: HashMap<TermId, f32> = HashMap::new();
+            for text in phrasing_texts {
+                for token in tokenize(text) {
+                    typos.add(&token.surface);
+                }
+                let mut ids: Vec<TermId> = analyzer.terms(text).iter().map(|t| intern(&t.key)).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                for &id in &ids {
+                    credit.insert(id, 1.0);
+                }
+                phrasings.push(ids);
+            }
+            let mut body_text = entry.topic.clone();
+            let mut has_quantity = false;
+            match &entry.body {
+                Body::Fact { answer, source } => {
+                    body_text.push(' ');
+                    body_text.push_str(answer);
+                    body_text.push(' ');
+                    body_text.push_str(&source.quote);
+                    let folded = fold(answer);
+                    has_quantity = tokenize(answer).iter().any(|t| t.number && t.surface.ends_with(|c: char| c.is_ascii_digit()))
+                        || quantity_words.iter().any(|w| folded.contains(w.as_str()));
+                }
+                Body::Gap { note } => {
+                    body_text.push(' ');
+                    body_text.push_str(note);
+                }
+            }
+            for token in tokenize(&body_text) {
+                typos.add(&token.surface);
+            }
+            for term in analyzer.terms(&body_text) {
+                let id = intern(&term.key);
+                credit.entry(id).or_insert(config.answer_field_credit);
+            }
+            for (&id, &c) in &credit {
+                postings[id as usize].push((index as u32, c));
+                *df[entry.report].entry(id).or_default() += 1;
+            }
+            counts[entry.report] += 1;
+            entries.push(IndexedEntry {
+                report: entry.report,
+                phrasings,
+                has_quantity,
+                is_gap: entry.is_gap(),
+            });
+        }
+
+        let reports = df
+            .into_iter()
+            .zip(counts)
+            .map(|(df, n)| {
+                let idf: HashMap<TermId, f32> = df
+                    .into_iter()
+                    .map(|(id, d)| (id, (1.0 + n as f32 / d as f32).ln()))
+                    .collect();
+                let max_idf = (1.0 + n.max(1) as f32).ln();
+                ReportStats { idf, max_idf }
+            })
+            .collect();
+
+        Self { analyzer, typos, term_ids, postings, entries, reports, config }
+    }
+
+    pub fn config(&self) -> Config {
+        self.config
+    }
+
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// The terms the matcher sees in a question (for debugging and the unanswered log).
+    pub fn terms(&self, question: &str) -> Vec<Term> {
+        self.analyzer.query_terms(clip(question), &self.typos)
+    }
+
+    /// Ranks entries for `question`, optionally only those of one report.
+    pub fn ask(&self, question: &str, report: Option<usize>) -> Match {
+        self.ask_with(question, report, &self.config)
+    }
+
+    /// As [`Matcher::ask`], with other thresholds (e.g. [`Config::strict`]).
+    pub fn ask_with(&self, question: &str, report: Option<usize>, config: &Config) -> Match {
+        let question = clip(question);
+        let terms = self.analyzer.query_terms(question, &self.typos);
+        let ranked = self.rank(&terms, report, config);
+        let outcome = self.decide(question, &ranked, config);
+        Match { outcome, ranked }
+    }
+
+    fn weight(&self, term: &Term, id: Option<TermId>, report: usize, config: &Config) -> (f32, bool) {
+        let stats = &self.reports[report];
+        match id.and_then(|id| stats.idf.get(&id)) {
+            Some(&idf) => (idf, true),
+            None if term.specific || term.concept => (config.specific_weight * stats.max_idf, false),
+            None => (config.unknown_weight * stats.max_idf, false),
+        }
+    }
+
+    /// The question's total weight as seen from one report.
+    fn query_mass(&self, terms: &[(Term, Option<TermId>)], report: usize, config: &Config) -> f32 {
+        let mut known = 0.0;
+        let mut unknown = 0.0;
+        for (term, id) in terms {
+            let (w, is_known) = self.weight(term, *id, report, config);
+            if is_known || term.specific || term.concept {
+                known += w;
+            } else {
+                unknown += w;
+            }
+        }
+        let cap = config.unknown_cap * config.unknown_weight * self.reports[report].max_idf;
+        known + unknown.min(cap)
+    }
+
+    fn rank(&self, terms: &[Term], report: Option<usize>, config: &Config) -> Vec<Ranked> {
+        let terms: Vec<(Term, Option<TermId>)> = terms
+            .iter()
+            .map(|t| (t.clone(), self.term_ids.get(&t.key).copied()))
+            .collect();
+        // First pass: how much of the question each entry explains.
+        let mut covered: HashMap<u32, f32> = HashMap::new();
+        for (term, id) in &terms {
+            let Some(id) = id else { continue };
+            for &(entry, credit) in &self.postings[*id as usize] {
+                let e = &self.entries[entry as usize];
+                if report.is_some_and(|r| r != e.report) {
+                    continue;
+                }
+                let (w, _) = self.weight(term, Some(*id), e.report, config);
+                *covered.entry(entry).or_default() += w * credit * term.credit;
+            }
+        }
+        let mut mass: HashMap<usize, f32> = HashMap::new();
+        let mut shortlist: Vec<(u32, f32)> = covered
+            .into_iter()
+            .map(|(entry, c)| {
+                let r = self.entries[entry as usize].report;
+                let m = *mass.entry(r).or_insert_with(|| self.query_mass(&terms, r, config));
+                (entry, if m > 0.0 { c / m } else { 0.0 })
+            })
+            .collect();
+        shortlist.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        shortlist.truncate(SHORTLIST);
+
+        // Second pass: how much of its closest phrasing the question repeats.
+        let mut ranked: Vec<Ranked> = shortlist
+            .into_iter()
+            .map(|(entry, coverage)| {
+                let e = &self.entries[entry as usize];
+                let stats = &self.reports[e.report];
+                let phrasing = e
+                    .phrasings
+                    .iter()
+                    .map(|ids| {
+                        let total: f32 = ids.iter().map(|id| stats.idf.get(id).copied().unwrap_or(0.0)).sum();
+                        let hit: f32 = terms
+                            .iter()
+                            .filter_map(|(t, id)| id.filter(|id| ids.contains(id)).map(|id| (t, id)))
+                            .map(|(t, id)| stats.idf.get(&id).copied().unwrap_or(0.0) * t.credit)
+                            .sum();
+                        if total > 0.0 {
+                            hit / total
+                        } else {
+                            0.0
+                        }
+                    })
+                    .fold(0.0, f32::max);
+                let confidence = config.coverage_share * coverage + (1.0 - config.coverage_share) * phrasing;
+                Ranked { entry: entry as usize, confidence: confidence.clamp(0.0, 1.0) }
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.entry.cmp(&b.entry)));
+        ranked
+    }
+
+    fn decide(&self, question: &str, ranked: &[Ranked], config: &Config) -> Outcome {
+        let suggestions = |skip: Option<usize>| -> Vec<usize> {
+            ranked
+                .iter()
+                .filter(|r| r.confidence >= config.suggest_threshold && Some(r.entry) != skip)
+                .filter(|r| !self.entries[r.entry].is_gap)
+                .take(MAX_SUGGESTIONS)
+                .map(|r| r.entry)
+                .collect()
+        };
+        let chitchat = self.analyzer.is_chitchat(question);
+        let Some(best) = ranked.first().filter(|b| b.confidence >= config.suggest_threshold && !chitchat) else {
+            return Outcome::Declined {
+                gap: None,
+                chitchat,
+                nearest: ranked.iter().filter(|r| !self.entries[r.entry].is_gap).take(MAX_SUGGESTIONS).map(|r| r.entry).collect(),
+            };
+        };
+        let runner_up = ranked.get(1).map_or(0.0, |r| r.confidence);
+        let entry = &self.entries[best.entry];
+        let clear = best.confidence >= config.answer_threshold && best.confidence - runner_up >= config.min_margin;
+        if entry.is_gap && best.confidence >= config.answer_threshold {
+            return Outcome::Declined { gap: Some(best.entry), chitchat: false, nearest: suggestions(None) };
+        }
+        let fits = !self.analyzer.wants_quantity(question) || entry.has_quantity;
+        if clear && fits && !entry.is_gap {
+            return Outcome::Answered { entry: best.entry };
+        }
+        let entries = suggestions(None);
+        if entries.is_empty() {
+            Outcome::Declined { gap: None, chitchat: false, nearest: Vec::new() }
+        } else {
+            Outcome::Suggested { entries }
+        }
+    }
+}
+
+/// The start of an oversized question, cut on a character boundary.
+fn clip(question: &str) -> &str {
+    if question.len() <= MAX_QUESTION_BYTES {
+        return question;
+    }
+    let mut end = MAX_QUESTION_BYTES;
+    while !question.is_char_boundary(end) {
+        end -= 1;
+    }
+    &question[..end]
+}

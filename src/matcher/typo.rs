@@ -1,0 +1,148 @@
+//! Typo correction against the knowledge base's own words, with a deletion index
+//! (the SymSpell idea): a word and a misspelling of it share a form with one or two
+//! letters deleted, so candidates are found by lookup instead of comparing every word.
+
+use std::collections::HashMap;
+
+/// Shortest word we try to correct: shorter words have too many neighbours.
+pub const MIN_CORRECTABLE_LEN: usize = 4;
+/// Words at least this long (either side) may be two edits away; shorter ones one.
+pub const TWO_EDITS_FROM_LEN: usize = 7;
+
+#[derive(Debug, Default, Clone)]
+pub struct TypoIndex {
+    words: Vec<String>,
+    /// How often each word occurs in the knowledge base: breaks ties between candidates.
+    frequency: Vec<u32>,
+    known: HashMap<String, u32>,
+    deletes: HashMap<String, Vec<u32>>,
+}
+
+fn max_edits(len: usize) -> usize {
+    if len >= TWO_EDITS_FROM_LEN {
+        2
+    } else {
+        1
+    }
+}
+
+/// Every form of `word` with up to `depth` letters removed (without `word` itself).
+fn deletions(word: &str, depth: usize, out: &mut Vec<String>) {
+    let chars: Vec<char> = word.chars().collect();
+    let start = out.len();
+    for i in 0..chars.len() {
+        let s: String = chars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| c).collect();
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    if depth > 1 {
+        let end = out.len();
+        for k in start..end {
+            let base = out[k].clone();
+            deletions(&base, depth - 1, out);
+        }
+    }
+}
+
+impl TypoIndex {
+    /// Adds a correctly spelled word (or counts it again).
+    pub fn add(&mut self, word: &str) {
+        if let Some(&id) = self.known.get(word) {
+            self.frequency[id as usize] += 1;
+            return;
+        }
+        let id = self.words.len() as u32;
+        self.words.push(word.to_string());
+        self.frequency.push(1);
+        self.known.insert(word.to_string(), id);
+        let len = word.chars().count();
+        if len + 1 < MIN_CORRECTABLE_LEN {
+            return;
+        }
+        let mut forms = Vec::new();
+        deletions(word, max_edits(len), &mut forms);
+        for form in forms {
+            self.deletes.entry(form).or_default().push(id);
+        }
+    }
+
+    pub fn contains(&self, word: &str) -> bool {
+        self.known.contains_key(word)
+    }
+
+    /// The closest known word to `word` and its edit distance, if one is close enough.
+    pub fn correct(&self, word: &str) -> Option<(&str, usize)> {
+        let len = word.chars().count();
+        if len < MIN_CORRECTABLE_LEN || self.contains(word) || !word.chars().all(char::is_alphabetic) {
+            return None;
+        }
+        let mut forms = vec![word.to_string()];
+        deletions(word, max_edits(len), &mut forms);
+        let mut candidates: Vec<u32> = Vec::new();
+        for form in &forms {
+            if let Some(&id) = self.known.get(form) {
+                candidates.push(id);
+            }
+            if let Some(ids) = self.deletes.get(form) {
+                candidates.extend_from_slice(ids);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .filter_map(|id| {
+                let candidate = &self.words[id as usize];
+                let longest = len.max(candidate.chars().count());
+                let distance = strsim::osa_distance(word, candidate);
+                // The first letter is rarely wrong; demanding it keeps "canada" from becoming a stranger.
+                let same_start = word.chars().next() == candidate.chars().next();
+                (distance <= max_edits(longest) && same_start).then(|| {
+                    let similarity = strsim::jaro_winkler(word, candidate);
+                    (distance, similarity, self.frequency[id as usize], candidate.as_str())
+                })
+            })
+            .min_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then(b.1.total_cmp(&a.1))
+                    .then(b.2.cmp(&a.2))
+                    .then(a.3.cmp(b.3))
+            })
+            .map(|(d, _, _, w)| (w, d))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(words: &[&str]) -> TypoIndex {
+        let mut index = TypoIndex::default();
+        for w in words {
+            index.add(w);
+        }
+        index
+    }
+
+    #[test]
+    fn corrects_common_typos() {
+        let idx = index(&["deportation", "guantanamo", "meissner", "stephen", "orders", "countries", "miller", "third"]);
+        let cases = [
+            ("deprotation", Some(("deportation", 1))),
+            ("guantanemo", Some(("guantanamo", 1))),
+            ("meisner", Some(("meissner", 1))),
+            ("steven", Some(("stephen", 2))),
+            ("ordres", Some(("orders", 1))),
+            ("contries", Some(("countries", 1))),
+            ("miler", Some(("miller", 1))),
+            ("thrid", Some(("third", 1))),
+            ("canada", None),
+            ("mil", None),
+            ("orders", None),
+        ];
+        for (typo, want) in cases {
+            assert_eq!(idx.correct(typo), want, "correct({typo:?})");
+        }
+    }
+}
