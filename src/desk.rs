@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::knowledge::KnowledgeBase;
 use crate::matcher::{Config, Match, Matcher};
-use crate::reply::Reply;
+use crate::reply::{Reply, Suggestion};
 
 /// Why a question could not be asked as given.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -57,6 +57,38 @@ impl Desk {
         let elapsed = start.elapsed();
         let reply = Reply::from_match(&self.kb, question, &found, filter);
         Ok(Answered { reply, found, elapsed })
+    }
+
+    /// Questions to offer while a person types `partial`: best matches first, then
+    /// questions containing the typed text; an empty box gets one question per topic.
+    /// Gaps are never offered. At most `limit` choices.
+    pub fn autocomplete(&self, partial: &str, report: Option<usize>, limit: usize) -> Vec<Suggestion> {
+        let kb = &self.kb;
+        let offer = |i: usize| report.is_none_or(|r| kb.entries[i].report == r) && !kb.entries[i].is_gap();
+        let mut picked: Vec<usize> = Vec::new();
+        let typed = crate::matcher::fold(partial.trim());
+        if typed.is_empty() {
+            let mut topics: Vec<&str> = Vec::new();
+            for (i, e) in kb.entries.iter().enumerate().filter(|(i, _)| offer(*i)) {
+                if !topics.contains(&e.topic.as_str()) {
+                    topics.push(&e.topic);
+                    picked.push(i);
+                }
+            }
+        } else {
+            let found = self.matcher.ask(partial, report);
+            picked.extend(found.ranked.iter().map(|r| r.entry).filter(|&i| offer(i)));
+            for (i, e) in kb.entries.iter().enumerate() {
+                if offer(i) && !picked.contains(&i) && crate::matcher::fold(&e.question).contains(&typed) {
+                    picked.push(i);
+                }
+            }
+        }
+        picked
+            .into_iter()
+            .take(limit)
+            .map(|i| Suggestion { entry: kb.entries[i].id.clone(), question: kb.entries[i].question.clone() })
+            .collect()
     }
 
     /// The reply for a known entry id (a clicked suggestion or related question).

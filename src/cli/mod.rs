@@ -48,6 +48,12 @@ pub enum Command {
     },
     /// Check the knowledge base and report every problem.
     Validate,
+    /// Show how a question is read and ranked (terms, top candidates): for tuning.
+    Explain {
+        question: String,
+        #[arg(long, value_name = "ID")]
+        report: Option<String>,
+    },
     /// Knowledge base tools.
     Kb {
         #[command(subcommand)]
@@ -137,6 +143,23 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             Ok(())
         }
         Command::Kb { command: KbCommand::Export } => export(&kb, out),
+        Command::Explain { question, report } => {
+            let desk = Desk::new(kb);
+            let filter = desk.report_filter(report.as_deref())?;
+            let terms = desk.matcher().terms(&question);
+            let found = desk.matcher().ask(&question, filter);
+            let kb = desk.knowledge();
+            let mut text = String::from("terms:");
+            for t in &terms {
+                text.push_str(&format!(" {}{}{}", t.key, if t.specific { "!" } else { "" }, if t.credit < 1.0 { "~" } else { "" }));
+            }
+            text.push_str(&format!("\noutcome: {:?}\n", found.outcome));
+            for r in found.ranked.iter().take(6) {
+                text.push_str(&format!("  {:.3} {}\n", r.confidence, kb.entries[r.entry].id));
+            }
+            write!(out, "{text}").context("writing output")?;
+            Ok(())
+        }
         Command::Ask { question, json, report } => {
             let desk = Desk::new(kb);
             desk.report_filter(report.as_deref())?;

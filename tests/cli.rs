@@ -1,0 +1,194 @@
+//! The command line, run as a real process: exit codes, messages and output formats.
+
+mod util;
+
+use serde_json::Value;
+use util::*;
+
+fn validate(f: &Fixture) -> std::process::Output {
+    factdesk(&["--knowledge", f.path().to_str().unwrap(), "validate"], None)
+}
+
+#[test]
+fn a_valid_folder_validates() {
+    let f = Fixture::new();
+    let out = validate(&f);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 report(s), 2 entries"), "{}", stdout(&out));
+}
+
+/// Each broken folder must exit 2 and name the file, the line and the entry.
+#[test]
+fn broken_knowledge_is_reported_with_file_line_and_entry() {
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("malformed TOML", ENTRIES.replace("answer = \"Eastbrook", "answer = Eastbrook"), "town/entries.toml:7"),
+        ("missing answer", ENTRIES.replace("answer = \"Eastbrook plans to open 3 new libraries next year.\"\n", ""), "[libraries-count]: missing field `answer`"),
+        ("empty topic", ENTRIES.replacen("topic = \"The plan\"", "topic = \"  \"", 1), "town/entries.toml:3 [libraries-count]: field `topic` is empty"),
+        ("duplicate id", ENTRIES.replace("id = \"libraries-cost\"", "id = \"libraries-count\""), "town/entries.toml:12 [libraries-count]: duplicate id"),
+        ("same question twice", ENTRIES.replace("\"cost of the libraries\"", "\"number of new libraries\""), "is also in entry `libraries-count`"),
+        ("quote not verbatim", ENTRIES.replace("the plan costs 2 million euros", "the plan costs two million euros"), "town/entries.toml:17 [libraries-cost]: the quote is not found verbatim in paragraph 2"),
+        ("paragraph out of range", ENTRIES.replace("paragraph = 2", "paragraph = 9"), "[libraries-cost]: paragraph 9 is out of range: the report has paragraphs 1 to 3"),
+        ("unknown related id", ENTRIES.replace("related = [\"libraries-count\"]", "related = [\"libraries-colour\"]"), "town/entries.toml:18 [libraries-cost]: unknown related id `libraries-colour`"),
+        ("answer too long", ENTRIES.replace("put the cost at 2 million euros.", &"very ".repeat(70)), "[libraries-cost]: `answer` has"),
+        ("too few variants", ENTRIES.replace(", \"how expensive is the plan\"", ""), "[libraries-cost]: needs at least 3 alternate phrasings"),
+    ];
+    for (name, entries, expected) in cases {
+        let f = Fixture::new();
+        f.write("town/entries.toml", &entries);
+        let out = validate(&f);
+        assert_eq!(code(&out), 2, "{name}: exit code; stdout {}", stdout(&out));
+        assert!(stderr(&out).contains(expected), "{name}: expected {expected:?} in:\n{}", stderr(&out));
+    }
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let f = Fixture::new();
+    let broken = ENTRIES
+        .replace("paragraph = 2", "paragraph = 0")
+        .replace("related = [\"libraries-cost\"]", "related = [\"nowhere\"]")
+        .replace("topic = \"The plan\"\nquestion = \"How much", "question = \"How much");
+    f.write("town/entries.toml", &broken);
+    let out = validate(&f);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("3 problem(s)"), "{err}");
+    assert!(err.contains("paragraph 0 is out of range"), "{err}");
+    assert!(err.contains("unknown related id `nowhere`"), "{err}");
+    assert!(err.contains("missing field `topic`"), "{err}");
+}
+
+#[test]
+fn a_broken_knowledge_base_is_never_served() {
+    let f = Fixture::new();
+    f.write("town/entries.toml", &ENTRIES.replace("paragraph = 2", "paragraph = 9"));
+    let out = factdesk(&["--knowledge", f.path().to_str().unwrap(), "ask", "How many libraries?"], None);
+    assert_eq!(code(&out), 2);
+    assert!(stdout(&out).is_empty(), "nothing answered from a broken base: {}", stdout(&out));
+    assert!(stderr(&out).contains("factdesk validate"), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_vocabulary_and_article_are_named() {
+    let f = Fixture::new();
+    std::fs::remove_file(f.path().join("vocabulary.toml")).unwrap();
+    f.write("town/article.txt", "");
+    let out = validate(&f);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("vocabulary.toml: missing"), "{err}");
+    assert!(err.contains("town/article.txt: missing or empty"), "{err}");
+}
+
+#[test]
+fn a_missing_folder_exits_2_with_its_name() {
+    let out = factdesk(&["--knowledge", "/nonexistent/factdesk-kb", "validate"], None);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("/nonexistent/factdesk-kb"), "{}", stderr(&out));
+}
+
+#[test]
+fn ask_answers_with_its_source() {
+    let out = factdesk(&["ask", "How many people does the administration want to deport?"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("one million"), "{text}");
+    assert!(text.contains("paragraph 1"), "{text}");
+}
+
+#[test]
+fn ask_json_has_the_documented_fields() {
+    let out = factdesk(&["ask", "--json", "how many migrants are in the US right now?"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(v["status"], "answered");
+    assert_eq!(v["report"], "deport-one-million");
+    assert_eq!(v["source"]["report"], "deport-one-million");
+    assert_eq!(v["source"]["paragraph"], 16);
+    assert!(v["answer"].as_str().unwrap().contains("11 million"));
+    assert!(v["confidence"].as_f64().unwrap() > 0.0);
+    assert!(v["suggestions"].is_array());
+    assert!(v["entry"].is_string());
+}
+
+#[test]
+fn ask_reads_stdin_and_answers_in_order() {
+    let questions = "how many does the administration want to deport\n\nwho won the champions league\n\u{1F921}\u{1F921}\nwho is doris meissner\n";
+    for args in [&["ask", "--json"][..], &["ask", "--json", "-"][..]] {
+        let out = factdesk(args, Some(questions));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let replies: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(replies.len(), 5);
+        let statuses: Vec<&str> = replies.iter().map(|r| r["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["answered", "declined", "declined", "declined", "answered"]);
+        assert_eq!(replies[2]["question"], "who won the champions league");
+        assert!(replies[1]["answer"].is_null());
+    }
+}
+
+#[test]
+fn bad_input_never_crashes() {
+    let huge = "deport ".repeat(15_000);
+    let inputs = ["\u{1}\u{7f}\u{1b}[31m", "🤡🤡🤡", &huge, "＠ｅｖｅｒｙｏｎｅ", "\"\"\"''' ```", "١٢٣٤"];
+    for q in inputs {
+        let out = factdesk(&["ask", "--json", q], None);
+        assert_eq!(code(&out), 0, "input {:?}: {}", &q[..q.len().min(20)], stderr(&out));
+        let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+        assert!(v["status"].is_string());
+    }
+    // NUL cannot be an argument; through standard input it is just another character.
+    let out = factdesk(&["ask", "--json"], Some("\u{0}deport\u{0}\n\u{0}\n"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 2);
+    let out = factdesk(&["ask", ""], None);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("the question is empty"));
+}
+
+#[test]
+fn unknown_report_is_bad_input() {
+    let out = factdesk(&["ask", "--report", "nope", "how many?"], None);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("unknown report `nope`"), "{}", stderr(&out));
+}
+
+#[test]
+fn chat_ends_cleanly_on_end_of_input() {
+    let out = factdesk(&["chat"], Some("who is kush desai\nhi\n"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("spokesman"), "{text}");
+    assert!(text.contains("I answer questions"), "{text}");
+}
+
+#[test]
+fn export_lists_reports_and_entries() {
+    let out = factdesk(&["kb", "export"], None);
+    assert_eq!(code(&out), 0);
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["reports"][0]["id"], "deport-one-million");
+    assert_eq!(v["reports"][0]["paragraphs"].as_array().unwrap().len(), 16);
+    let entries = v["entries"].as_array().unwrap();
+    assert!(entries.len() >= 30);
+    for e in entries {
+        for field in ["id", "report", "question", "variants", "keywords", "answer"] {
+            assert!(!e[field].is_null(), "{field} in {e}");
+        }
+        assert!(e["source"]["paragraph"].is_u64());
+        assert!(e["source"]["quote"].is_string());
+    }
+}
+
+#[test]
+fn built_in_knowledge_serves_from_any_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_factdesk"))
+        .args(["ask", "--json", "who is stephen miller"])
+        .env_remove("FACTDESK_KNOWLEDGE")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(v["report"], "deport-one-million");
+}
