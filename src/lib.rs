@@ -7,3 +7,4 @@ pub mod desk;
 pub mod eval;
 pub mod reply;
 pub mod cli;
+pub mod discord;

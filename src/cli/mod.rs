@@ -67,6 +67,8 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         report: Option<String>,
     },
+    /// Run the Discord bot (settings from the environment or .env; see .env.example).
+    Serve,
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +145,7 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             Ok(())
         }
         Command::Kb { command: KbCommand::Export } => export(&kb, out),
+        Command::Serve => crate::discord::serve(kb),
         Command::Explain { question, report } => {
             let desk = Desk::new(kb);
             let filter = desk.report_filter(report.as_deref())?;

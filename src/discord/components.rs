@@ -1,0 +1,71 @@
+//! Button and menu clicks: related questions, "did you mean", `/topics` pages and picks.
+
+use poise::serenity_prelude as serenity;
+use serenity::{ComponentInteraction, ComponentInteractionDataKind, CreateInteractionResponse};
+
+use super::render::{self, Rendered, ENTRY_ID, PICK_ID, TOPICS_ID};
+use super::{redact, Data, Error};
+
+/// What a click asks for, read from its custom id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Click {
+    Entry(String),
+    Page(usize),
+    Pick(Option<String>),
+}
+
+pub fn parse(custom_id: &str, values: &[String]) -> Option<Click> {
+    if let Some(id) = custom_id.strip_prefix(ENTRY_ID) {
+        return Some(Click::Entry(id.to_string()));
+    }
+    if let Some(rest) = custom_id.strip_prefix(TOPICS_ID) {
+        let page = rest.split(':').next()?.parse().ok()?;
+        return Some(Click::Page(page));
+    }
+    (custom_id == PICK_ID).then(|| Click::Pick(values.first().cloned()))
+}
+
+/// Answers a click privately (the answer is for the person who clicked) or turns the page.
+pub async fn handle(ctx: &serenity::Context, data: &Data, click: &ComponentInteraction) -> Result<(), Error> {
+    let values = match &click.data.kind {
+        ComponentInteractionDataKind::StringSelect { values } => values.as_slice(),
+        _ => &[],
+    };
+    let Some(action) = parse(&click.data.custom_id, values) else {
+        return Ok(()); // Not one of ours.
+    };
+    let desk = data.desk.load_full();
+    let response = match action {
+        Click::Page(page) => {
+            CreateInteractionResponse::UpdateMessage(render::topics_page(desk.knowledge(), page).to_update())
+        }
+        Click::Entry(id) | Click::Pick(Some(id)) => {
+            let rendered = match desk.answer_entry(&id) {
+                Some(reply) => render::reply(&reply),
+                None => Rendered::text("I no longer know that question. `/topics` lists what I can answer now."),
+            };
+            CreateInteractionResponse::Message(rendered.to_interaction(true))
+        }
+        Click::Pick(None) => return Ok(()),
+    };
+    if let Err(e) = click.create_response(&ctx.http, response).await {
+        tracing::error!(error = %redact(&e.to_string()), custom_id = %click.data.custom_id, "could not answer a click");
+        let note = CreateInteractionResponse::Message(render::error_note().to_interaction(true));
+        let _ = click.create_response(&ctx.http, note).await;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_ids() {
+        assert_eq!(parse("fd:entry:goal", &[]), Some(Click::Entry("goal".into())));
+        assert_eq!(parse("fd:topics:2:next", &[]), Some(Click::Page(2)));
+        assert_eq!(parse("fd:topics:x", &[]), None);
+        assert_eq!(parse("fd:pick", &["a".into()]), Some(Click::Pick(Some("a".into()))));
+        assert_eq!(parse("other", &[]), None);
+    }
+}

@@ -1,0 +1,257 @@
+//! The Discord front end: turns Discord events into calls on [`Desk`] and renders the
+//! one [`crate::reply::Reply`] model as Discord messages. No matching happens here.
+//!
+//! [`run`] connects to Discord (or to `DISCORD_API_BASE`) until a shutdown signal;
+//! [`serve`] is the `factdesk serve` entry that reads settings from the environment.
+
+pub mod commands;
+pub mod components;
+pub mod config;
+pub mod cooldown;
+pub mod mentions;
+pub mod render;
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use arc_swap::ArcSwap;
+use poise::serenity_prelude as serenity;
+use serenity::{FullEvent, GatewayIntents, Permissions};
+
+use crate::cli::CliError;
+use crate::desk::Desk;
+use crate::knowledge::KnowledgeBase;
+
+pub use config::{ConfigError, Settings, ShardRange};
+
+pub type Error = anyhow::Error;
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// What every handler shares. The desk sits behind an [`ArcSwap`] so a new knowledge base
+/// can be swapped in atomically while handlers keep the one they started with.
+pub struct Data {
+    pub desk: Arc<ArcSwap<Desk>>,
+    pub newsroom: HashSet<u64>,
+    pub cooldowns: Mutex<cooldown::Cooldowns>,
+    pub recent: Mutex<cooldown::RecentAnswers>,
+}
+
+impl Data {
+    pub fn new(settings: &Settings, desk: Arc<ArcSwap<Desk>>) -> Self {
+        Data {
+            desk,
+            newsroom: settings.newsroom_channels.clone(),
+            cooldowns: Mutex::new(cooldown::Cooldowns::new(settings.cooldown)),
+            recent: Mutex::new(cooldown::RecentAnswers::new(settings.repeat_window)),
+        }
+    }
+
+    pub fn cooldowns(&self) -> MutexGuard<'_, cooldown::Cooldowns> {
+        // The state stays usable even if a handler panicked while holding the lock.
+        self.cooldowns.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn recent(&self) -> MutexGuard<'_, cooldown::RecentAnswers> {
+        self.recent.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// What the bot needs in a channel: read and send messages, embed links, read history
+/// (replies reference the question), use slash commands, and answer in threads.
+pub fn invite_permissions() -> Permissions {
+    Permissions::VIEW_CHANNEL
+        | Permissions::SEND_MESSAGES
+        | Permissions::SEND_MESSAGES_IN_THREADS
+        | Permissions::EMBED_LINKS
+        | Permissions::READ_MESSAGE_HISTORY
+        | Permissions::USE_APPLICATION_COMMANDS
+}
+
+pub fn invite_url(application_id: u64) -> String {
+    format!(
+        "https://discord.com/oauth2/authorize?client_id={application_id}&scope=bot+applications.commands&permissions={}",
+        invite_permissions().bits()
+    )
+}
+
+/// Mentions and DMs need no privileged intent (Discord sends the content of messages that
+/// mention the bot); plain questions in newsroom channels need MESSAGE_CONTENT.
+pub fn intents(settings: &Settings) -> GatewayIntents {
+    let mut intents = GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES;
+    if !settings.newsroom_channels.is_empty() {
+        intents |= GatewayIntents::MESSAGE_CONTENT;
+    }
+    intents
+}
+
+/// Removes interaction and webhook tokens from text bound for a log line.
+pub fn redact(text: &str) -> String {
+    static TOKENS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"((?:interactions|webhooks)/\d+/)[A-Za-z0-9._\-]+").expect("valid regex")
+    });
+    TOKENS.replace_all(text, "${1}<token>").into_owned()
+}
+
+fn framework(settings: &Settings, data: Data, kb: &KnowledgeBase) -> poise::Framework<Data, Error> {
+    let guild = settings.guild_id;
+    let options = poise::FrameworkOptions {
+        commands: commands::all(kb),
+        on_error: |error| Box::pin(on_error(error)),
+        event_handler: |fw, event| Box::pin(event_handler(fw, event)),
+        allowed_mentions: Some(render::no_pings()),
+        prefix_options: poise::PrefixFrameworkOptions {
+            prefix: None,
+            mention_as_prefix: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    poise::Framework::builder()
+        .options(options)
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                let commands = &framework.options().commands;
+                match guild {
+                    Some(g) => poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(g)).await?,
+                    None => poise::builtins::register_globally(ctx, commands).await?,
+                }
+                let url = invite_url(ready.application.id.get());
+                tracing::info!(user = %ready.user.name, guild = ?guild, "connected; commands registered");
+                println!("factdesk is online as {}. Invite it with:\n{url}", ready.user.name);
+                Ok(data)
+            })
+        })
+        .build()
+}
+
+/// Runs the bot until `shutdown` completes (then closes every shard cleanly).
+pub async fn run(
+    settings: Settings,
+    desk: Arc<ArcSwap<Desk>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let kb = desk.load_full();
+    let data = Data::new(&settings, desk);
+    let framework = framework(&settings, data, kb.knowledge());
+    let mut http = serenity::HttpBuilder::new(&settings.token).default_allowed_mentions(render::no_pings());
+    if let Some(base) = &settings.api_base {
+        // The ratelimiter ignores the proxy, so it must be off for the base to apply to
+        // every call; a ratelimiting proxy at that base does its job instead.
+        http = http.proxy(base.clone()).ratelimiter_disabled(true);
+    }
+    let mut client = serenity::ClientBuilder::new_with_http(http.build(), intents(&settings))
+        .framework(framework)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot build the Discord client: {}", redact(&e.to_string())))?;
+    let manager = client.shard_manager.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        manager.shutdown_all().await;
+    });
+    let started = match settings.shards {
+        None => client.start_autosharded().await,
+        // serenity's range end is inclusive.
+        Some(r) => client.start_shard_range(r.first..r.last, r.total).await,
+    };
+    started.map_err(|e| anyhow::anyhow!("Discord connection failed: {}", redact(&e.to_string())))
+}
+
+/// `factdesk serve`: settings from the environment, then [`run`] until Ctrl-C or SIGTERM.
+pub fn serve(kb: KnowledgeBase) -> Result<(), CliError> {
+    let settings = Settings::from_env().map_err(|e| CliError::Input(e.to_string()))?;
+    tracing::info!(?settings, reports = kb.reports.len(), entries = kb.entries.len(), "starting");
+    let desk = Arc::new(ArcSwap::from_pointee(Desk::new(kb)));
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::Other(e.into()))?;
+    runtime.block_on(run(settings, desk, shutdown_signal())).map_err(CliError::Other)
+}
+
+/// Completes on Ctrl-C or (on Unix) SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+async fn event_handler(fw: poise::FrameworkContext<'_, Data, Error>, event: &FullEvent) -> Result<(), Error> {
+    let ctx = fw.serenity_context;
+    match event {
+        FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(click) } => {
+            components::handle(ctx, fw.user_data, click).await
+        }
+        FullEvent::Message { new_message } => mentions::handle(ctx, fw.user_data, fw.bot_id(), new_message).await,
+        _ => Ok(()),
+    }
+}
+
+/// One place for failures: a short private note to the person, the detail in the log.
+async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
+    match &error {
+        poise::FrameworkError::Setup { error, .. } => {
+            tracing::error!(error = %redact(&format!("{error:#}")), "setup failed (command registration)");
+        }
+        poise::FrameworkError::EventHandler { error, event, .. } => {
+            tracing::error!(event = event.snake_case_name(), error = %redact(&format!("{error:#}")), "event handler failed");
+        }
+        other => {
+            let command = other.ctx().map(|c| c.command().name.to_string()).unwrap_or_default();
+            tracing::error!(%command, error = %redact(&other.to_string()), "command failed");
+            if let Some(ctx) = other.ctx() {
+                if let Err(e) = ctx.send(render::error_note().to_poise(true)).await {
+                    tracing::warn!(error = %redact(&e.to_string()), "could not send the error note");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invite_asks_for_few_permissions() {
+        let url = invite_url(123);
+        assert!(url.contains("client_id=123"));
+        assert!(url.contains("scope=bot+applications.commands"));
+        // VIEW_CHANNEL 1<<10, SEND_MESSAGES 1<<11, EMBED_LINKS 1<<14, READ_MESSAGE_HISTORY 1<<16,
+        // USE_APPLICATION_COMMANDS 1<<31, SEND_MESSAGES_IN_THREADS 1<<38.
+        let expected: u64 = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 31) | (1 << 38);
+        assert_eq!(invite_permissions().bits(), expected);
+        assert!(url.ends_with(&format!("permissions={expected}")));
+    }
+
+    #[test]
+    fn message_content_only_for_newsroom() {
+        let mut s = Settings::new("t");
+        assert!(!intents(&s).contains(GatewayIntents::MESSAGE_CONTENT));
+        s.newsroom_channels.insert(1);
+        assert!(intents(&s).contains(GatewayIntents::MESSAGE_CONTENT));
+    }
+
+    #[test]
+    fn tokens_are_redacted() {
+        let s = redact("error sending request for url (http://x/api/v10/interactions/123/aW50ZXJhY3Rpb24.abc-_/callback)");
+        assert!(!s.contains("aW50"), "{s}");
+        assert!(s.contains("interactions/123/<token>/callback"));
+        assert!(redact("webhooks/1/tok/messages/@original").contains("webhooks/1/<token>/messages"));
+    }
+}
