@@ -28,22 +28,36 @@ pub fn all(kb: &KnowledgeBase) -> Vec<poise::Command<Data, Error>> {
     commands
 }
 
-/// A link to a message; DMs have no guild.
-pub fn message_link(guild: Option<serenity::GuildId>, channel: serenity::ChannelId, message: serenity::MessageId) -> String {
+/// A link to a channel; DMs have no guild.
+pub fn channel_link(guild: Option<serenity::GuildId>, channel: serenity::ChannelId) -> String {
     match guild {
-        Some(g) => format!("https://discord.com/channels/{g}/{channel}/{message}"),
-        None => format!("https://discord.com/channels/@me/{channel}/{message}"),
+        Some(g) => format!("https://discord.com/channels/{g}/{channel}"),
+        None => format!("https://discord.com/channels/@me/{channel}"),
     }
+}
+
+/// A link to a message; DMs have no guild.
+pub fn message_link(
+    guild: Option<serenity::GuildId>,
+    channel: serenity::ChannelId,
+    message: serenity::MessageId,
+) -> String {
+    format!("{}/{message}", channel_link(guild, channel))
 }
 
 /// The option value of another option in the same autocomplete interaction.
 fn string_arg<'a>(ctx: Context<'a>, name: &str) -> Option<&'a str> {
-    let poise::Context::Application(actx) = ctx else { return None };
-    actx.args.iter().find(|o| o.name == name).and_then(|o| match &o.value {
-        serenity::ResolvedValue::String(s) => Some(*s),
-        serenity::ResolvedValue::Autocomplete { value, .. } => Some(*value),
-        _ => None,
-    })
+    let poise::Context::Application(actx) = ctx else {
+        return None;
+    };
+    actx.args
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| match &o.value {
+            serenity::ResolvedValue::String(s) => Some(*s),
+            serenity::ResolvedValue::Autocomplete { value, .. } => Some(*value),
+            _ => None,
+        })
 }
 
 fn clip(text: &str, max_chars: usize) -> &str {
@@ -66,7 +80,11 @@ async fn autocomplete_question(ctx: Context<'_>, partial: &str) -> CreateAutocom
             AutocompleteChoice::new(q.clone(), q)
         })
         .collect();
-    tracing::debug!(micros = started.elapsed().as_micros() as u64, choices = choices.len(), "autocomplete");
+    tracing::debug!(
+        micros = started.elapsed().as_micros() as u64,
+        choices = choices.len(),
+        "autocomplete"
+    );
     CreateAutocompleteResponse::new().set_choices(choices)
 }
 
@@ -84,18 +102,32 @@ async fn autocomplete_report(ctx: Context<'_>, partial: &str) -> CreateAutocompl
         })
         .filter(|r| r.id.chars().count() <= MAX_CHOICE_CHARS)
         .take(MAX_CHOICES)
-        .map(|r| AutocompleteChoice::new(shorten(&format!("{} ({})", r.title, r.id), MAX_CHOICE_CHARS), r.id.clone()))
+        .map(|r| {
+            AutocompleteChoice::new(
+                shorten(&format!("{} ({})", r.title, r.id), MAX_CHOICE_CHARS),
+                r.id.clone(),
+            )
+        })
         .collect();
     CreateAutocompleteResponse::new().set_choices(choices)
 }
 
 /// The report a person picked, or a private note saying it is unknown.
-async fn pick_report(ctx: Context<'_>, kb: &KnowledgeBase, report: Option<&str>) -> Result<Option<Option<usize>>, Error> {
-    let Some(id) = report.map(str::trim).filter(|r| !r.is_empty()) else { return Ok(Some(None)) };
+async fn pick_report(
+    ctx: Context<'_>,
+    kb: &KnowledgeBase,
+    report: Option<&str>,
+) -> Result<Option<Option<usize>>, Error> {
+    let Some(id) = report.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(Some(None));
+    };
     if let Some(i) = kb.report_index(id) {
         return Ok(Some(Some(i)));
     }
-    let text = format!("I don't know a report called “{}”. Pick one from the list.", echo(id));
+    let text = format!(
+        "I don't know a report called “{}”. Pick one from the list.",
+        echo(id)
+    );
     ctx.send(Rendered::text(text).to_poise(true)).await?;
     Ok(None)
 }
@@ -118,22 +150,33 @@ pub async fn ask(
     let private = private.unwrap_or(false);
     let verdict = data.cooldowns().check(ctx.author().id.get(), started);
     if let Verdict::Wait { remaining, .. } = verdict {
-        ctx.send(render::cooldown_note(remaining).to_poise(true)).await?;
+        ctx.send(render::cooldown_note(remaining).to_poise(true))
+            .await?;
         return Ok(());
     }
     let desk = data.desk.load_full();
-    let Some(report) = pick_report(ctx, desk.knowledge(), report.as_deref()).await? else { return Ok(()) };
+    let Some(report) = pick_report(ctx, desk.knowledge(), report.as_deref()).await? else {
+        return Ok(());
+    };
     let report_id = report.map(|r| desk.knowledge().reports[r].id.as_str());
     let channel = ctx.channel_id();
     let key = question_key(&question, report_id);
     if !private {
         let earlier = data.recent().earlier(channel.get(), &key, started);
         if let Some(earlier) = earlier {
-            ctx.send(render::repeat_pointer(&earlier.link).to_poise(true)).await?;
+            ctx.send(render::repeat_pointer(&earlier.link).to_poise(true))
+                .await?;
             return Ok(());
         }
     }
     let reply = desk.ask(&question, report_id)?;
+    let remember = !private && reply.status == Status::Answered;
+    if remember {
+        // Until the message id is known, a repeat points at the channel.
+        let url = channel_link(ctx.guild_id(), channel);
+        data.recent()
+            .remember(channel.get(), key.clone(), url, started);
+    }
     let handle = ctx.send(render::reply(&reply).to_poise(private)).await?;
     tracing::debug!(
         micros = started.elapsed().as_micros() as u64,
@@ -141,14 +184,17 @@ pub async fn ask(
         entry = reply.entry.as_deref().unwrap_or("-"),
         "/ask answered"
     );
-    if !private && reply.status == Status::Answered {
+    if remember {
         // Remember where the answer is, so a repeat gets a pointer instead of a copy.
         match handle.message().await {
             Ok(m) => {
                 let url = message_link(ctx.guild_id(), channel, m.id);
-                data.recent().remember(channel.get(), key, url, Instant::now());
+                data.recent()
+                    .remember(channel.get(), key, url, Instant::now());
             }
-            Err(e) => tracing::debug!(error = %super::redact(&e.to_string()), "could not look up the answer message"),
+            Err(e) => {
+                tracing::debug!(error = %super::redact(&e.to_string()), "could not look up the answer message")
+            }
         }
     }
     Ok(())
@@ -158,7 +204,8 @@ pub async fn ask(
 #[poise::command(slash_command)]
 pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
     let desk = ctx.data().desk.load_full();
-    ctx.send(render::topics_page(desk.knowledge(), 0).to_poise(true)).await?;
+    ctx.send(render::topics_page(desk.knowledge(), 0).to_poise(true))
+        .await?;
     Ok(())
 }
 
@@ -175,7 +222,10 @@ pub async fn source(
     paragraph: Option<i64>,
 ) -> Result<(), Error> {
     let desk = ctx.data().desk.load_full();
-    let Some(report) = pick_report(ctx, desk.knowledge(), report.as_deref()).await? else { return Ok(()) };
-    ctx.send(render::source(desk.knowledge(), report, paragraph).to_poise(false)).await?;
+    let Some(report) = pick_report(ctx, desk.knowledge(), report.as_deref()).await? else {
+        return Ok(());
+    };
+    ctx.send(render::source(desk.knowledge(), report, paragraph).to_poise(false))
+        .await?;
     Ok(())
 }

@@ -26,7 +26,11 @@ pub fn parse(custom_id: &str, values: &[String]) -> Option<Click> {
 }
 
 /// Answers a click privately (the answer is for the person who clicked) or turns the page.
-pub async fn handle(ctx: &serenity::Context, data: &Data, click: &ComponentInteraction) -> Result<(), Error> {
+pub async fn handle(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &ComponentInteraction,
+) -> Result<(), Error> {
     let values = match &click.data.kind {
         ComponentInteractionDataKind::StringSelect { values } => values.as_slice(),
         _ => &[],
@@ -36,13 +40,15 @@ pub async fn handle(ctx: &serenity::Context, data: &Data, click: &ComponentInter
     };
     let desk = data.desk.load_full();
     let response = match action {
-        Click::Page(page) => {
-            CreateInteractionResponse::UpdateMessage(render::topics_page(desk.knowledge(), page).to_update())
-        }
+        Click::Page(page) => CreateInteractionResponse::UpdateMessage(
+            render::topics_page(desk.knowledge(), page).to_update(),
+        ),
         Click::Entry(id) | Click::Pick(Some(id)) => {
             let rendered = match desk.answer_entry(&id) {
                 Some(reply) => render::reply(&reply),
-                None => Rendered::text("I no longer know that question. `/topics` lists what I can answer now."),
+                None => Rendered::text(
+                    "I no longer know that question. `/topics` lists what I can answer now.",
+                ),
             };
             CreateInteractionResponse::Message(rendered.to_interaction(true))
         }
@@ -62,10 +68,16 @@ mod tests {
 
     #[test]
     fn custom_ids() {
-        assert_eq!(parse("fd:entry:goal", &[]), Some(Click::Entry("goal".into())));
+        assert_eq!(
+            parse("fd:entry:goal", &[]),
+            Some(Click::Entry("goal".into()))
+        );
         assert_eq!(parse("fd:topics:2:next", &[]), Some(Click::Page(2)));
         assert_eq!(parse("fd:topics:x", &[]), None);
-        assert_eq!(parse("fd:pick", &["a".into()]), Some(Click::Pick(Some("a".into()))));
+        assert_eq!(
+            parse("fd:pick", &["a".into()]),
+            Some(Click::Pick(Some("a".into())))
+        );
         assert_eq!(parse("other", &[]), None);
     }
 }

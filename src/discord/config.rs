@@ -17,7 +17,11 @@ pub enum ConfigError {
     )]
     MissingToken,
     #[error("{name} is not valid ({value:?}): {expected}")]
-    Invalid { name: &'static str, value: String, expected: &'static str },
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
 }
 
 /// Which shards this process runs: `first..=last` of `total`.
@@ -78,7 +82,11 @@ impl Settings {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         // Empty values count as unset: `.env.example` lists every setting with an empty value.
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let token = get("DISCORD_TOKEN").ok_or(ConfigError::MissingToken)?;
         let mut settings = Settings::new(token);
         settings.api_base = get("DISCORD_API_BASE").map(|v| v.trim_end_matches('/').to_string());
@@ -107,19 +115,26 @@ impl Settings {
 }
 
 fn parse_id(name: &'static str, value: &str) -> Result<u64, ConfigError> {
-    value.parse::<u64>().ok().filter(|&id| id != 0).ok_or_else(|| ConfigError::Invalid {
-        name,
-        value: value.to_string(),
-        expected: "a Discord id (a positive number; comma-separated for channel lists)",
-    })
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|&id| id != 0)
+        .ok_or_else(|| ConfigError::Invalid {
+            name,
+            value: value.to_string(),
+            expected: "a Discord id (a positive number; comma-separated for channel lists)",
+        })
 }
 
 fn parse_secs(name: &'static str, value: &str) -> Result<Duration, ConfigError> {
-    value.parse::<u64>().map(Duration::from_secs).map_err(|_| ConfigError::Invalid {
-        name,
-        value: value.to_string(),
-        expected: "a whole number of seconds",
-    })
+    value
+        .parse::<u64>()
+        .map(Duration::from_secs)
+        .map_err(|_| ConfigError::Invalid {
+            name,
+            value: value.to_string(),
+            expected: "a whole number of seconds",
+        })
 }
 
 /// `first-last/total` or `index/total`, e.g. `0-3/8`.
@@ -132,7 +147,10 @@ pub fn parse_shards(value: &str) -> Result<ShardRange, ConfigError> {
     let (range, total) = value.split_once('/').ok_or_else(invalid)?;
     let total: u32 = total.trim().parse().map_err(|_| invalid())?;
     let (first, last) = match range.split_once('-') {
-        Some((a, b)) => (a.trim().parse().map_err(|_| invalid())?, b.trim().parse().map_err(|_| invalid())?),
+        Some((a, b)) => (
+            a.trim().parse().map_err(|_| invalid())?,
+            b.trim().parse().map_err(|_| invalid())?,
+        ),
         None => {
             let n: u32 = range.trim().parse().map_err(|_| invalid())?;
             (n, n)
@@ -149,14 +167,27 @@ mod tests {
     use super::*;
 
     fn lookup(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
     fn token_is_required_and_empty_counts_as_missing() {
-        assert_eq!(Settings::from_lookup(lookup(&[])), Err(ConfigError::MissingToken));
-        assert_eq!(Settings::from_lookup(lookup(&[("DISCORD_TOKEN", " ")])), Err(ConfigError::MissingToken));
-        assert!(ConfigError::MissingToken.to_string().contains(".env.example"));
+        assert_eq!(
+            Settings::from_lookup(lookup(&[])),
+            Err(ConfigError::MissingToken)
+        );
+        assert_eq!(
+            Settings::from_lookup(lookup(&[("DISCORD_TOKEN", " ")])),
+            Err(ConfigError::MissingToken)
+        );
+        assert!(ConfigError::MissingToken
+            .to_string()
+            .contains(".env.example"));
     }
 
     #[test]
@@ -180,7 +211,14 @@ mod tests {
         assert_eq!(s.newsroom_channels, HashSet::from([1, 2, 3]));
         assert_eq!(s.cooldown, Duration::ZERO);
         assert_eq!(s.repeat_window, Duration::from_secs(60));
-        assert_eq!(s.shards, Some(ShardRange { first: 2, last: 3, total: 8 }));
+        assert_eq!(
+            s.shards,
+            Some(ShardRange {
+                first: 2,
+                last: 3,
+                total: 8
+            })
+        );
         assert!(!format!("{s:?}").contains("\"t\""));
     }
 
@@ -192,7 +230,8 @@ mod tests {
             ("FACTDESK_COOLDOWN_SECS", "-1"),
             ("FACTDESK_SHARDS", "3-2/8"),
         ] {
-            let pairs: &'static [(&str, &str)] = Box::leak(Box::new([("DISCORD_TOKEN", "t"), (name, value)]));
+            let pairs: &'static [(&str, &str)] =
+                Box::leak(Box::new([("DISCORD_TOKEN", "t"), (name, value)]));
             let err = Settings::from_lookup(lookup(pairs)).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");
         }
@@ -200,8 +239,22 @@ mod tests {
 
     #[test]
     fn shard_ranges() {
-        assert_eq!(parse_shards("0/1"), Ok(ShardRange { first: 0, last: 0, total: 1 }));
-        assert_eq!(parse_shards("0-3/4"), Ok(ShardRange { first: 0, last: 3, total: 4 }));
+        assert_eq!(
+            parse_shards("0/1"),
+            Ok(ShardRange {
+                first: 0,
+                last: 0,
+                total: 1
+            })
+        );
+        assert_eq!(
+            parse_shards("0-3/4"),
+            Ok(ShardRange {
+                first: 0,
+                last: 3,
+                total: 4
+            })
+        );
         assert!(parse_shards("0-4/4").is_err());
         assert!(parse_shards("4").is_err());
         assert!(parse_shards("a-b/c").is_err());

@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 pub enum Verdict {
     Ready,
     /// Too soon; `first_warning` is true only once per cooldown, so public notes are not spammed.
-    Wait { remaining: Duration, first_warning: bool },
+    Wait {
+        remaining: Duration,
+        first_warning: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -21,7 +24,10 @@ pub struct Cooldowns {
 
 impl Cooldowns {
     pub fn new(period: Duration) -> Self {
-        Cooldowns { period, last: HashMap::new() }
+        Cooldowns {
+            period,
+            last: HashMap::new(),
+        }
     }
 
     /// Checks `user` and, when ready, starts a new cooldown for them.
@@ -32,14 +38,18 @@ impl Cooldowns {
         // Bound memory: forget everyone whose cooldown is over.
         if self.last.len() > 10_000 {
             let period = self.period;
-            self.last.retain(|_, (t, _)| now.saturating_duration_since(*t) < period);
+            self.last
+                .retain(|_, (t, _)| now.saturating_duration_since(*t) < period);
         }
         match self.last.get_mut(&user) {
             Some((t, warned)) if now.saturating_duration_since(*t) < self.period => {
                 let remaining = self.period - now.saturating_duration_since(*t);
                 let first_warning = !*warned;
                 *warned = true;
-                Verdict::Wait { remaining, first_warning }
+                Verdict::Wait {
+                    remaining,
+                    first_warning,
+                }
             }
             _ => {
                 self.last.insert(user, (now, false));
@@ -73,7 +83,10 @@ pub fn question_key(question: &str, report: Option<&str>) -> String {
 
 impl RecentAnswers {
     pub fn new(window: Duration) -> Self {
-        RecentAnswers { window, seen: HashMap::new() }
+        RecentAnswers {
+            window,
+            seen: HashMap::new(),
+        }
     }
 
     /// The earlier answer to the same question in this channel, if still within the window.
@@ -88,7 +101,8 @@ impl RecentAnswers {
         }
         if self.seen.len() > 10_000 {
             let window = self.window;
-            self.seen.retain(|_, (t, _)| now.saturating_duration_since(*t) < window);
+            self.seen
+                .retain(|_, (t, _)| now.saturating_duration_since(*t) < window);
         }
         self.seen.insert((channel, key), (now, link));
     }
@@ -103,12 +117,25 @@ mod tests {
         let mut c = Cooldowns::new(Duration::from_secs(3));
         let t0 = Instant::now();
         assert_eq!(c.check(1, t0), Verdict::Ready);
-        assert_eq!(c.check(2, t0), Verdict::Ready, "other users are independent");
+        assert_eq!(
+            c.check(2, t0),
+            Verdict::Ready,
+            "other users are independent"
+        );
         assert_eq!(
             c.check(1, t0 + Duration::from_secs(1)),
-            Verdict::Wait { remaining: Duration::from_secs(2), first_warning: true }
+            Verdict::Wait {
+                remaining: Duration::from_secs(2),
+                first_warning: true
+            }
         );
-        assert!(matches!(c.check(1, t0 + Duration::from_secs(2)), Verdict::Wait { first_warning: false, .. }));
+        assert!(matches!(
+            c.check(1, t0 + Duration::from_secs(2)),
+            Verdict::Wait {
+                first_warning: false,
+                ..
+            }
+        ));
         assert_eq!(c.check(1, t0 + Duration::from_secs(3)), Verdict::Ready);
     }
 
@@ -128,8 +155,17 @@ mod tests {
         assert_eq!(key, question_key("how many migrants", None));
         assert_ne!(key, question_key("how many migrants", Some("other")));
         r.remember(7, key.clone(), "https://link".into(), t0);
-        assert_eq!(r.earlier(7, &key, t0 + Duration::from_secs(10)).unwrap().link, "https://link");
+        assert_eq!(
+            r.earlier(7, &key, t0 + Duration::from_secs(10))
+                .unwrap()
+                .link,
+            "https://link"
+        );
         assert_eq!(r.earlier(8, &key, t0), None, "another channel");
-        assert_eq!(r.earlier(7, &key, t0 + Duration::from_secs(300)), None, "window over");
+        assert_eq!(
+            r.earlier(7, &key, t0 + Duration::from_secs(300)),
+            None,
+            "window over"
+        );
     }
 }

@@ -14,8 +14,9 @@ use crate::reply::Status;
 
 /// Words that open a question, for newsroom channels where nobody mentions the bot.
 const QUESTION_WORDS: &[&str] = &[
-    "who", "whom", "whose", "what", "whats", "when", "where", "why", "how", "which", "is", "are", "was", "were", "do",
-    "does", "did", "can", "could", "will", "would", "should", "has", "have", "had",
+    "who", "whom", "whose", "what", "whats", "when", "where", "why", "how", "which", "is", "are",
+    "was", "were", "do", "does", "did", "can", "could", "will", "would", "should", "has", "have",
+    "had",
 ];
 
 /// Whether a message reads as a question: ends with `?` or starts with a question word.
@@ -34,7 +35,10 @@ pub fn reads_as_question(text: &str) -> bool {
 
 /// The text with every mention of the bot (`<@id>`, `<@!id>`) removed and trimmed.
 pub fn strip_bot_mention(text: &str, bot: u64) -> String {
-    text.replace(&format!("<@{bot}>"), " ").replace(&format!("<@!{bot}>"), " ").trim().to_string()
+    text.replace(&format!("<@{bot}>"), " ")
+        .replace(&format!("<@!{bot}>"), " ")
+        .trim()
+        .to_string()
 }
 
 fn mentions_bot(msg: &Message, bot: UserId) -> bool {
@@ -51,7 +55,12 @@ enum Kind {
     Newsroom,
 }
 
-pub async fn handle(ctx: &serenity::Context, data: &Data, bot: UserId, msg: &Message) -> Result<(), Error> {
+pub async fn handle(
+    ctx: &serenity::Context,
+    data: &Data,
+    bot: UserId,
+    msg: &Message,
+) -> Result<(), Error> {
     // Never answer bots, webhooks, system messages or ourselves: no loops.
     if msg.author.bot || msg.author.system || msg.webhook_id.is_some() || msg.author.id == bot {
         return Ok(());
@@ -79,13 +88,20 @@ pub async fn handle(ctx: &serenity::Context, data: &Data, bot: UserId, msg: &Mes
             answered.reply
         }
         Kind::Direct if question.is_empty() => {
-            let text = format!("{}\nUse `/topics` to see every question I can answer.", crate::cli::HELP_TEXT);
+            let text = format!(
+                "{}\nUse `/topics` to see every question I can answer.",
+                crate::cli::HELP_TEXT
+            );
             return send(ctx, msg, &Rendered::text(text)).await.map(|_| ());
         }
         Kind::Direct => desk.ask(&question, None)?,
     };
     let verdict = data.cooldowns().check(msg.author.id.get(), started);
-    if let Verdict::Wait { remaining, first_warning } = verdict {
+    if let Verdict::Wait {
+        remaining,
+        first_warning,
+    } = verdict
+    {
         // A public note once per cooldown; newsroom answers are simply skipped.
         if first_warning && matches!(kind, Kind::Direct) {
             send(ctx, msg, &render::cooldown_note(remaining)).await?;
@@ -99,16 +115,25 @@ pub async fn handle(ctx: &serenity::Context, data: &Data, bot: UserId, msg: &Mes
         return Ok(());
     }
     let sent = send(ctx, msg, &render::reply(&reply)).await?;
-    tracing::debug!(micros = started.elapsed().as_micros() as u64, status = reply.status.as_str(), "message answered");
+    tracing::debug!(
+        micros = started.elapsed().as_micros() as u64,
+        status = reply.status.as_str(),
+        "message answered"
+    );
     if reply.status == Status::Answered {
         let url = message_link(msg.guild_id, msg.channel_id, sent.id);
-        data.recent().remember(msg.channel_id.get(), key, url, Instant::now());
+        data.recent()
+            .remember(msg.channel_id.get(), key, url, Instant::now());
     }
     Ok(())
 }
 
 /// A reply to `msg` (message reference, no pings, not even the person replied to).
-async fn send(ctx: &serenity::Context, msg: &Message, rendered: &Rendered) -> Result<Message, Error> {
+async fn send(
+    ctx: &serenity::Context,
+    msg: &Message,
+    rendered: &Rendered,
+) -> Result<Message, Error> {
     let builder = rendered.to_message().reference_message(msg);
     Ok(msg.channel_id.send_message(&ctx.http, builder).await?)
 }

@@ -112,9 +112,13 @@ fn framework(settings: &Settings, data: Data, kb: &KnowledgeBase) -> poise::Fram
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
                 let commands = &framework.options().commands;
-                match guild {
-                    Some(g) => poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(g)).await?,
-                    None => poise::builtins::register_globally(ctx, commands).await?,
+                let registered = match guild {
+                    Some(g) => poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(g)).await,
+                    None => poise::builtins::register_globally(ctx, commands).await,
+                };
+                // Keep serving: commands registered by an earlier run still work.
+                if let Err(e) = registered {
+                    tracing::error!(error = %redact(&e.to_string()), "could not register the slash commands");
                 }
                 let url = invite_url(ready.application.id.get());
                 tracing::info!(user = %ready.user.name, guild = ?guild, "connected; commands registered");
@@ -134,7 +138,8 @@ pub async fn run(
     let kb = desk.load_full();
     let data = Data::new(&settings, desk);
     let framework = framework(&settings, data, kb.knowledge());
-    let mut http = serenity::HttpBuilder::new(&settings.token).default_allowed_mentions(render::no_pings());
+    let mut http =
+        serenity::HttpBuilder::new(&settings.token).default_allowed_mentions(render::no_pings());
     if let Some(base) = &settings.api_base {
         // The ratelimiter ignores the proxy, so it must be off for the base to apply to
         // every call; a ratelimiting proxy at that base does its job instead.
@@ -143,7 +148,12 @@ pub async fn run(
     let mut client = serenity::ClientBuilder::new_with_http(http.build(), intents(&settings))
         .framework(framework)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot build the Discord client: {}", redact(&e.to_string())))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot build the Discord client: {}",
+                redact(&e.to_string())
+            )
+        })?;
     let manager = client.shard_manager.clone();
     tokio::spawn(async move {
         shutdown.await;
@@ -161,10 +171,17 @@ pub async fn run(
 /// `factdesk serve`: settings from the environment, then [`run`] until Ctrl-C or SIGTERM.
 pub fn serve(kb: KnowledgeBase) -> Result<(), CliError> {
     let settings = Settings::from_env().map_err(|e| CliError::Input(e.to_string()))?;
-    tracing::info!(?settings, reports = kb.reports.len(), entries = kb.entries.len(), "starting");
+    tracing::info!(
+        ?settings,
+        reports = kb.reports.len(),
+        entries = kb.entries.len(),
+        "starting"
+    );
     let desk = Arc::new(ArcSwap::from_pointee(Desk::new(kb)));
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::Other(e.into()))?;
-    runtime.block_on(run(settings, desk, shutdown_signal())).map_err(CliError::Other)
+    runtime
+        .block_on(run(settings, desk, shutdown_signal()))
+        .map_err(CliError::Other)
 }
 
 /// Completes on Ctrl-C or (on Unix) SIGTERM.
@@ -191,13 +208,18 @@ pub async fn shutdown_signal() {
     }
 }
 
-async fn event_handler(fw: poise::FrameworkContext<'_, Data, Error>, event: &FullEvent) -> Result<(), Error> {
+async fn event_handler(
+    fw: poise::FrameworkContext<'_, Data, Error>,
+    event: &FullEvent,
+) -> Result<(), Error> {
     let ctx = fw.serenity_context;
     match event {
-        FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(click) } => {
-            components::handle(ctx, fw.user_data, click).await
+        FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(click),
+        } => components::handle(ctx, fw.user_data, click).await,
+        FullEvent::Message { new_message } => {
+            mentions::handle(ctx, fw.user_data, fw.bot_id(), new_message).await
         }
-        FullEvent::Message { new_message } => mentions::handle(ctx, fw.user_data, fw.bot_id(), new_message).await,
         _ => Ok(()),
     }
 }
@@ -212,7 +234,10 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
             tracing::error!(event = event.snake_case_name(), error = %redact(&format!("{error:#}")), "event handler failed");
         }
         other => {
-            let command = other.ctx().map(|c| c.command().name.to_string()).unwrap_or_default();
+            let command = other
+                .ctx()
+                .map(|c| c.command().name.to_string())
+                .unwrap_or_default();
             tracing::error!(%command, error = %redact(&other.to_string()), "command failed");
             if let Some(ctx) = other.ctx() {
                 if let Err(e) = ctx.send(render::error_note().to_poise(true)).await {

@@ -3,8 +3,9 @@
 
 use poise::serenity_prelude as serenity;
 use serenity::{
-    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
-    CreateInteractionResponseMessage, CreateMessage, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
+    CreateEmbedFooter, CreateInteractionResponseMessage, CreateMessage, CreateSelectMenu,
+    CreateSelectMenuKind, CreateSelectMenuOption,
 };
 
 use crate::cli::HELP_TEXT;
@@ -48,7 +49,10 @@ pub fn no_pings() -> CreateAllowedMentions {
 
 impl Rendered {
     pub fn text(content: impl Into<String>) -> Self {
-        Rendered { content: shorten(&content.into(), MAX_CONTENT), ..Rendered::default() }
+        Rendered {
+            content: shorten(&content.into(), MAX_CONTENT),
+            ..Rendered::default()
+        }
     }
 
     pub fn to_poise(&self, ephemeral: bool) -> poise::CreateReply {
@@ -119,7 +123,24 @@ pub fn shorten(text: &str, max: usize) -> String {
 
 /// Characters that mean something to Discord markdown or to its mention and link parsing.
 fn is_special(c: char) -> bool {
-    matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '<' | '[' | ']' | '(' | ')' | '#' | '-' | ':' | '@')
+    matches!(
+        c,
+        '\\' | '*'
+            | '_'
+            | '~'
+            | '`'
+            | '|'
+            | '>'
+            | '<'
+            | '['
+            | ']'
+            | '('
+            | ')'
+            | '#'
+            | '-'
+            | ':'
+            | '@'
+    )
 }
 
 /// Text shown literally: markdown escaped, mentions (`@everyone`, `<@id>`, `<#id>`, `<@&id>`)
@@ -187,26 +208,46 @@ pub fn reply(reply: &Reply) -> Rendered {
 }
 
 fn answered(reply: &Reply) -> Rendered {
-    let mut embed = CreateEmbed::new()
-        .colour(GREEN)
-        .description(shorten(reply.answer.as_deref().unwrap_or_default(), MAX_EMBED_DESCRIPTION));
+    let mut embed = CreateEmbed::new().colour(GREEN).description(shorten(
+        reply.answer.as_deref().unwrap_or_default(),
+        MAX_EMBED_DESCRIPTION,
+    ));
     if let Some(c) = &reply.citation {
-        let quote = format!("Paragraph {} of *{}*\n> “{}”", c.paragraph, escape(&c.title), escape(&c.quote));
+        let quote = format!(
+            "Paragraph {} of *{}*\n> “{}”",
+            c.paragraph,
+            escape(&c.title),
+            escape(&c.quote)
+        );
         embed = embed
             .title(shorten(&c.title, MAX_EMBED_TITLE))
             .field("Source", shorten(&quote, MAX_FIELD_VALUE), false)
-            .field("According to", shorten(&escape(&c.attribution), MAX_FIELD_VALUE), false);
-        if let Some(url) = c.url.as_deref().filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
+            .field(
+                "According to",
+                shorten(&escape(&c.attribution), MAX_FIELD_VALUE),
+                false,
+            );
+        if let Some(url) = c
+            .url
+            .as_deref()
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        {
             embed = embed.url(url);
         }
     }
     let confidence = (reply.confidence.clamp(0.0, 1.0) * 100.0).round();
-    embed = embed.footer(CreateEmbedFooter::new(format!("Confidence {confidence:.0}% · answers quote the report verbatim")));
+    embed = embed.footer(CreateEmbedFooter::new(format!(
+        "Confidence {confidence:.0}% · answers quote the report verbatim"
+    )));
     let mut components = entry_buttons(&reply.related, ButtonStyle::Secondary);
     if components.is_empty() {
         components = Vec::new();
     }
-    Rendered { content: String::new(), embeds: vec![embed], components }
+    Rendered {
+        content: String::new(),
+        embeds: vec![embed],
+        components,
+    }
 }
 
 fn declined(reply: &Reply) -> Rendered {
@@ -255,8 +296,13 @@ pub fn topic_pages(kb: &KnowledgeBase) -> Vec<Vec<(String, Vec<usize>)>> {
     let mut page: Vec<(String, Vec<usize>)> = Vec::new();
     let mut count = 0;
     for topic in kb.topics(None) {
-        let entries: Vec<usize> =
-            kb.entries.iter().enumerate().filter(|(_, e)| !e.is_gap() && e.topic == topic).map(|(i, _)| i).collect();
+        let entries: Vec<usize> = kb
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.is_gap() && e.topic == topic)
+            .map(|(i, _)| i)
+            .collect();
         for chunk in entries.chunks(TOPICS_PER_PAGE) {
             if count + chunk.len() > TOPICS_PER_PAGE && !page.is_empty() {
                 pages.push(std::mem::take(&mut page));
@@ -287,7 +333,10 @@ pub fn topics_page(kb: &KnowledgeBase, page: usize) -> Rendered {
             let e = &kb.entries[i];
             description.push_str(&format!("• {}\n", escape(&e.question)));
             if e.id.len() <= MAX_CHOICE_CHARS {
-                options.push(CreateSelectMenuOption::new(shorten(&e.question, MAX_CHOICE_CHARS), e.id.clone()));
+                options.push(CreateSelectMenuOption::new(
+                    shorten(&e.question, MAX_CHOICE_CHARS),
+                    e.id.clone(),
+                ));
             }
         }
     }
@@ -295,12 +344,15 @@ pub fn topics_page(kb: &KnowledgeBase, page: usize) -> Rendered {
         .colour(BLUE)
         .title(format!("What I can answer ({}/{})", page + 1, pages.len()))
         .description(shorten(&description, MAX_EMBED_DESCRIPTION))
-        .footer(CreateEmbedFooter::new("Pick a question below, or ask your own with /ask."));
+        .footer(CreateEmbedFooter::new(
+            "Pick a question below, or ask your own with /ask.",
+        ));
     let mut components = Vec::new();
     if !options.is_empty() {
         options.truncate(25);
         components.push(CreateActionRow::SelectMenu(
-            CreateSelectMenu::new(PICK_ID, CreateSelectMenuKind::String { options }).placeholder("Pick a question"),
+            CreateSelectMenu::new(PICK_ID, CreateSelectMenuKind::String { options })
+                .placeholder("Pick a question"),
         ));
     }
     if pages.len() > 1 {
@@ -316,12 +368,17 @@ pub fn topics_page(kb: &KnowledgeBase, page: usize) -> Rendered {
                 .disabled(page == last),
         ]));
     }
-    Rendered { content: String::new(), embeds: vec![embed], components }
+    Rendered {
+        content: String::new(),
+        embeds: vec![embed],
+        components,
+    }
 }
 
 /// `/source`: where answers come from, and optionally one paragraph verbatim.
 pub fn source(kb: &KnowledgeBase, report: Option<usize>, paragraph: Option<i64>) -> Rendered {
-    const HOW: &str = "Every answer names the paragraph it comes from and quotes the report's exact words. \
+    const HOW: &str =
+        "Every answer names the paragraph it comes from and quotes the report's exact words. \
                        When the report doesn't answer a question, I say so instead of guessing.";
     let report = match (report, kb.reports.len()) {
         (Some(r), _) => r,
@@ -329,28 +386,53 @@ pub fn source(kb: &KnowledgeBase, report: Option<usize>, paragraph: Option<i64>)
         (None, _) => {
             let mut description = format!("{HOW}\n\n");
             for r in &kb.reports {
-                description.push_str(&format!("**{}** (`{}`)\n{}\n", escape(&r.title), escape(&r.id), escape(&r.attribution)));
+                description.push_str(&format!(
+                    "**{}** (`{}`)\n{}\n",
+                    escape(&r.title),
+                    escape(&r.id),
+                    escape(&r.attribution)
+                ));
             }
             let embed = CreateEmbed::new()
                 .colour(BLUE)
                 .title("Reports I answer from")
                 .description(shorten(&description, MAX_EMBED_DESCRIPTION));
-            return Rendered { embeds: vec![embed], ..Rendered::default() };
+            return Rendered {
+                embeds: vec![embed],
+                ..Rendered::default()
+            };
         }
     };
     let r = &kb.reports[report];
-    let mut embed = CreateEmbed::new().colour(BLUE).title(shorten(&r.title, MAX_EMBED_TITLE));
-    if let Some(url) = r.url.as_deref().filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
+    let mut embed = CreateEmbed::new()
+        .colour(BLUE)
+        .title(shorten(&r.title, MAX_EMBED_TITLE));
+    if let Some(url) = r
+        .url
+        .as_deref()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+    {
         embed = embed.url(url);
     }
-    embed = embed.field("According to", shorten(&escape(&r.attribution), MAX_FIELD_VALUE), false);
+    embed = embed.field(
+        "According to",
+        shorten(&escape(&r.attribution), MAX_FIELD_VALUE),
+        false,
+    );
     match paragraph {
         None => {
-            embed = embed.description(format!("{HOW}\nThe report has {} paragraphs; `/source paragraph:<n>` shows one.", r.paragraphs.len()));
+            embed = embed.description(format!(
+                "{HOW}\nThe report has {} paragraphs; `/source paragraph:<n>` shows one.",
+                r.paragraphs.len()
+            ));
         }
         Some(n) => match usize::try_from(n).ok().and_then(|n| r.paragraph(n)) {
             Some(text) => {
-                embed = embed.field(format!("Paragraph {n}"), shorten(&escape(text), MAX_FIELD_VALUE), false);
+                embed = embed.field(
+                    format!("Paragraph {n}"),
+                    shorten(&escape(text), MAX_FIELD_VALUE),
+                    false,
+                );
             }
             None => {
                 return Rendered::text(format!(
@@ -360,7 +442,10 @@ pub fn source(kb: &KnowledgeBase, report: Option<usize>, paragraph: Option<i64>)
             }
         },
     }
-    Rendered { embeds: vec![embed], ..Rendered::default() }
+    Rendered {
+        embeds: vec![embed],
+        ..Rendered::default()
+    }
 }
 
 #[cfg(test)]
@@ -383,7 +468,8 @@ mod tests {
 
     #[test]
     fn escapes_mentions_markdown_and_links() {
-        let e = echo("@everyone @here <@123> <#456> <@&789> **bold** [x](https://evil.example) `code`");
+        let e =
+            echo("@everyone @here <@123> <#456> <@&789> **bold** [x](https://evil.example) `code`");
         assert!(!e.contains("@everyone") && !e.contains("@here"));
         assert!(!e.contains("<@") && !e.contains("<#"));
         assert!(!e.contains("https://"));

@@ -1,0 +1,981 @@
+//! End-to-end tests of the Discord layer: the real serve code (`factdesk::discord::run`)
+//! against a fake Discord on 127.0.0.1, asserting on the JSON the bot sends.
+
+mod fake_discord;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use factdesk::desk::Desk;
+use factdesk::discord::{render, Settings};
+use factdesk::knowledge::KnowledgeBase;
+use fake_discord::*;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+/// Every test finishes well inside this, or fails.
+const TEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+async fn within<F: Future<Output = ()>>(test: F) {
+    tokio::time::timeout(TEST_TIMEOUT, test)
+        .await
+        .expect("test timed out");
+}
+
+fn knowledge() -> KnowledgeBase {
+    KnowledgeBase::bundled().expect("the built-in knowledge base loads")
+}
+
+struct Bot {
+    fake: FakeDiscord,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    user: String,
+}
+
+impl Bot {
+    async fn start(tweak: impl FnOnce(&mut Settings)) -> Bot {
+        Bot::start_with(knowledge(), tweak).await
+    }
+
+    async fn start_with(kb: KnowledgeBase, tweak: impl FnOnce(&mut Settings)) -> Bot {
+        // RUST_LOG=debug shows the bot's logs in failing tests.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+        let fake = FakeDiscord::start().await;
+        let mut settings = Settings::new("fake-token");
+        settings.api_base = Some(fake.api_base());
+        settings.guild_id = Some(GUILD_ID.parse().unwrap());
+        settings.cooldown = Duration::ZERO;
+        tweak(&mut settings);
+        let desk = Arc::new(ArcSwap::from_pointee(Desk::new(kb)));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(factdesk::discord::run(settings, desk, async {
+            let _ = stopped.await;
+        }));
+        // Commands are registered in poise's setup, after READY: the bot is ready then.
+        fake.wait_call(|c| c.method == "PUT" && c.path.ends_with("/commands"))
+            .await;
+        let user = fake.next_id();
+        Bot {
+            fake,
+            stop: Some(stop),
+            task,
+            user,
+        }
+    }
+
+    fn token(&self) -> String {
+        format!("tok-{}", self.fake.next_id())
+    }
+
+    /// Sends an interaction built by `make(id, token)` and returns the callback body.
+    async fn interact(&self, make: impl FnOnce(&str, &str) -> Value) -> Value {
+        let (id, token) = (self.fake.next_id(), self.token());
+        self.fake
+            .dispatch("INTERACTION_CREATE", make(&id, &token))
+            .await;
+        self.fake.callback(&token).await.body
+    }
+
+    async fn ask(&self, question: &str) -> Value {
+        self.ask_with(&self.user.clone(), &[("question", json!(question))])
+            .await
+    }
+
+    async fn ask_with(&self, user: &str, options: &[(&str, Value)]) -> Value {
+        self.interact(|id, tok| command(id, tok, user, "ask", options))
+            .await
+    }
+
+    async fn complete(&self, command_name: &str, option: &str, partial: &str) -> Vec<Value> {
+        let body = self
+            .interact(|id, tok| autocomplete(id, tok, &self.user, command_name, option, partial))
+            .await;
+        assert_eq!(body["type"], 8, "autocomplete result: {body}");
+        body["data"]["choices"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    async fn click(&self, custom_id: &str, values: Option<&[&str]>) -> Value {
+        self.interact(|id, tok| click(id, tok, &self.user, custom_id, values))
+            .await
+    }
+
+    /// Posts a MESSAGE_CREATE and returns the bot's message to that channel, if any within `wait`.
+    async fn message(&self, message: Value, wait: Duration) -> Option<Value> {
+        let id = message["id"].as_str().unwrap().to_string();
+        let channel = message["channel_id"].as_str().unwrap().to_string();
+        self.fake.dispatch("MESSAGE_CREATE", message).await;
+        let path = format!("/api/v10/channels/{channel}/messages");
+        let reply_to = |c: &Call| {
+            c.method == "POST"
+                && c.path == path
+                && c.body["message_reference"]["message_id"].as_str() == Some(&id)
+        };
+        tokio::time::timeout(wait, self.fake.wait_call(reply_to))
+            .await
+            .ok()
+            .map(|c| c.body)
+    }
+
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        let done = tokio::time::timeout(Duration::from_secs(10), self.task).await;
+        let result = done
+            .expect("the bot shuts down cleanly")
+            .expect("the bot task did not panic");
+        result.expect("run returns Ok after shutdown");
+    }
+}
+
+fn reader(id: &str) -> Value {
+    user(id, "reader", false)
+}
+
+/// Nothing may ping: no parsed mention types, no listed users or roles, no reply ping.
+fn assert_no_pings(allowed: &Value, context: &Value) {
+    assert_eq!(allowed["parse"], json!([]), "allowed mentions in {context}");
+    for list in ["users", "roles"] {
+        assert!(
+            allowed[list].is_null() || allowed[list] == json!([]),
+            "{list} in {context}"
+        );
+    }
+    assert_ne!(allowed["replied_user"], json!(true), "{context}");
+}
+
+fn no_pings(body: &Value) {
+    assert_no_pings(&body["data"]["allowed_mentions"], body);
+}
+
+fn embed_text(body: &Value) -> String {
+    body["data"]["embeds"].to_string()
+}
+
+fn buttons(data: &Value) -> Vec<String> {
+    data["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| c["custom_id"].as_str().map(str::to_string))
+        .collect()
+}
+
+const GOAL_Q: &str =
+    "How many migrants does the Trump administration aim to deport in its first year?";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registers_commands_with_options_and_autocomplete() {
+    within(async {
+        let bot = Bot::start(|_| {}).await;
+        let put = bot
+            .fake
+            .wait_call(|c| c.method == "PUT" && c.path.ends_with("/commands"))
+            .await;
+        assert_eq!(
+            put.path,
+            format!("/api/v10/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
+        );
+        let commands = put.body.as_array().unwrap();
+        let names: Vec<&str> = commands
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["ask", "topics", "source"]);
+        let ask = &commands[0];
+        let options: Vec<&str> = ask["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            options,
+            ["question", "private"],
+            "one report: no report option"
+        );
+        assert_eq!(ask["options"][0]["autocomplete"], true);
+        assert_eq!(ask["options"][0]["required"], true);
+        assert_eq!(ask["options"][1]["type"], 5);
+        let source = &commands[2];
+        assert_eq!(source["options"][0]["name"], "paragraph");
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registers_globally_without_a_guild() {
+    within(async {
+        let bot = Bot::start(|s| s.guild_id = None).await;
+        let put = bot
+            .fake
+            .wait_call(|c| c.method == "PUT" && c.path.ends_with("/commands"))
+            .await;
+        assert_eq!(put.path, format!("/api/v10/applications/{APP_ID}/commands"));
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_reports_offer_a_report_option() {
+    within(async {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
+            dir.path(),
+        );
+        copy_dir(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/second-report/city-bikes"),
+            &dir.path().join("city-bikes"),
+        );
+        let Ok(kb) = KnowledgeBase::load_dir(dir.path()) else {
+            eprintln!("skipped: the knowledge folder does not load as two reports right now");
+            return;
+        };
+        let bot = Bot::start_with(kb, |_| {}).await;
+        let put = bot
+            .fake
+            .wait_call(|c| c.method == "PUT" && c.path.ends_with("/commands"))
+            .await;
+        let ask_options = put.body[0]["options"].to_string();
+        assert!(ask_options.contains("\"report\""), "{ask_options}");
+        let choices = bot.complete("ask", "report", "").await;
+        assert_eq!(choices.len(), 2, "{choices:?}");
+        bot.stop().await;
+    })
+    .await;
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ask_answered_with_source_quote_and_related_buttons() {
+    within(async {
+        let bot = Bot::start(|_| {}).await;
+        let body = bot.ask(GOAL_Q).await;
+        assert_eq!(body["type"], 4);
+        no_pings(&body);
+        let embeds = embed_text(&body);
+        assert!(embeds.contains("at least one million migrants"), "{embeds}");
+        assert!(embeds.contains("Paragraph 1"), "{embeds}");
+        assert!(
+            embeds.contains("aims to deport at least one million migrants"),
+            "quote: {embeds}"
+        );
+        assert!(embeds.contains("Confidence 100%"), "{embeds}");
+        assert!(embeds.contains("According to"), "{embeds}");
+        let ids = buttons(&body["data"]);
+        assert!(!ids.is_empty() && ids.len() <= 3, "{ids:?}");
+        assert!(ids.iter().all(|id| id.starts_with("fd:entry:")), "{ids:?}");
+        assert_eq!(
+            body["data"]["flags"].as_u64().unwrap_or(0) & 64,
+            0,
+            "public by default"
+        );
+
+        // A related question's button answers it, privately for the person who clicked.
+        let clicked = bot.click(&ids[0], None).await;
+        assert_eq!(clicked["type"], 4);
+        no_pings(&clicked);
+        assert_eq!(clicked["data"]["flags"], 64);
+        assert!(embed_text(&clicked).contains("Paragraph"), "{clicked}");
+
+        // private:true is ephemeral.
+        let private = bot
+            .ask_with(
+                "4242",
+                &[
+                    ("question", json!("who are the sources")),
+                    ("private", json!(true)),
+                ],
+            )
+            .await;
+        assert_eq!(private["data"]["flags"], 64);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ask_suggested_offers_did_you_mean_buttons_that_answer() {
+    within(async {
+        let bot = Bot::start(|_| {}).await;
+        let body = bot.ask("courts").await;
+        no_pings(&body);
+        let content = body["data"]["content"].as_str().unwrap();
+        assert!(content.starts_with("Not sure — did you mean"), "{content}");
+        let ids = buttons(&body["data"]);
+        assert!((1..=3).contains(&ids.len()), "{ids:?}");
+        let answer = bot.click(&ids[0], None).await;
+        assert!(embed_text(&answer).contains("Paragraph"), "{answer}");
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ask_declined_says_so_with_topics_gap_note_and_help() {
+    within(async {
+        let bot = Bot::start(|_| {}).await;
+        let body = bot.ask("what is the weather in paris").await;
+        no_pings(&body);
+        let content = body["data"]["content"].as_str().unwrap();
+        assert!(content.starts_with("The report doesn't say."), "{content}");
+        assert!(content.contains("It covers: "), "{content}");
+        assert!(content.contains("/topics"), "{content}");
+
+        let gap = bot.ask("how much will it cost?").await;
+        let content = gap["data"]["content"].as_str().unwrap();
+        assert!(content.starts_with("The report doesn't say. "), "{content}");
+        assert!(
+            content.len() > "The report doesn't say. ".len() + 10,
+            "gap note: {content}"
+        );
+
+        let hello = bot.ask("hello").await;
+        assert!(
+            hello["data"]["content"]
+                .as_str()
+                .unwrap()
+                .starts_with(factdesk::cli::HELP_TEXT),
+            "{hello}"
+        );
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn autocomplete_is_ranked_bounded_and_typo_tolerant() {
+    within(async {
+        let bot = Bot::start(|_| {}).await;
+        let empty = bot.complete("ask", "question", "").await;
+        assert!(!empty.is_empty() && empty.len() <= 25, "{empty:?}");
+
+        let typo = bot.complete("ask", "question", "deprtation goal").await;
+        assert!(!typo.is_empty() && typo.len() <= 25);
+        assert_eq!(typo[0]["name"], GOAL_Q, "best first: {typo:?}");
+
+        for partial in [
+            "how",
+            "d",
+            "x".repeat(7000).as_str(),
+            "🦀🦀 ✨",
+            "<@1> @everyone",
+        ] {
+            let choices = bot.complete("ask", "question", partial).await;
+            assert!(choices.len() <= 25);
+            for c in &choices {
+                assert!(c["name"].as_str().unwrap().chars().count() <= 100, "{c}");
+                assert!(c["value"].as_str().unwrap().chars().count() <= 100, "{c}");
+            }
+        }
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mentions_and_dms_are_answered_as_replies() {
+    within(async {
+        let bot = Bot::start(|_| {}).await;
+        let text = format!("<@{BOT_ID}> {GOAL_Q}");
+        let msg = channel_message(
+            &bot.fake.next_id(),
+            CHANNEL_ID,
+            reader("31"),
+            &text,
+            true,
+            vec![bot_user()],
+        );
+        let reply = bot
+            .message(msg, Duration::from_secs(10))
+            .await
+            .expect("a reply to the mention");
+        assert_no_pings(&reply["allowed_mentions"], &reply);
+        assert!(
+            reply["embeds"]
+                .to_string()
+                .contains("at least one million migrants"),
+            "{reply}"
+        );
+        assert_eq!(reply["message_reference"]["channel_id"], CHANNEL_ID);
+
+        let dm = channel_message(
+            &bot.fake.next_id(),
+            DM_CHANNEL_ID,
+            reader("32"),
+            "who are the sources",
+            false,
+            vec![],
+        );
+        let reply = bot
+            .message(dm, Duration::from_secs(10))
+            .await
+            .expect("a reply to the DM");
+        assert_no_pings(&reply["allowed_mentions"], &reply);
+        assert!(reply["embeds"].to_string().contains("Paragraph"), "{reply}");
+
+        // A bare mention gets the help text.
+        let bare = channel_message(
+            &bot.fake.next_id(),
+            CHANNEL_ID,
+            reader("33"),
+            &format!("<@{BOT_ID}>"),
+            true,
+            vec![bot_user()],
+        );
+        let reply = bot
+            .message(bare, Duration::from_secs(10))
+            .await
+            .expect("help");
+        assert!(reply["content"]
+            .as_str()
+            .unwrap()
+            .starts_with(factdesk::cli::HELP_TEXT));
+
+        // Messages without a mention in ordinary channels, and from bots or webhooks, are ignored.
+        let plain = channel_message(
+            &bot.fake.next_id(),
+            CHANNEL_ID,
+            reader("34"),
+            GOAL_Q,
+            true,
+            vec![],
+        );
+        assert!(bot
+            .message(plain, Duration::from_millis(500))
+            .await
+            .is_none());
+        let from_bot = channel_message(
+            &bot.fake.next_id(),
+            CHANNEL_ID,
+            user("35", "otherbot", true),
+            &text,
+            true,
+            vec![bot_user()],
+        );
+        assert!(bot
+            .message(from_bot, Duration::from_millis(500))
+            .await
+            .is_none());
+        let mut hook = channel_message(
+            &bot.fake.next_id(),
+            CHANNEL_ID,
+            reader("36"),
+            &text,
+            true,
+            vec![bot_user()],
+        );
+        hook["webhook_id"] = json!("123456789012345678");
+        assert!(bot
+            .message(hook, Duration::from_millis(500))
+            .await
+            .is_none());
+        let own = channel_message(
+            &bot.fake.next_id(),
+            DM_CHANNEL_ID,
+            bot_user(),
+            "who are the sources",
+            false,
+            vec![],
+        );
+        assert!(bot.message(own, Duration::from_millis(500)).await.is_none());
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn topics_paginate_and_picking_answers() {
+    within(async {
+        let bot = Bot::start(|_| {}).await;
+        let body = bot
+            .interact(|id, tok| command(id, tok, "41", "topics", &[]))
+            .await;
+        no_pings(&body);
+        assert_eq!(body["data"]["flags"], 64);
+        let title = body["data"]["embeds"][0]["title"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(title.starts_with("What I can answer (1/"), "{title}");
+        let ids = buttons(&body["data"]);
+        assert!(ids.contains(&"fd:pick".to_string()), "{ids:?}");
+        let next = ids
+            .iter()
+            .find(|i| i.ends_with(":next"))
+            .expect("a next button")
+            .clone();
+
+        let page2 = bot.click(&next, None).await;
+        assert_eq!(page2["type"], 7, "updates the message in place");
+        no_pings(&page2);
+        assert!(page2["data"]["embeds"][0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("What I can answer (2/"));
+
+        let option = body["data"]["components"][0]["components"][0]["options"][0]["value"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let picked = bot.click("fd:pick", Some(&[option.as_str()])).await;
+        assert_eq!(picked["type"], 4);
+        assert!(embed_text(&picked).contains("Paragraph"), "{picked}");
+
+        // Pages out of range and unknown entries are handled, not crashed on.
+        let far = bot.click("fd:topics:9999:next", None).await;
+        assert_eq!(far["type"], 7);
+        let gone = bot.click("fd:entry:no-such-entry", None).await;
+        assert!(gone["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("/topics"));
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn source_shows_report_and_paragraph_verbatim() {
+    within(async {
+        let bot = Bot::start(|_| {}).await;
+        let body = bot
+            .interact(|id, tok| command(id, tok, "51", "source", &[]))
+            .await;
+        no_pings(&body);
+        let embeds = embed_text(&body);
+        assert!(embeds.contains("According to"), "{embeds}");
+        assert!(embeds.contains("paragraph"), "{embeds}");
+
+        let para = bot
+            .interact(|id, tok| command(id, tok, "51", "source", &[("paragraph", json!(1))]))
+            .await;
+        assert!(embed_text(&para).contains("Paragraph 1"), "{para}");
+        let missing = bot
+            .interact(|id, tok| command(id, tok, "51", "source", &[("paragraph", json!(999))]))
+            .await;
+        assert!(
+            missing["data"]["content"]
+                .as_str()
+                .unwrap()
+                .contains("no paragraph 999"),
+            "{missing}"
+        );
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cooldown_and_repeated_questions() {
+    within(async {
+        let bot = Bot::start(|s| s.cooldown = Duration::from_secs(30)).await;
+        let first = bot.ask_with("61", &[("question", json!(GOAL_Q))]).await;
+        assert!(embed_text(&first).contains("Paragraph"));
+        let second = bot
+            .ask_with("61", &[("question", json!("who are the sources"))])
+            .await;
+        assert_eq!(second["data"]["flags"], 64, "cooldown note is private");
+        assert!(
+            second["data"]["content"]
+                .as_str()
+                .unwrap()
+                .contains("ask again in"),
+            "{second}"
+        );
+
+        // Another person asking the same question in the same channel gets a pointer to the answer.
+        bot.fake
+            .wait_call(|c| c.method == "GET" && c.path.ends_with("/messages/@original"))
+            .await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let repeat = bot
+            .ask_with(
+                "62",
+                &[("question", json!(format!("  {}  ", GOAL_Q.to_uppercase())))],
+            )
+            .await;
+        let content = repeat["data"]["content"].as_str().unwrap_or_default();
+        let link = format!("https://discord.com/channels/{GUILD_ID}/{CHANNEL_ID}/");
+        assert!(content.contains(&link), "{repeat}");
+        assert_eq!(repeat["data"]["flags"], 64);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn newsroom_answers_only_confident_questions() {
+    within(async {
+        let bot = Bot::start(|s| {
+            s.newsroom_channels
+                .insert(CHANNEL_ID.parse().unwrap())
+                .then_some(())
+                .unwrap()
+        })
+        .await;
+        let sure = channel_message(
+            &bot.fake.next_id(),
+            CHANNEL_ID,
+            reader("71"),
+            GOAL_Q,
+            true,
+            vec![],
+        );
+        let reply = bot
+            .message(sure, Duration::from_secs(10))
+            .await
+            .expect("a confident answer");
+        assert!(reply["embeds"].to_string().contains("at least one million"));
+        assert_no_pings(&reply["allowed_mentions"], &reply);
+
+        for text in [
+            "courts?",
+            "what is the weather in paris?",
+            "great article",
+            "how much will it cost?",
+        ] {
+            let msg = channel_message(
+                &bot.fake.next_id(),
+                CHANNEL_ID,
+                reader("72"),
+                text,
+                true,
+                vec![],
+            );
+            assert!(
+                bot.message(msg, Duration::from_millis(700)).await.is_none(),
+                "answered {text:?}"
+            );
+        }
+        // Other channels still need a mention.
+        let elsewhere = channel_message(
+            &bot.fake.next_id(),
+            "700000000000000002",
+            reader("73"),
+            GOAL_Q,
+            true,
+            vec![],
+        );
+        assert!(bot
+            .message(elsewhere, Duration::from_millis(700))
+            .await
+            .is_none());
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mass_mentions_and_markdown_are_escaped_and_never_ping() {
+    within(async {
+        let bot = Bot::start(|_| {}).await;
+        let nasty = "@everyone @here <@123> <#456> <@&789> **bold** [x](https://evil.example) what is the weather?";
+        let body = bot.ask(nasty).await;
+        no_pings(&body);
+        let content = body["data"]["content"].as_str().unwrap();
+        assert!(content.contains("You asked: "), "{content}");
+        for raw in ["@everyone", "@here", "<@123>", "<#456>", "<@&789>", "**bold**", "https://evil"] {
+            assert!(!content.contains(raw), "{raw} unescaped in {content}");
+        }
+        let long = bot.ask(&"why ".repeat(2000)).await;
+        assert!(long["data"]["content"].as_str().unwrap().chars().count() <= 2000);
+
+        let msg = channel_message(&bot.fake.next_id(), CHANNEL_ID, reader("81"), &format!("<@{BOT_ID}> {nasty}"), true, vec![bot_user()]);
+        let reply = bot.message(msg, Duration::from_secs(10)).await.unwrap();
+        assert_no_pings(&reply["allowed_mentions"], &reply);
+        assert!(!reply["content"].as_str().unwrap().contains("@everyone"));
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn garbage_and_oversized_events_do_not_stop_the_bot() {
+    within(async {
+        let bot = Bot::start(|_| {}).await;
+        bot.fake.send_raw("this is not json {{{".into()).await;
+        bot.fake
+            .send_raw(
+                json!({"op": 0, "s": 900, "t": "INTERACTION_CREATE", "d": {"nonsense": true}})
+                    .to_string(),
+            )
+            .await;
+        bot.fake.dispatch("SOMETHING_NEW", json!({"x": 1})).await;
+        bot.fake
+            .dispatch("INTERACTION_CREATE", json!({"id": "1", "type": 2}))
+            .await;
+        let huge = "🦀\u{202e}é\u{0}".repeat(50_000);
+        let body = bot.ask(&huge).await;
+        assert_eq!(body["type"], 4, "an oversized question still gets a reply");
+        // Unknown command names and unknown components are not crashes either.
+        let (id, tok) = (bot.fake.next_id(), bot.token());
+        bot.fake
+            .dispatch("INTERACTION_CREATE", command(&id, &tok, "91", "nope", &[]))
+            .await;
+        let (id, tok) = (bot.fake.next_id(), bot.token());
+        bot.fake
+            .dispatch(
+                "INTERACTION_CREATE",
+                click(&id, &tok, "91", "someone-else:button", None),
+            )
+            .await;
+
+        let normal = bot.ask(GOAL_Q).await;
+        assert!(
+            embed_text(&normal).contains("at least one million"),
+            "{normal}"
+        );
+        bot.stop().await;
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------- snapshots
+// Built from hand-made replies and a tiny knowledge base, so they change only when the
+// rendering does, not when the curated knowledge or the matcher is tuned.
+
+use factdesk::reply::{Citation, Decline, Reply, Status, Suggestion};
+
+fn suggestion(entry: &str, question: &str) -> Suggestion {
+    Suggestion {
+        entry: entry.into(),
+        question: question.into(),
+    }
+}
+
+fn base_reply(question: &str, status: Status) -> Reply {
+    Reply {
+        question: question.into(),
+        status,
+        entry: None,
+        report: None,
+        answer: None,
+        confidence: 0.0,
+        citation: None,
+        related: vec![],
+        suggestions: vec![],
+        decline: None,
+        note: None,
+        topics: vec![],
+    }
+}
+
+fn snap(reply: &Reply) -> String {
+    pretty(render::reply(reply).to_json())
+}
+
+fn pretty(v: Value) -> String {
+    serde_json::to_string_pretty(&v).unwrap()
+}
+
+#[test]
+fn snapshot_answered() {
+    let reply = Reply {
+        entry: Some("libraries-count".into()),
+        report: Some("town".into()),
+        answer: Some("Eastbrook plans to open 3 new libraries next year.".into()),
+        confidence: 0.934,
+        citation: Some(Citation {
+            report: "town".into(),
+            title: "Eastbrook *libraries*".into(),
+            attribution: "The town council".into(),
+            paragraph: 1,
+            quote: "will open 3 new libraries next year".into(),
+            url: Some("https://example.org/eastbrook".into()),
+        }),
+        related: vec![suggestion(
+            "libraries-cost",
+            "How much do the libraries cost?",
+        )],
+        ..base_reply("how many libraries <@1>?", Status::Answered)
+    };
+    insta::assert_snapshot!("answered", snap(&reply));
+}
+
+#[test]
+fn snapshot_suggested() {
+    let reply = Reply {
+        confidence: 0.61,
+        suggestions: vec![
+            suggestion("libraries-count", "How many libraries will Eastbrook open?"),
+            suggestion("libraries-cost", "How much do the libraries cost?"),
+        ],
+        ..base_reply("libraries?", Status::Suggested)
+    };
+    insta::assert_snapshot!("suggested", snap(&reply));
+}
+
+#[test]
+fn snapshot_declined() {
+    let reply = Reply {
+        decline: Some(Decline::NotCovered),
+        topics: vec!["The plan".into(), "Critics".into()],
+        ..base_reply(
+            "what is the weather? @everyone **now** https://x.example",
+            Status::Declined,
+        )
+    };
+    insta::assert_snapshot!("declined", snap(&reply));
+}
+
+#[test]
+fn snapshot_known_gap() {
+    let reply = Reply {
+        entry: Some("gap-opening-date".into()),
+        decline: Some(Decline::KnownGap),
+        note: Some("The report gives no opening dates.".into()),
+        topics: vec!["The plan".into()],
+        suggestions: vec![suggestion(
+            "libraries-count",
+            "How many libraries will Eastbrook open?",
+        )],
+        confidence: 0.9,
+        ..base_reply("when do they open?", Status::Declined)
+    };
+    insta::assert_snapshot!("known_gap", snap(&reply));
+}
+
+#[test]
+fn snapshot_small_talk() {
+    let reply = Reply {
+        decline: Some(Decline::SmallTalk),
+        ..base_reply("hi", Status::Declined)
+    };
+    insta::assert_snapshot!("small_talk", snap(&reply));
+}
+
+fn tiny_kb() -> KnowledgeBase {
+    let entries = (1..=12)
+        .map(|i| {
+            let topic = if i <= 7 { "The plan" } else { "Costs" };
+            format!(
+                "[[entry]]\nid = \"fact-{i}\"\ntopic = \"{topic}\"\nquestion = \"Question number {i} about *libraries*?\"\n\
+                 variants = [\"variant a {i}\", \"variant b {i}\", \"variant c {i}\"]\n\
+                 answer = \"Answer {i}.\"\nsource = {{ paragraph = 1, quote = \"open 3 new libraries\" }}\n\n"
+            )
+        })
+        .collect::<String>();
+    let files = factdesk::knowledge::SourceFiles::from_pairs([
+        ("vocabulary.toml".into(), "stop_words = [\"the\"]\nchitchat = [\"hi\"]\n".to_string()),
+        (
+            "town/report.toml".into(),
+            "id = \"town\"\ntitle = \"Eastbrook libraries\"\nattribution = \"The town council\"\nlanguage = \"en\"\n".to_string(),
+        ),
+        ("town/article.txt".into(), "The town will open 3 new libraries next year.\nThe *mayor* said <@1> @everyone.\n".to_string()),
+        ("town/entries.toml".into(), entries),
+    ]);
+    KnowledgeBase::from_files(&files, "test").expect("the tiny knowledge base is valid")
+}
+
+#[test]
+fn snapshot_topics_pages() {
+    let kb = tiny_kb();
+    insta::assert_snapshot!(
+        "topics_page_1",
+        pretty(render::topics_page(&kb, 0).to_json())
+    );
+    insta::assert_snapshot!(
+        "topics_page_2",
+        pretty(render::topics_page(&kb, 1).to_json())
+    );
+}
+
+#[test]
+fn snapshot_source_paragraph() {
+    let kb = tiny_kb();
+    insta::assert_snapshot!("source", pretty(render::source(&kb, None, None).to_json()));
+    insta::assert_snapshot!(
+        "source_paragraph_2",
+        pretty(render::source(&kb, None, Some(2)).to_json())
+    );
+}
+
+// ---------------------------------------------------------------- timing
+
+/// Time from the fake pushing an interaction to it receiving the reply, over 1,000 asks and
+/// 1,000 autocompletes. Run with:
+/// `cargo test --release --test discord -- --ignored --nocapture reply_latency`
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn reply_latency() {
+    let bot = Bot::start(|s| s.repeat_window = Duration::ZERO).await;
+    let questions = [
+        GOAL_Q,
+        "who are the sources",
+        "courts",
+        "what is the weather in paris",
+        "deprtation goal",
+    ];
+    let mut asks = Vec::new();
+    let mut completes = Vec::new();
+    for i in 0..1000 {
+        let (id, tok) = (bot.fake.next_id(), bot.token());
+        let q = questions[i % questions.len()];
+        let sent = Instant::now();
+        bot.fake
+            .dispatch(
+                "INTERACTION_CREATE",
+                command(&id, &tok, "99", "ask", &[("question", json!(q))]),
+            )
+            .await;
+        let call = bot.fake.callback(&tok).await;
+        asks.push(call.at.duration_since(sent));
+
+        let (id, tok) = (bot.fake.next_id(), bot.token());
+        let partial = &q[..q.len().min(1 + i % 20)];
+        let sent = Instant::now();
+        bot.fake
+            .dispatch(
+                "INTERACTION_CREATE",
+                autocomplete(&id, &tok, "99", "ask", "question", partial),
+            )
+            .await;
+        let call = bot.fake.callback(&tok).await;
+        completes.push(call.at.duration_since(sent));
+    }
+    let report = |name: &str, v: &mut Vec<Duration>| {
+        v.sort();
+        let p = |q: f64| v[((v.len() as f64 * q) as usize).min(v.len() - 1)];
+        println!(
+            "{name}: n={} p50={:.2} ms p99={:.2} ms max={:.2} ms",
+            v.len(),
+            p(0.5).as_secs_f64() * 1e3,
+            p(0.99).as_secs_f64() * 1e3,
+            v.last().unwrap().as_secs_f64() * 1e3
+        );
+        p(0.99)
+    };
+    let ask_p99 = report("/ask", &mut asks);
+    let complete_p99 = report("autocomplete", &mut completes);
+    bot.stop().await;
+    assert!(ask_p99 <= Duration::from_millis(20), "/ask p99 {ask_p99:?}");
+    assert!(
+        complete_p99 <= Duration::from_millis(10),
+        "autocomplete p99 {complete_p99:?}"
+    );
+}
