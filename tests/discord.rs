@@ -755,6 +755,79 @@ async fn garbage_and_oversized_events_do_not_stop_the_bot() {
     .await;
 }
 
+// ---------------------------------------------------------------- the binary
+
+fn serve_command(dir: &std::path::Path) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_factdesk"));
+    // An empty folder: no .env is picked up, and nothing is inherited by accident.
+    cmd.arg("serve")
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.kill_on_drop(true);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_without_a_token_says_what_to_set() {
+    within(async {
+        let dir = tempfile::tempdir().unwrap();
+        let out = serve_command(dir.path()).output().await.unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("DISCORD_TOKEN") && stderr.contains(".env.example"),
+            "{stderr}"
+        );
+    })
+    .await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_connects_prints_the_invite_and_stops_on_sigterm() {
+    within(async {
+        let fake = FakeDiscord::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = serve_command(dir.path())
+            .env("DISCORD_TOKEN", "fake-token")
+            .env("DISCORD_API_BASE", fake.api_base())
+            .env("DISCORD_GUILD_ID", GUILD_ID)
+            .stderr(std::process::Stdio::piped())
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        fake.wait_call(|c| c.method == "PUT" && c.path.ends_with("/commands"))
+            .await;
+        let pid = child.id().unwrap().to_string();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let killed = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .unwrap();
+        assert!(killed.success());
+        let out = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "clean exit on SIGTERM: {:?}",
+            out.status
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "client_id={APP_ID}&scope=bot+applications.commands&permissions=277025475584"
+            )),
+            "{stderr}"
+        );
+    })
+    .await;
+}
+
 // ---------------------------------------------------------------- snapshots
 // Built from hand-made replies and a tiny knowledge base, so they change only when the
 // rendering does, not when the curated knowledge or the matcher is tuned.

@@ -122,7 +122,8 @@ fn framework(settings: &Settings, data: Data, kb: &KnowledgeBase) -> poise::Fram
                 }
                 let url = invite_url(ready.application.id.get());
                 tracing::info!(user = %ready.user.name, guild = ?guild, "connected; commands registered");
-                println!("factdesk is online as {}. Invite it with:\n{url}", ready.user.name);
+                // stderr: main holds the stdout lock for the whole run.
+                eprintln!("factdesk is online as {}. Invite it with:\n{url}", ready.user.name);
                 Ok(data)
             })
         })
