@@ -3,6 +3,7 @@
 //! binary, validated as a whole, and never served with a single problem in it.
 
 mod bundled;
+pub mod synthetic;
 mod files;
 mod validate;
 mod vocabulary;
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 pub use files::SourceFiles;
 pub use validate::{Problem, MAX_ANSWER_CHARS, MAX_QUOTE_CHARS, MIN_VARIANTS};
-pub use vocabulary::{SynonymGroup, Vocabulary};
+pub use vocabulary::{AnswerType, SynonymGroup, Vocabulary};
 
 /// One report the bot answers questions about.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,12 +15,9 @@ pub struct Vocabulary {
     /// Greetings, thanks and help requests: a message made only of these gets the help text.
     #[serde(default)]
     pub chitchat: Vec<String>,
-    /// Phrases that ask for an amount ("how many"): only an answer with a number fits.
+    /// Kinds of answer a question can ask for ("how many" asks for an amount).
     #[serde(default)]
-    pub quantity_cues: Vec<String>,
-    /// Words that state an amount without digits ("hundreds", "a fraction").
-    #[serde(default)]
-    pub quantity_words: Vec<String>,
+    pub answer_types: Vec<AnswerType>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -28,4 +25,18 @@ pub struct Vocabulary {
 pub struct SynonymGroup {
     pub canonical: String,
     pub terms: Vec<String>,
+}
+
+/// A kind of answer ("amount", "duration"): the cues in a question that ask for it, and
+/// the words in an answer that state it.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerType {
+    pub name: String,
+    /// An answer without this kind of fact must never answer a question that asks for it.
+    #[serde(default)]
+    pub required: bool,
+    pub cues: Vec<String>,
+    #[serde(default)]
+    pub words: Vec<String>,
 }

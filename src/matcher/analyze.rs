@@ -1,7 +1,7 @@
 //! Turns text into weighted terms: tokens, typo correction (queries only), synonym
 //! phrases mapped to one concept, stop words dropped, stems.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::normalize::{fold, tokenize, Token, WordStemmer};
 use super::typo::TypoIndex;
@@ -33,14 +33,15 @@ pub struct Analyzer {
     concepts: HashSet<String>,
     chitchat: HashSet<String>,
     longest_chitchat: usize,
-    quantity_cues: Vec<String>,
+    /// (required, cues, words) per answer type; bit `i` of a mask is type `i`.
+    answer_types: Vec<(bool, Vec<String>, Vec<String>)>,
     stemmer: WordStemmer,
 }
 
 impl Analyzer {
     pub fn new(vocabulary: &Vocabulary) -> Self {
         let stemmer = WordStemmer::default();
-        let mut phrases = HashMap::new();
+        let mut phrases = HashMap::default();
         let mut longest_phrase = 1;
         for group in &vocabulary.synonyms {
             for term in group.terms.iter().chain(std::iter::once(&group.canonical)) {
@@ -65,13 +66,22 @@ impl Analyzer {
             concepts: vocabulary.synonyms.iter().map(|g| g.canonical.clone()).collect(),
             chitchat,
             longest_chitchat,
-            quantity_cues: vocabulary.quantity_cues.iter().map(|c| fold(c)).collect(),
+            answer_types: vocabulary
+                .answer_types
+                .iter()
+                .take(32)
+                .map(|t| (t.required, t.cues.iter().map(|c| padded(c)).collect(), t.words.iter().map(|w| padded(w)).collect()))
+                .collect(),
             stemmer,
         }
     }
 
     pub fn is_stop_word(&self, surface: &str) -> bool {
         self.stop_words.contains(surface)
+    }
+
+    pub fn stem(&self, surface: &str) -> String {
+        self.stemmer.stem(surface)
     }
 
     pub fn is_concept(&self, key: &str) -> bool {
@@ -88,21 +98,40 @@ impl Analyzer {
         self.terms_of(tokenize(text), None)
     }
 
-    /// Terms of a question, correcting typos against `typos`.
-    pub fn query_terms(&self, text: &str, typos: &TypoIndex) -> Vec<Term> {
-        self.terms_of(tokenize(text), Some(typos))
+    /// Terms of a tokenized question, correcting typos against `typos`.
+    pub fn query_terms(&self, tokens: &[Token], typos: &TypoIndex) -> Vec<Term> {
+        self.terms_of(tokens.to_vec(), Some(typos))
     }
 
-    /// Does the question ask for an amount ("how many", "how much")?
-    pub fn wants_quantity(&self, text: &str) -> bool {
-        let words: Vec<String> = tokenize(text).into_iter().map(|t| t.surface).collect();
-        let joined = format!(" {} ", words.join(" "));
-        self.quantity_cues.iter().any(|cue| joined.contains(&format!(" {cue} ")))
+    /// Answer types the question asks for, as a bit mask.
+    pub fn asked_types(&self, question: &[Token]) -> u32 {
+        let text = padded_tokens(question);
+        self.mask(|(_, cues, _)| cues.iter().any(|c| text.contains(c.as_str())))
+    }
+
+    /// Answer types that the question asks for and an answer must state.
+    pub fn required_types(&self) -> u32 {
+        self.mask(|(required, _, _)| *required)
+    }
+
+    /// Answer types an answer states, as a bit mask (digits always state an amount).
+    pub fn stated_types(&self, answer: &str) -> u32 {
+        let text = padded(answer);
+        let has_number = tokenize(answer).iter().any(|t| t.number && t.surface.ends_with(|c: char| c.is_ascii_digit()));
+        let mut mask = self.mask(|(_, _, words)| words.iter().any(|w| text.contains(w.as_str())));
+        if has_number {
+            mask |= self.mask(|(required, _, _)| *required);
+        }
+        mask
+    }
+
+    fn mask(&self, test: impl Fn(&(bool, Vec<String>, Vec<String>)) -> bool) -> u32 {
+        self.answer_types.iter().enumerate().filter(|(_, t)| test(t)).fold(0, |m, (i, _)| m | (1 << i))
     }
 
     /// Is the text made only of small talk and stop words ("hi", "thanks!", "who are you")?
-    pub fn is_chitchat(&self, text: &str) -> bool {
-        let words: Vec<String> = tokenize(text).into_iter().map(|t| t.surface).collect();
+    pub fn is_chitchat(&self, tokens: &[Token]) -> bool {
+        let words: Vec<&str> = tokens.iter().map(|t| t.surface.as_str()).collect();
         let mut found = false;
         let mut i = 0;
         'outer: while i < words.len() {
@@ -113,7 +142,7 @@ impl Analyzer {
                     continue 'outer;
                 }
             }
-            if !self.is_stop_word(&words[i]) {
+            if !self.is_stop_word(words[i]) {
                 return false;
             }
             i += 1;
@@ -128,7 +157,10 @@ impl Analyzer {
             .map(|mut token| {
                 let mut credit = 1.0;
                 if let Some(typos) = typos {
-                    if !token.number && !self.is_stop_word(&token.surface) {
+                    if !token.number
+                        && !self.is_stop_word(&token.surface)
+                        && !typos.knows_stem(&self.stemmer.stem(&token.surface))
+                    {
                         if let Some((word, distance)) = typos.correct(&token.surface) {
                             token.surface = word.to_string();
                             credit = CORRECTION_CREDIT[distance.min(2)];
@@ -181,4 +213,19 @@ impl Analyzer {
         }
         terms
     }
+}
+
+/// Folded words joined by single spaces, with a space at each end, so that phrases
+/// are found whole (" how many " is not in " somehow many ").
+fn padded(text: &str) -> String {
+    padded_tokens(&tokenize(text))
+}
+
+fn padded_tokens(tokens: &[Token]) -> String {
+    let mut out = String::from(" ");
+    for t in tokens {
+        out.push_str(&t.surface);
+        out.push(' ');
+    }
+    out
 }

@@ -12,10 +12,11 @@ mod analyze;
 mod normalize;
 mod typo;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 pub use analyze::{Analyzer, Term};
 pub use normalize::{fold, tokenize, Token};
+
 pub use typo::TypoIndex;
 
 use crate::knowledge::{Body, KnowledgeBase};
@@ -44,18 +45,26 @@ pub struct Config {
     /// How much a term found only in an entry's answer or quote counts, against one
     /// found in its questions or keywords.
     pub answer_field_credit: f32,
+    /// Share of confidence lost by an entry whose answer does not state the kind of
+    /// thing the question asks for ("how long" and no duration).
+    pub type_mismatch_penalty: f32,
+    /// Within the phrasing score, the share of the single closest phrasing (the rest:
+    /// the mean of the three closest, rewarding entries that many phrasings support).
+    pub best_phrasing_share: f32,
 }
 
 impl Config {
     pub const DEFAULT: Config = Config {
-        answer_threshold: 0.55,
-        min_margin: 0.06,
+        answer_threshold: 0.50,
+        min_margin: 0.02,
         suggest_threshold: 0.30,
-        coverage_share: 0.7,
-        unknown_weight: 0.6,
+        coverage_share: 0.8,
+        unknown_weight: 0.4,
         unknown_cap: 2.0,
         specific_weight: 1.5,
         answer_field_credit: 0.5,
+        type_mismatch_penalty: 0.1,
+        best_phrasing_share: 0.7,
     };
 
     /// For channels where the bot speaks unasked: answer only when nearly certain.
@@ -110,15 +119,21 @@ pub const MAX_SUGGESTIONS: usize = 3;
 /// Longest question considered, in bytes: the rest of a huge paste is ignored.
 pub const MAX_QUESTION_BYTES: usize = 4_000;
 /// Candidates kept after the first, cheap pass over the postings.
-const SHORTLIST: usize = 24;
+const SHORTLIST: usize = 16;
 
 type TermId = u32;
 
+/// One phrasing (question, variant or keyword) as its terms with their weights.
+struct Phrasing {
+    terms: Vec<(TermId, f32)>,
+    total: f32,
+}
+
 struct IndexedEntry {
     report: usize,
-    /// Each phrasing (question, variants, keywords) as its set of terms.
-    phrasings: Vec<Vec<TermId>>,
-    has_quantity: bool,
+    phrasings: Vec<Phrasing>,
+    /// Answer types the entry's answer states (see [`Analyzer::stated_types`]).
+    types: u32,
     is_gap: bool,
 }
 
@@ -147,12 +162,11 @@ impl Matcher {
     pub fn with_config(kb: &KnowledgeBase, config: Config) -> Self {
         let analyzer = Analyzer::new(&kb.vocabulary);
         let mut typos = TypoIndex::default();
-        let mut term_ids: HashMap<String, TermId> = HashMap::new();
+        let mut term_ids: HashMap<String, TermId> = HashMap::default();
         let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
         let mut entries = Vec::with_capacity(kb.entries.len());
-        let mut df: Vec<HashMap<TermId, u32>> = vec![HashMap::new(); kb.reports.len()];
+        let mut df: Vec<HashMap<TermId, u32>> = vec![HashMap::default(); kb.reports.len()];
         let mut counts = vec![0u32; kb.reports.len()];
-        let quantity_words: Vec<String> = kb.vocabulary.quantity_words.iter().map(|w| fold(w)).collect();
 
         for word in analyzer.vocabulary_words() {
             typos.add(word);
@@ -175,7 +189,7 @@ impl Matcher {
             };
             let phrasing_texts = std::iter::once(&entry.question).chain(&entry.variants).chain(&entry.keywords);
             let mut phrasings = Vec::new();
-            let mut credit: HashMap<TermId, f32> = HashMap::new();
+            let mut credit: HashMap<TermId, f32> = HashMap::default();
             for text in phrasing_texts {
                 for token in tokenize(text) {
                     typos.add(&token.surface);
@@ -186,19 +200,17 @@ impl Matcher {
                 for &id in &ids {
                     credit.insert(id, 1.0);
                 }
-                phrasings.push(ids);
+                phrasings.push(Phrasing { terms: ids.into_iter().map(|id| (id, 0.0)).collect(), total: 0.0 });
             }
             let mut body_text = entry.topic.clone();
-            let mut has_quantity = false;
+            let mut types = 0;
             match &entry.body {
                 Body::Fact { answer, source } => {
                     body_text.push(' ');
                     body_text.push_str(answer);
                     body_text.push(' ');
                     body_text.push_str(&source.quote);
-                    let folded = fold(answer);
-                    has_quantity = tokenize(answer).iter().any(|t| t.number && t.surface.ends_with(|c: char| c.is_ascii_digit()))
-                        || quantity_words.iter().any(|w| folded.contains(w.as_str()));
+                    types = analyzer.stated_types(answer);
                 }
                 Body::Gap { note } => {
                     body_text.push(' ');
@@ -220,12 +232,17 @@ impl Matcher {
             entries.push(IndexedEntry {
                 report: entry.report,
                 phrasings,
-                has_quantity,
+                types,
                 is_gap: entry.is_gap(),
             });
         }
 
-        let reports = df
+        let words: Vec<String> = typos.words().map(str::to_string).collect();
+        for word in words {
+            typos.add_stem(analyzer.stem(&word));
+        }
+
+        let reports: Vec<ReportStats> = df
             .into_iter()
             .zip(counts)
             .map(|(df, n)| {
@@ -237,6 +254,17 @@ impl Matcher {
                 ReportStats { idf, max_idf }
             })
             .collect();
+
+        // Weights are known only now that every entry is counted.
+        for e in &mut entries {
+            let stats: &ReportStats = &reports[e.report];
+            for p in &mut e.phrasings {
+                for (id, w) in &mut p.terms {
+                    *w = stats.idf.get(id).copied().unwrap_or(0.0);
+                }
+                p.total = p.terms.iter().map(|(_, w)| w).sum();
+            }
+        }
 
         Self { analyzer, typos, term_ids, postings, entries, reports, config }
     }
@@ -251,7 +279,7 @@ impl Matcher {
 
     /// The terms the matcher sees in a question (for debugging and the unanswered log).
     pub fn terms(&self, question: &str) -> Vec<Term> {
-        self.analyzer.query_terms(clip(question), &self.typos)
+        self.analyzer.query_terms(&tokenize(clip(question)), &self.typos)
     }
 
     /// Ranks entries for `question`, optionally only those of one report.
@@ -261,10 +289,11 @@ impl Matcher {
 
     /// As [`Matcher::ask`], with other thresholds (e.g. [`Config::strict`]).
     pub fn ask_with(&self, question: &str, report: Option<usize>, config: &Config) -> Match {
-        let question = clip(question);
-        let terms = self.analyzer.query_terms(question, &self.typos);
-        let ranked = self.rank(&terms, report, config);
-        let outcome = self.decide(question, &ranked, config);
+        let tokens = tokenize(clip(question));
+        let terms = self.analyzer.query_terms(&tokens, &self.typos);
+        let asked = self.analyzer.asked_types(&tokens);
+        let ranked = self.rank(&terms, asked, report, config);
+        let outcome = self.decide(&tokens, asked, &ranked, config);
         Match { outcome, ranked }
     }
 
@@ -293,13 +322,13 @@ impl Matcher {
         known + unknown.min(cap)
     }
 
-    fn rank(&self, terms: &[Term], report: Option<usize>, config: &Config) -> Vec<Ranked> {
+    fn rank(&self, terms: &[Term], asked: u32, report: Option<usize>, config: &Config) -> Vec<Ranked> {
         let terms: Vec<(Term, Option<TermId>)> = terms
             .iter()
             .map(|t| (t.clone(), self.term_ids.get(&t.key).copied()))
             .collect();
         // First pass: how much of the question each entry explains.
-        let mut covered: HashMap<u32, f32> = HashMap::new();
+        let mut covered: HashMap<u32, f32> = HashMap::default();
         for (term, id) in &terms {
             let Some(id) = id else { continue };
             for &(entry, credit) in &self.postings[*id as usize] {
@@ -311,7 +340,7 @@ impl Matcher {
                 *covered.entry(entry).or_default() += w * credit * term.credit;
             }
         }
-        let mut mass: HashMap<usize, f32> = HashMap::new();
+        let mut mass: HashMap<usize, f32> = HashMap::default();
         let mut shortlist: Vec<(u32, f32)> = covered
             .into_iter()
             .map(|(entry, c)| {
@@ -324,29 +353,38 @@ impl Matcher {
         shortlist.truncate(SHORTLIST);
 
         // Second pass: how much of its closest phrasing the question repeats.
+        let query: Vec<(TermId, f32)> = terms.iter().filter_map(|(t, id)| id.map(|id| (id, t.credit))).collect();
         let mut ranked: Vec<Ranked> = shortlist
             .into_iter()
             .map(|(entry, coverage)| {
                 let e = &self.entries[entry as usize];
-                let stats = &self.reports[e.report];
-                let phrasing = e
+                let mut scores: Vec<f32> = e
                     .phrasings
                     .iter()
-                    .map(|ids| {
-                        let total: f32 = ids.iter().map(|id| stats.idf.get(id).copied().unwrap_or(0.0)).sum();
-                        let hit: f32 = terms
+                    .map(|p| {
+                        let hit: f32 = p
+                            .terms
                             .iter()
-                            .filter_map(|(t, id)| id.filter(|id| ids.contains(id)).map(|id| (t, id)))
-                            .map(|(t, id)| stats.idf.get(&id).copied().unwrap_or(0.0) * t.credit)
+                            .filter_map(|(id, w)| query.iter().find(|(q, _)| q == id).map(|(_, credit)| w * credit))
                             .sum();
-                        if total > 0.0 {
-                            hit / total
+                        if p.total > 0.0 {
+                            hit / p.total
                         } else {
                             0.0
                         }
                     })
-                    .fold(0.0, f32::max);
-                let confidence = config.coverage_share * coverage + (1.0 - config.coverage_share) * phrasing;
+                    .collect();
+                scores.sort_by(|a, b| b.total_cmp(a));
+                let best = scores.first().copied().unwrap_or(0.0);
+                let top = &scores[..scores.len().min(3)];
+                let mean = if top.is_empty() { 0.0 } else { top.iter().sum::<f32>() / top.len() as f32 };
+                let phrasing = config.best_phrasing_share * best + (1.0 - config.best_phrasing_share) * mean;
+                // Repeating a phrasing only counts as far as the question is covered: a known
+                // phrasing plus words the report never uses is not a match.
+                let mut confidence = config.coverage_share * coverage + (1.0 - config.coverage_share) * phrasing * coverage.sqrt();
+                if asked & !e.types != 0 {
+                    confidence *= 1.0 - config.type_mismatch_penalty;
+                }
                 Ranked { entry: entry as usize, confidence: confidence.clamp(0.0, 1.0) }
             })
             .collect();
@@ -354,7 +392,7 @@ impl Matcher {
         ranked
     }
 
-    fn decide(&self, question: &str, ranked: &[Ranked], config: &Config) -> Outcome {
+    fn decide(&self, tokens: &[Token], asked: u32, ranked: &[Ranked], config: &Config) -> Outcome {
         let suggestions = |skip: Option<usize>| -> Vec<usize> {
             ranked
                 .iter()
@@ -364,7 +402,7 @@ impl Matcher {
                 .map(|r| r.entry)
                 .collect()
         };
-        let chitchat = self.analyzer.is_chitchat(question);
+        let chitchat = self.analyzer.is_chitchat(tokens);
         let Some(best) = ranked.first().filter(|b| b.confidence >= config.suggest_threshold && !chitchat) else {
             return Outcome::Declined {
                 gap: None,
@@ -378,7 +416,8 @@ impl Matcher {
         if entry.is_gap && best.confidence >= config.answer_threshold {
             return Outcome::Declined { gap: Some(best.entry), chitchat: false, nearest: suggestions(None) };
         }
-        let fits = !self.analyzer.wants_quantity(question) || entry.has_quantity;
+        let missing = asked & self.analyzer.required_types() & !entry.types;
+        let fits = missing == 0;
         if clear && fits && !entry.is_gap {
             return Outcome::Answered { entry: best.entry };
         }

@@ -20,6 +20,10 @@ pub struct Token {
 /// Lowercase, NFKC (full-width and compatibility forms), accents removed, typographic
 /// quotes and dashes made plain.
 pub fn fold(text: &str) -> String {
+    // Plain ASCII (most of what people type) needs none of the Unicode work.
+    if text.is_ascii() {
+        return text.replace('`', "'").to_ascii_lowercase();
+    }
     text.nfkc()
         .collect::<String>()
         .nfd()
@@ -90,7 +94,8 @@ fn raw_words(original: &str) -> Vec<(String, bool)> {
     let mut current = String::new();
     let mut capital = false;
     let mut sentence_start = true;
-    let mut chars = original.nfkc().peekable();
+    let unified: String = if original.is_ascii() { original.to_string() } else { original.nfkc().collect() };
+    let mut chars = unified.chars().peekable();
     let mut prev_digit = false;
     let flush = |current: &mut String, capital: bool, words: &mut Vec<(String, bool)>| {
         if !current.is_empty() {

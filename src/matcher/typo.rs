@@ -2,12 +2,13 @@
 //! (the SymSpell idea): a word and a misspelling of it share a form with one or two
 //! letters deleted, so candidates are found by lookup instead of comparing every word.
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Shortest word we try to correct: shorter words have too many neighbours.
 pub const MIN_CORRECTABLE_LEN: usize = 4;
-/// Words at least this long (either side) may be two edits away; shorter ones one.
-pub const TWO_EDITS_FROM_LEN: usize = 7;
+/// Words at least this long (both sides) may be two edits away; shorter ones one.
+/// Below it, two edits turn real words into other real words ("standing" → "sending").
+pub const TWO_EDITS_FROM_LEN: usize = 8;
 
 #[derive(Debug, Default, Clone)]
 pub struct TypoIndex {
@@ -16,6 +17,9 @@ pub struct TypoIndex {
     frequency: Vec<u32>,
     known: HashMap<String, u32>,
     deletes: HashMap<String, Vec<u32>>,
+    /// Stems of known words: a word whose stem is known is a form, not a typo
+    /// ("locking" is "lock", not "lacking").
+    stems: HashSet<String>,
 }
 
 fn max_edits(len: usize) -> usize {
@@ -26,22 +30,17 @@ fn max_edits(len: usize) -> usize {
     }
 }
 
-/// Every form of `word` with up to `depth` letters removed (without `word` itself).
+/// Every form of `word` with up to `depth` letters removed (without `word` itself;
+/// may hold repeats, which only cost a lookup).
 fn deletions(word: &str, depth: usize, out: &mut Vec<String>) {
     let chars: Vec<char> = word.chars().collect();
-    let start = out.len();
     for i in 0..chars.len() {
-        let s: String = chars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| c).collect();
-        if !out.contains(&s) {
-            out.push(s);
+        let mut s = String::with_capacity(word.len());
+        s.extend(chars[..i].iter().chain(&chars[i + 1..]));
+        if depth > 1 {
+            deletions(&s, depth - 1, out);
         }
-    }
-    if depth > 1 {
-        let end = out.len();
-        for k in start..end {
-            let base = out[k].clone();
-            deletions(&base, depth - 1, out);
-        }
+        out.push(s);
     }
 }
 
@@ -62,9 +61,23 @@ impl TypoIndex {
         }
         let mut forms = Vec::new();
         deletions(word, max_edits(len), &mut forms);
+        forms.sort_unstable();
+        forms.dedup();
         for form in forms {
             self.deletes.entry(form).or_default().push(id);
         }
+    }
+
+    pub fn add_stem(&mut self, stem: String) {
+        self.stems.insert(stem);
+    }
+
+    pub fn knows_stem(&self, stem: &str) -> bool {
+        self.stems.contains(stem)
+    }
+
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.words.iter().map(String::as_str)
     }
 
     pub fn contains(&self, word: &str) -> bool {
@@ -94,11 +107,11 @@ impl TypoIndex {
             .into_iter()
             .filter_map(|id| {
                 let candidate = &self.words[id as usize];
-                let longest = len.max(candidate.chars().count());
+                let shortest = len.min(candidate.chars().count());
                 let distance = strsim::osa_distance(word, candidate);
                 // The first letter is rarely wrong; demanding it keeps "canada" from becoming a stranger.
                 let same_start = word.chars().next() == candidate.chars().next();
-                (distance <= max_edits(longest) && same_start).then(|| {
+                (distance <= max_edits(shortest) && same_start).then(|| {
                     let similarity = strsim::jaro_winkler(word, candidate);
                     (distance, similarity, self.frequency[id as usize], candidate.as_str())
                 })
@@ -127,17 +140,19 @@ mod tests {
 
     #[test]
     fn corrects_common_typos() {
-        let idx = index(&["deportation", "guantanamo", "meissner", "stephen", "orders", "countries", "miller", "third"]);
+        let idx = index(&["deportation", "guantanamo", "meissner", "stephen", "orders", "countries", "miller", "third", "sending"]);
         let cases = [
             ("deprotation", Some(("deportation", 1))),
             ("guantanemo", Some(("guantanamo", 1))),
             ("meisner", Some(("meissner", 1))),
-            ("steven", Some(("stephen", 2))),
+            ("steven", None),
+            ("deportaions", Some(("deportation", 2))),
             ("ordres", Some(("orders", 1))),
             ("contries", Some(("countries", 1))),
             ("miler", Some(("miller", 1))),
             ("thrid", Some(("third", 1))),
             ("canada", None),
+            ("standing", None),
             ("mil", None),
             ("orders", None),
         ];

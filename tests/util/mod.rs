@@ -44,7 +44,10 @@ related = ["libraries-count"]
 
 pub const VOCABULARY: &str = r#"stop_words = ["the", "a", "how", "what", "is", "of", "do", "will"]
 chitchat = ["hi", "thanks"]
-quantity_cues = ["how many", "how much"]
+[[answer_types]]
+name = "amount"
+required = true
+cues = ["how many", "how much"]
 [[synonyms]]
 canonical = "cost"
 terms = ["cost", "price", "expensive"]
