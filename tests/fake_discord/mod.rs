@@ -101,7 +101,9 @@ impl FakeDiscord {
     pub async fn wait_call(&self, pred: impl Fn(&Call) -> bool) -> Call {
         loop {
             let notified = self.state.new_call.notified();
-            if let Some(c) = self.calls().into_iter().find(|c| pred(c)) {
+            // Search newest first without copying the whole log: the timing test makes thousands of calls.
+            let found = self.state.calls.lock().unwrap().iter().rev().find(|c| pred(c)).cloned();
+            if let Some(c) = found {
                 return c;
             }
             notified.await;
