@@ -789,7 +789,7 @@ async fn serve_connects_prints_the_invite_and_stops_on_sigterm() {
     within(async {
         let fake = FakeDiscord::start().await;
         let dir = tempfile::tempdir().unwrap();
-        let mut child = serve_command(dir.path())
+        let child = serve_command(dir.path())
             .env("DISCORD_TOKEN", "fake-token")
             .env("DISCORD_API_BASE", fake.api_base())
             .env("DISCORD_GUILD_ID", GUILD_ID)
