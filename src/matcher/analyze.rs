@@ -27,9 +27,15 @@ pub struct Term {
 /// The language side of matching: stop words, synonyms, small talk and stemming.
 pub struct Analyzer {
     stop_words: HashSet<String>,
+    /// Stems of stop words: a misspelt stop word ("befor") often stems to one.
+    stop_stems: HashSet<String>,
     /// Stemmed phrase (words joined by spaces) → concept.
     phrases: HashMap<String, String>,
-    longest_phrase: usize,
+    /// For each stem that starts a phrase, the longest phrase it starts (in words):
+    /// most words start none, and skip the lookups.
+    phrase_starts: HashMap<String, usize>,
+    /// Stems of words seen in the knowledge base, so queries rarely run the stemmer.
+    stem_cache: HashMap<String, String>,
     concepts: HashSet<String>,
     chitchat: HashSet<String>,
     longest_chitchat: usize,
@@ -42,14 +48,15 @@ impl Analyzer {
     pub fn new(vocabulary: &Vocabulary) -> Self {
         let stemmer = WordStemmer::default();
         let mut phrases = HashMap::default();
-        let mut longest_phrase = 1;
+        let mut phrase_starts: HashMap<String, usize> = HashMap::default();
         for group in &vocabulary.synonyms {
             for term in group.terms.iter().chain(std::iter::once(&group.canonical)) {
                 let stems: Vec<String> = tokenize(term).iter().map(|t| stemmer.stem(&t.surface)).collect();
                 if stems.is_empty() {
                     continue;
                 }
-                longest_phrase = longest_phrase.max(stems.len());
+                let longest = phrase_starts.entry(stems[0].clone()).or_insert(1);
+                *longest = (*longest).max(stems.len());
                 phrases.insert(stems.join(" "), group.canonical.clone());
             }
         }
@@ -59,10 +66,14 @@ impl Analyzer {
             .map(|c| tokenize(c).into_iter().map(|t| t.surface).collect::<Vec<_>>().join(" "))
             .collect();
         let longest_chitchat = chitchat.iter().map(|c| c.split(' ').count()).max().unwrap_or(1);
+        let stop_words: HashSet<String> = vocabulary.stop_words.iter().map(|w| fold(w).replace('\'', "")).collect();
+        let stop_stems = stop_words.iter().map(|w| stemmer.stem(w)).filter(|s| s.len() >= 4).collect();
         Self {
-            stop_words: vocabulary.stop_words.iter().map(|w| fold(w).replace('\'', "")).collect(),
+            stop_words,
+            stop_stems,
             phrases,
-            longest_phrase,
+            phrase_starts,
+            stem_cache: HashMap::default(),
             concepts: vocabulary.synonyms.iter().map(|g| g.canonical.clone()).collect(),
             chitchat,
             longest_chitchat,
@@ -81,7 +92,18 @@ impl Analyzer {
     }
 
     pub fn stem(&self, surface: &str) -> String {
-        self.stemmer.stem(surface)
+        match self.stem_cache.get(surface) {
+            Some(stem) => stem.clone(),
+            None => self.stemmer.stem(surface),
+        }
+    }
+
+    /// Remembers the stems of `words` (the knowledge base's own words).
+    pub fn cache_stems<'a>(&mut self, words: impl IntoIterator<Item = &'a str>) {
+        for w in words {
+            let stem = self.stemmer.stem(w);
+            self.stem_cache.insert(w.to_string(), stem);
+        }
     }
 
     pub fn is_concept(&self, key: &str) -> bool {
@@ -159,7 +181,7 @@ impl Analyzer {
                 if let Some(typos) = typos {
                     if !token.number
                         && !self.is_stop_word(&token.surface)
-                        && !typos.knows_stem(&self.stemmer.stem(&token.surface))
+                        && !typos.knows_stem(&self.stem(&token.surface))
                     {
                         if let Some((word, distance)) = typos.correct(&token.surface) {
                             token.surface = word.to_string();
@@ -167,7 +189,7 @@ impl Analyzer {
                         }
                     }
                 }
-                (self.stemmer.stem(&token.surface), token, credit)
+                (self.stem(&token.surface), token, credit)
             })
             .collect();
         let mut terms: Vec<Term> = Vec::new();
@@ -179,9 +201,17 @@ impl Analyzer {
             None => terms.push(term),
         };
         let mut i = 0;
+        let mut key = String::new();
         'outer: while i < words.len() {
-            for len in (1..=self.longest_phrase.min(words.len() - i)).rev() {
-                let key = words[i..i + len].iter().map(|w| w.0.as_str()).collect::<Vec<_>>().join(" ");
+            let longest = self.phrase_starts.get(&words[i].0).copied().unwrap_or(0);
+            for len in (1..=longest.min(words.len() - i)).rev() {
+                key.clear();
+                for (n, w) in words[i..i + len].iter().enumerate() {
+                    if n > 0 {
+                        key.push(' ');
+                    }
+                    key.push_str(&w.0);
+                }
                 if let Some(concept) = self.phrases.get(&key) {
                     let span = &words[i..i + len];
                     push(
@@ -198,7 +228,7 @@ impl Analyzer {
                 }
             }
             let (stem, token, credit) = &words[i];
-            if !self.is_stop_word(&token.surface) && !stem.is_empty() {
+            if !self.is_stop_word(&token.surface) && !self.stop_stems.contains(stem) && !stem.is_empty() {
                 push(
                     Term {
                         key: stem.clone(),

@@ -30,6 +30,15 @@ pub struct Config {
     /// The best entry must lead the next one by this much to be answered; closer
     /// entries are offered as suggestions instead of guessing between them.
     pub min_margin: f32,
+    /// A second, lower bar for answering: a less confident best entry is still
+    /// answered when it leads every other entry by `clear_lead` and shares at least
+    /// two words with the question (long questions carry many words the report
+    /// never uses, yet point clearly at one entry; one shared word is a coincidence).
+    pub low_answer_threshold: f32,
+    pub clear_lead: f32,
+    /// A one-word question is answered only when the word's idf is at least this
+    /// share of the rarest possible (it names one thing, not a whole subject).
+    pub single_word_rarity: f32,
     /// Confidence at or above which entries are offered as "did you mean".
     pub suggest_threshold: f32,
     /// Share of confidence from covering the question (the rest: from repeating a phrasing).
@@ -57,6 +66,9 @@ impl Config {
     pub const DEFAULT: Config = Config {
         answer_threshold: 0.50,
         min_margin: 0.02,
+        low_answer_threshold: 0.40,
+        clear_lead: 0.10,
+        single_word_rarity: 0.6,
         suggest_threshold: 0.30,
         coverage_share: 0.8,
         unknown_weight: 0.4,
@@ -99,6 +111,8 @@ pub enum Outcome {
 pub struct Ranked {
     pub entry: usize,
     pub confidence: f32,
+    /// How many distinct words of the question the entry contains.
+    pub matched: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -131,6 +145,9 @@ struct Phrasing {
 
 struct IndexedEntry {
     report: usize,
+    /// The paragraph the answer cites (0 for a gap): entries citing the same
+    /// paragraph are siblings, and a near tie between siblings is not ambiguity.
+    paragraph: usize,
     phrasings: Vec<Phrasing>,
     /// Answer types the entry's answer states (see [`Analyzer::stated_types`]).
     types: u32,
@@ -160,7 +177,7 @@ impl Matcher {
     }
 
     pub fn with_config(kb: &KnowledgeBase, config: Config) -> Self {
-        let analyzer = Analyzer::new(&kb.vocabulary);
+        let mut analyzer = Analyzer::new(&kb.vocabulary);
         let mut typos = TypoIndex::default();
         let mut term_ids: HashMap<String, TermId> = HashMap::default();
         let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
@@ -231,12 +248,14 @@ impl Matcher {
             counts[entry.report] += 1;
             entries.push(IndexedEntry {
                 report: entry.report,
+                paragraph: entry.source().map_or(0, |s| s.paragraph),
                 phrasings,
                 types,
                 is_gap: entry.is_gap(),
             });
         }
 
+        analyzer.cache_stems(typos.words());
         let words: Vec<String> = typos.words().map(str::to_string).collect();
         for word in words {
             typos.add_stem(analyzer.stem(&word));
@@ -290,10 +309,10 @@ impl Matcher {
     /// As [`Matcher::ask`], with other thresholds (e.g. [`Config::strict`]).
     pub fn ask_with(&self, question: &str, report: Option<usize>, config: &Config) -> Match {
         let tokens = tokenize(clip(question));
-        let terms = self.analyzer.query_terms(&tokens, &self.typos);
+        let terms = self.resolve(&self.analyzer.query_terms(&tokens, &self.typos));
         let asked = self.analyzer.asked_types(&tokens);
         let ranked = self.rank(&terms, asked, report, config);
-        let outcome = self.decide(&tokens, asked, &ranked, config);
+        let outcome = self.decide(&tokens, &terms, asked, &ranked, report, config);
         Match { outcome, ranked }
     }
 
@@ -322,14 +341,33 @@ impl Matcher {
         known + unknown.min(cap)
     }
 
-    fn rank(&self, terms: &[Term], asked: u32, report: Option<usize>, config: &Config) -> Vec<Ranked> {
-        let terms: Vec<(Term, Option<TermId>)> = terms
-            .iter()
-            .map(|t| (t.clone(), self.term_ids.get(&t.key).copied()))
-            .collect();
+    fn same_entries(&self, a: TermId, b: TermId) -> bool {
+        let (pa, pb) = (&self.postings[a as usize], &self.postings[b as usize]);
+        pa.len() == pb.len() && pa.iter().zip(pb).all(|(x, y)| x.0 == y.0)
+    }
+
+    /// Pairs each term with its id, leaving out words that name the same thing as an
+    /// earlier one.
+    fn resolve(&self, terms_in: &[Term]) -> Vec<(Term, Option<TermId>)> {
+        let mut terms: Vec<(Term, Option<TermId>)> = Vec::with_capacity(terms_in.len());
+        for t in terms_in {
+            let id = self.term_ids.get(&t.key).copied();
+            // Words found in exactly the same entries ("stephen" and "miller") name one
+            // thing: counting both would let a full name outweigh the rest of the question.
+            let same = id.is_some_and(|id| {
+                terms.iter().any(|(_, other)| other.is_some_and(|o| self.same_entries(o, id)))
+            });
+            if !same {
+                terms.push((t.clone(), id));
+            }
+        }
+        terms
+    }
+
+    fn rank(&self, terms: &[(Term, Option<TermId>)], asked: u32, report: Option<usize>, config: &Config) -> Vec<Ranked> {
         // First pass: how much of the question each entry explains.
-        let mut covered: HashMap<u32, f32> = HashMap::default();
-        for (term, id) in &terms {
+        let mut covered: HashMap<u32, (f32, u32)> = HashMap::default();
+        for (term, id) in terms {
             let Some(id) = id else { continue };
             for &(entry, credit) in &self.postings[*id as usize] {
                 let e = &self.entries[entry as usize];
@@ -337,16 +375,18 @@ impl Matcher {
                     continue;
                 }
                 let (w, _) = self.weight(term, Some(*id), e.report, config);
-                *covered.entry(entry).or_default() += w * credit * term.credit;
+                let c = covered.entry(entry).or_default();
+                c.0 += w * credit * term.credit;
+                c.1 += 1;
             }
         }
         let mut mass: HashMap<usize, f32> = HashMap::default();
-        let mut shortlist: Vec<(u32, f32)> = covered
+        let mut shortlist: Vec<(u32, f32, u32)> = covered
             .into_iter()
-            .map(|(entry, c)| {
+            .map(|(entry, (c, matched))| {
                 let r = self.entries[entry as usize].report;
-                let m = *mass.entry(r).or_insert_with(|| self.query_mass(&terms, r, config));
-                (entry, if m > 0.0 { c / m } else { 0.0 })
+                let m = *mass.entry(r).or_insert_with(|| self.query_mass(terms, r, config));
+                (entry, if m > 0.0 { c / m } else { 0.0 }, matched)
             })
             .collect();
         shortlist.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -356,7 +396,7 @@ impl Matcher {
         let query: Vec<(TermId, f32)> = terms.iter().filter_map(|(t, id)| id.map(|id| (id, t.credit))).collect();
         let mut ranked: Vec<Ranked> = shortlist
             .into_iter()
-            .map(|(entry, coverage)| {
+            .map(|(entry, coverage, matched)| {
                 let e = &self.entries[entry as usize];
                 let mut scores: Vec<f32> = e
                     .phrasings
@@ -385,14 +425,34 @@ impl Matcher {
                 if asked & !e.types != 0 {
                     confidence *= 1.0 - config.type_mismatch_penalty;
                 }
-                Ranked { entry: entry as usize, confidence: confidence.clamp(0.0, 1.0) }
+                Ranked { entry: entry as usize, confidence: confidence.clamp(0.0, 1.0), matched }
             })
             .collect();
         ranked.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.entry.cmp(&b.entry)));
         ranked
     }
 
-    fn decide(&self, tokens: &[Token], asked: u32, ranked: &[Ranked], config: &Config) -> Outcome {
+    /// One shared word answers only a one-word question, and only when that word is
+    /// rare in its report ("guantanamo", not "deportation" nor "pizza topping").
+    fn enough_evidence(&self, best: &Ranked, terms: &[(Term, Option<TermId>)], config: &Config) -> bool {
+        if best.matched >= 2 {
+            return true;
+        }
+        let [(_, Some(id))] = terms else { return false };
+        let stats = &self.reports[self.entries[best.entry].report];
+        let idf = stats.idf.get(id).copied().unwrap_or(0.0);
+        idf >= config.single_word_rarity * stats.max_idf
+    }
+
+    fn decide(
+        &self,
+        tokens: &[Token],
+        terms: &[(Term, Option<TermId>)],
+        asked: u32,
+        ranked: &[Ranked],
+        _report: Option<usize>,
+        config: &Config,
+    ) -> Outcome {
         let suggestions = |skip: Option<usize>| -> Vec<usize> {
             ranked
                 .iter()
@@ -410,9 +470,16 @@ impl Matcher {
                 nearest: ranked.iter().filter(|r| !self.entries[r.entry].is_gap).take(MAX_SUGGESTIONS).map(|r| r.entry).collect(),
             };
         };
-        let runner_up = ranked.get(1).map_or(0.0, |r| r.confidence);
         let entry = &self.entries[best.entry];
-        let clear = best.confidence >= config.answer_threshold && best.confidence - runner_up >= config.min_margin;
+        let sibling = |other: &IndexedEntry| other.report == entry.report && other.paragraph != 0 && other.paragraph == entry.paragraph;
+        let runner_up = ranked[1..]
+            .iter()
+            .find(|r| !sibling(&self.entries[r.entry]))
+            .map_or(0.0, |r| r.confidence);
+        let lead = best.confidence - runner_up;
+        let clear = self.enough_evidence(best, terms, config)
+            && ((best.confidence >= config.answer_threshold && lead >= config.min_margin)
+                || (best.confidence >= config.low_answer_threshold && lead >= config.clear_lead && best.matched >= 2));
         if entry.is_gap && best.confidence >= config.answer_threshold {
             return Outcome::Declined { gap: Some(best.entry), chitchat: false, nearest: suggestions(None) };
         }

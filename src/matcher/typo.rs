@@ -90,8 +90,11 @@ impl TypoIndex {
         if len < MIN_CORRECTABLE_LEN || self.contains(word) || !word.chars().all(char::is_alphabetic) {
             return None;
         }
+        // One deletion on the query side is enough: the index holds up to two per
+        // word, so extra, missing, swapped and replaced letters all meet (only two
+        // extra letters typed do not), at an eighth of the lookups.
         let mut forms = vec![word.to_string()];
-        deletions(word, max_edits(len), &mut forms);
+        deletions(word, 1, &mut forms);
         let mut candidates: Vec<u32> = Vec::new();
         for form in &forms {
             if let Some(&id) = self.known.get(form) {

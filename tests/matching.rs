@@ -1,0 +1,116 @@
+//! Behaviour of the matcher on the bundled knowledge base: how people really type,
+//! and what must never be answered.
+
+use factdesk::desk::Desk;
+use factdesk::knowledge::KnowledgeBase;
+use factdesk::matcher::{Config, Outcome};
+use factdesk::reply::{Decline, Status};
+use proptest::prelude::*;
+
+fn desk() -> Desk {
+    Desk::new(KnowledgeBase::bundled().expect("bundled knowledge"))
+}
+
+/// (question, entry that must answer it). Phrasings written for this test, not taken
+/// from the knowledge base or the question sets.
+const ANSWERED: &[(&str, &str)] = &[
+    ("HOW MANY MIGRANTS DO THEY WANT TO DEPORT IN YEAR ONE", "goal-one-million"),
+    ("ｈｏｗ ｍａｎｙ ｍｉｇｒａｎｔｓ ａｒｅ ｉｎ ｔｈｅ ＵＳ", "eleven-million"),
+    ("who’s doris meisner", "meissner-not-a-switch"),
+    ("guantanemo", "sent-el-salvador-guantanamo"),
+    ("obamas deprotation record", "record-obama"),
+    ("what does kush desai do", "desai-declined"),
+    ("Stephen Miller role", "miller-works-with-dhs"),
+];
+
+#[test]
+fn how_people_type_still_finds_the_entry() {
+    let desk = desk();
+    for (question, entry) in ANSWERED {
+        let reply = desk.ask(question, None).unwrap();
+        assert_eq!(reply.status, Status::Answered, "{question:?}: {reply:?}");
+        assert_eq!(reply.entry.as_deref(), Some(*entry), "{question:?}");
+    }
+}
+
+/// Questions whose key words the report doesn't know: another country, year, a dollar
+/// figure, a court ruling. None may be answered with a nearby fact.
+const NEVER_ANSWERED: &[&str] = &[
+    "How many people did Germany deport in 2023?",
+    "What did the Supreme Court rule on the deportations?",
+    "How many dollars has ICE spent on flights?",
+    "What is Stephen Miller's salary?",
+    "How many migrants were deported in 1998?",
+    "What did Kamala Harris say about the goal?",
+];
+
+#[test]
+fn unknown_key_words_are_never_answered() {
+    let desk = desk();
+    for question in NEVER_ANSWERED {
+        let reply = desk.ask(question, None).unwrap();
+        assert_ne!(reply.status, Status::Answered, "{question:?} was answered: {:?}", reply.answer);
+        assert!(reply.answer.is_none());
+    }
+}
+
+#[test]
+fn small_talk_gets_the_help_text() {
+    let desk = desk();
+    for question in ["hi", "thanks!", "help", "who are you?", "hello there"] {
+        let reply = desk.ask(question, None).unwrap();
+        assert_eq!(reply.status, Status::Declined, "{question}");
+        assert_eq!(reply.decline, Some(Decline::SmallTalk), "{question}");
+    }
+}
+
+#[test]
+fn declines_name_topics_the_report_covers() {
+    let desk = desk();
+    assert_ne!(desk.ask("what's the best pizza topping", None).unwrap().status, Status::Answered);
+    let reply = desk.ask("recommend a quiet mechanical keyboard", None).unwrap();
+    assert_eq!(reply.status, Status::Declined);
+    assert_eq!(reply.decline, Some(Decline::NotCovered));
+    assert!(!reply.topics.is_empty());
+}
+
+#[test]
+fn suggestions_are_offered_not_asserted() {
+    let desk = desk();
+    // A bare keyword shared by several entries is ambiguous.
+    let found = desk.matcher().ask("deportation", None);
+    match found.outcome {
+        Outcome::Suggested { entries } => assert!(!entries.is_empty() && entries.len() <= 3),
+        other => panic!("expected suggestions, got {other:?}"),
+    }
+    let reply = desk.ask("deportation", None).unwrap();
+    assert!(reply.answer.is_none());
+}
+
+#[test]
+fn strict_config_answers_less() {
+    let desk = desk();
+    let q = "wasnt the campaign promise bigger";
+    let normal = desk.ask_timed(q, None, &Config::DEFAULT).unwrap().reply.status;
+    let strict = desk.ask_timed(q, None, &Config::strict()).unwrap().reply.status;
+    assert!(!(strict == Status::Answered && normal != Status::Answered));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    /// Any text at all: no panic, a confidence in 0..1, and an answer only with a citation.
+    #[test]
+    fn any_input_gives_a_well_formed_reply(q in "\\PC{0,300}") {
+        let desk = desk_once();
+        let reply = desk.ask(&q, None).unwrap();
+        prop_assert!((0.0..=1.0).contains(&reply.confidence));
+        prop_assert_eq!(reply.answer.is_some(), reply.status == Status::Answered);
+        prop_assert_eq!(reply.citation.is_some(), reply.status == Status::Answered);
+        prop_assert!(reply.suggestions.len() <= 3);
+    }
+}
+
+fn desk_once() -> &'static Desk {
+    static DESK: std::sync::OnceLock<Desk> = std::sync::OnceLock::new();
+    DESK.get_or_init(desk)
+}
