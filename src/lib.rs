@@ -8,3 +8,4 @@ pub mod eval;
 pub mod reply;
 pub mod cli;
 pub mod discord;
+pub mod store;

@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::desk::Desk;
 use crate::eval::{self, QuestionSet};
 use crate::knowledge::{KnowledgeBase, LoadError};
-use crate::matcher::Config;
+use crate::matcher::{Config, Matcher};
 
 pub use render::{reply_text, HELP_TEXT};
 
@@ -69,6 +69,35 @@ pub enum Command {
     },
     /// Run the Discord bot (settings from the environment or .env; see .env.example).
     Serve,
+    /// From the question log: questions, answer rates, top entries, votes, top unanswered.
+    Stats {
+        #[arg(long, default_value_t = 7, value_name = "N")]
+        days: u32,
+        #[command(flatten)]
+        log: LogArgs,
+    },
+    /// Unanswered questions from the log, in clusters of near-duplicates, biggest first.
+    Unanswered {
+        #[arg(long, default_value_t = 30, value_name = "N")]
+        days: u32,
+        #[arg(long, default_value_t = 20, value_name = "N")]
+        limit: usize,
+        /// Clusters to skip (the next page).
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        offset: usize,
+        #[command(flatten)]
+        log: LogArgs,
+    },
+}
+
+/// Where the question log is, and how to print it.
+#[derive(Debug, clap::Args)]
+pub struct LogArgs {
+    /// The question log database.
+    #[arg(long, env = "FACTDESK_DB", default_value = crate::store::DEFAULT_PATH, value_name = "FILE")]
+    pub db: PathBuf,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +175,14 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
         }
         Command::Kb { command: KbCommand::Export } => export(&kb, out),
         Command::Serve => crate::discord::serve(kb),
+        Command::Stats { days, log } => {
+            let stats = crate::store::Reader::open(&log.db).and_then(|r| r.stats(&Matcher::new(&kb), days));
+            print_log(stats.map_err(anyhow::Error::from)?, log.json, out)
+        }
+        Command::Unanswered { days, limit, offset, log } => {
+            let page = crate::store::Reader::open(&log.db).and_then(|r| r.unanswered(&Matcher::new(&kb), days, offset, limit));
+            print_log(page.map_err(anyhow::Error::from)?, log.json, out)
+        }
         Command::Explain { question, report } => {
             let desk = Desk::new(kb);
             let filter = desk.report_filter(report.as_deref())?;
@@ -197,6 +234,16 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             Ok(())
         }
     }
+}
+
+fn print_log<T: serde::Serialize + std::fmt::Display>(value: T, json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    if json {
+        serde_json::to_writer(&mut *out, &value).context("writing output")?;
+        writeln!(out).context("writing output")?;
+    } else {
+        writeln!(out, "{}", value.to_string().trim_end()).context("writing output")?;
+    }
+    Ok(())
 }
 
 /// Lines of input, tolerating invalid UTF-8 (replaced, never fatal).

@@ -1,0 +1,389 @@
+//! Unanswered questions in clusters of near-duplicates. Each question is read with the
+//! matcher's own normalisation (stems, synonym concepts, typo correction); questions
+//! with the same set of terms form a group, and groups join the cluster of a bigger
+//! group when their term sets overlap by at least [`JACCARD`].
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::stats::{fmt_time, EntryCount};
+use super::StoreError;
+use crate::matcher::Matcher;
+
+/// Least overlap (|A ∩ B| / |A ∪ B| of term sets) for a group to join a cluster.
+pub const JACCARD: f64 = 0.6;
+/// Most questions read for clustering (the newest).
+const MAX_ROWS: i64 = 100_000;
+/// Phrasings and entries kept per cluster.
+const SHOWN: usize = 5;
+
+/// One unanswered question, as read from the log.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UnansweredRow {
+    /// Unix milliseconds.
+    pub at: i64,
+    pub user: Option<String>,
+    pub question: String,
+    /// Entries offered with the reply.
+    pub suggested: Vec<String>,
+    /// Entries the asker then clicked.
+    pub clicked: Vec<String>,
+}
+
+/// Near-duplicate unanswered questions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cluster {
+    /// Stable id (12 hex digits) of the cluster's main wording: what [`super::Store::dismiss_cluster`] takes.
+    pub id: String,
+    /// The main wording's terms, as the matcher reads them.
+    pub terms: Vec<String>,
+    /// Times asked.
+    pub asks: u64,
+    /// Distinct people who asked (questions without a known asker are not counted).
+    pub askers: u64,
+    /// Distinct phrasings, most asked first (at most 5); the first is the one to show.
+    pub questions: Vec<String>,
+    /// Unix milliseconds of the latest ask.
+    pub last_asked: i64,
+    /// Entries offered for these questions, most often first.
+    pub suggested: Vec<EntryCount>,
+    /// Entries people clicked from those offers: strong evidence of what they meant.
+    pub clicked: Vec<EntryCount>,
+}
+
+/// One page of clusters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unanswered {
+    /// Clusters in all (not dismissed).
+    pub total: usize,
+    pub offset: usize,
+    pub clusters: Vec<Cluster>,
+}
+
+fn short_id(key: &str) -> String {
+    blake3::hash(key.as_bytes()).to_hex()[..12].to_string()
+}
+
+fn jaccard(a: &[String], b: &[String]) -> f64 {
+    // Both sorted and without duplicates.
+    let (mut i, mut j, mut both) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - both;
+    if union == 0 {
+        0.0
+    } else {
+        both as f64 / union as f64
+    }
+}
+
+fn top(counts: HashMap<&str, u64>) -> Vec<EntryCount> {
+    let mut v: Vec<EntryCount> = counts
+        .into_iter()
+        .map(|(entry, count)| EntryCount {
+            entry: entry.to_string(),
+            count,
+        })
+        .collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.entry.cmp(&b.entry)));
+    v.truncate(SHOWN);
+    v
+}
+
+struct Group {
+    key: String,
+    terms: Vec<String>,
+    rows: Vec<usize>,
+}
+
+/// Clusters `rows`, biggest first. `terms` reads a question (the matcher's terms);
+/// clusters with a member wording whose id is in `dismissed` are left out.
+pub fn cluster(
+    rows: &[UnansweredRow],
+    mut terms: impl FnMut(&str) -> Vec<String>,
+    dismissed: &HashSet<String>,
+) -> Vec<Cluster> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        let mut t = terms(&row.question);
+        t.sort();
+        t.dedup();
+        if t.is_empty() {
+            continue;
+        }
+        let key = t.join(" ");
+        let g = *by_key.entry(key.clone()).or_insert_with(|| {
+            groups.push(Group {
+                key,
+                terms: t,
+                rows: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        groups[g].rows.push(i);
+    }
+    groups.sort_by(|a, b| {
+        b.rows
+            .len()
+            .cmp(&a.rows.len())
+            .then_with(|| a.key.cmp(&b.key))
+    });
+
+    // Greedy: each group joins the most similar cluster started by a bigger group.
+    let mut clusters: Vec<Vec<usize>> = Vec::new();
+    let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
+    for g in 0..groups.len() {
+        let mut best: Option<(f64, usize)> = None;
+        let mut seen = HashSet::new();
+        for t in &groups[g].terms {
+            for &c in index.get(t.as_str()).into_iter().flatten() {
+                if !seen.insert(c) {
+                    continue;
+                }
+                let j = jaccard(&groups[clusters[c][0]].terms, &groups[g].terms);
+                let better = match best {
+                    None => true,
+                    Some((bj, bc)) => j > bj || (j == bj && c < bc),
+                };
+                if j >= JACCARD && better {
+                    best = Some((j, c));
+                }
+            }
+        }
+        match best {
+            Some((_, c)) => clusters[c].push(g),
+            None => {
+                for t in &groups[g].terms {
+                    index.entry(t.as_str()).or_default().push(clusters.len());
+                }
+                clusters.push(vec![g]);
+            }
+        }
+    }
+
+    let mut out: Vec<Cluster> = clusters
+        .iter()
+        .filter(|members| {
+            !members
+                .iter()
+                .any(|&g| dismissed.contains(&short_id(&groups[g].key)))
+        })
+        .map(|members| {
+            let main = &groups[members[0]];
+            let asked: Vec<&UnansweredRow> = members
+                .iter()
+                .flat_map(|&g| &groups[g].rows)
+                .map(|&i| &rows[i])
+                .collect();
+            let askers: HashSet<&str> = asked.iter().filter_map(|r| r.user.as_deref()).collect();
+            // Phrasings, told apart after folding case and spacing; shown as first written.
+            let mut phrasings: HashMap<String, (u64, usize, &str)> = HashMap::new();
+            let (mut suggested, mut clicked) = (HashMap::new(), HashMap::new());
+            for (n, r) in asked.iter().enumerate() {
+                let folded = crate::matcher::fold(r.question.trim())
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                phrasings
+                    .entry(folded)
+                    .or_insert((0, n, r.question.trim()))
+                    .0 += 1;
+                for e in &r.suggested {
+                    *suggested.entry(e.as_str()).or_insert(0) += 1;
+                }
+                for e in &r.clicked {
+                    *clicked.entry(e.as_str()).or_insert(0) += 1;
+                }
+            }
+            let mut phrasings: Vec<(u64, usize, &str)> = phrasings.into_values().collect();
+            phrasings.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            Cluster {
+                id: short_id(&main.key),
+                terms: main.terms.clone(),
+                asks: asked.len() as u64,
+                askers: askers.len() as u64,
+                questions: phrasings
+                    .iter()
+                    .take(SHOWN)
+                    .map(|p| p.2.to_string())
+                    .collect(),
+                last_asked: asked.iter().map(|r| r.at).max().unwrap_or(0),
+                suggested: top(suggested),
+                clicked: top(clicked),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.asks
+            .cmp(&a.asks)
+            .then(b.askers.cmp(&a.askers))
+            .then(b.last_asked.cmp(&a.last_asked))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    out
+}
+
+fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Sqlite {
+        context: "reading unanswered questions",
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn split(list: Option<String>) -> Vec<String> {
+    list.map(|l| {
+        l.split(',')
+            .filter(|e| !e.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Declined (except small talk) and suggested questions since `since` (unix ms), newest first.
+pub(super) fn unanswered_rows(
+    conn: &Connection,
+    path: &Path,
+    since: i64,
+) -> Result<Vec<UnansweredRow>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT q.at, q.user, q.question, q.suggested,
+                    (SELECT group_concat(c.entry, ',') FROM clicks c WHERE c.qid = q.qid)
+             FROM questions q
+             WHERE q.at >= ?1
+               AND (q.status = 'suggested' OR (q.status = 'declined' AND coalesce(q.decline, '') <> 'small_talk'))
+             ORDER BY q.at DESC
+             LIMIT ?2",
+        )
+        .map_err(sqlite(path))?;
+    let rows = stmt
+        .query_map(rusqlite::params![since, MAX_ROWS], |r| {
+            Ok(UnansweredRow {
+                at: r.get(0)?,
+                user: r.get(1)?,
+                question: r.get(2)?,
+                suggested: split(r.get(3)?),
+                clicked: split(r.get(4)?),
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(sqlite(path))?;
+    Ok(rows)
+}
+
+pub(super) fn dismissed(conn: &Connection, path: &Path) -> Result<HashSet<String>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT cluster FROM dismissed")
+        .map_err(sqlite(path))?;
+    let ids = stmt
+        .query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect())
+        .map_err(sqlite(path))?;
+    Ok(ids)
+}
+
+/// All current clusters (not dismissed) over the last `days` days.
+pub(super) fn all(
+    conn: &Connection,
+    path: &Path,
+    matcher: &Matcher,
+    days: u32,
+    now: i64,
+) -> Result<Vec<Cluster>, StoreError> {
+    let since = now - i64::from(days) * 86_400_000;
+    let rows = unanswered_rows(conn, path, since)?;
+    let dismissed = dismissed(conn, path)?;
+    Ok(cluster(
+        &rows,
+        |q| matcher.terms(q).into_iter().map(|t| t.key).collect(),
+        &dismissed,
+    ))
+}
+
+pub(super) fn unanswered(
+    conn: &Connection,
+    path: &Path,
+    matcher: &Matcher,
+    days: u32,
+    now: i64,
+    offset: usize,
+    limit: usize,
+) -> Result<Unanswered, StoreError> {
+    let all = all(conn, path, matcher, days, now)?;
+    let total = all.len();
+    let clusters = all.into_iter().skip(offset).take(limit).collect();
+    Ok(Unanswered {
+        total,
+        offset,
+        clusters,
+    })
+}
+
+impl fmt::Display for Cluster {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let first = self.questions.first().map_or("", String::as_str);
+        write!(
+            f,
+            "{}× “{first}” — {} people, last {} [{}]",
+            self.asks,
+            self.askers,
+            fmt_time(self.last_asked),
+            self.id
+        )?;
+        for q in self.questions.iter().skip(1) {
+            write!(f, "\n      also: “{q}”")?;
+        }
+        if !self.clicked.is_empty() {
+            let list: Vec<String> = self
+                .clicked
+                .iter()
+                .map(|e| format!("{} ({})", e.entry, e.count))
+                .collect();
+            write!(f, "\n      clicked: {}", list.join(", "))?;
+        }
+        if !self.suggested.is_empty() {
+            let list: Vec<String> = self
+                .suggested
+                .iter()
+                .map(|e| format!("{} ({})", e.entry, e.count))
+                .collect();
+            write!(f, "\n      offered: {}", list.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Unanswered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.total == 0 {
+            return write!(f, "No unanswered questions.");
+        }
+        let last = self.offset + self.clusters.len();
+        write!(
+            f,
+            "Unanswered questions: clusters {}–{last} of {}",
+            (self.offset + 1).min(last),
+            self.total
+        )?;
+        for (n, c) in self.clusters.iter().enumerate() {
+            write!(f, "\n{:>3}. {c}", self.offset + n + 1)?;
+        }
+        Ok(())
+    }
+}
