@@ -70,8 +70,9 @@ fn report_flag_restricts_a_question_to_one_report() {
     let q = "How many people does the administration want to deport?";
     let reply = desk.ask(q, Some("city-bikes")).unwrap();
     assert_ne!(reply.status, Status::Answered, "a bikes report must not answer a deportation question");
+    let bikes = desk.knowledge().report_index("city-bikes").unwrap();
     for s in reply.suggestions.iter() {
-        assert_eq!(desk.knowledge().entry(&s.entry).unwrap().report, 1, "suggestions stay in the report");
+        assert_eq!(desk.knowledge().entry(&s.entry).unwrap().report, bikes, "suggestions stay in the report");
     }
     let reply = desk.ask(q, Some("deport-one-million")).unwrap();
     assert_eq!(reply.status, Status::Answered);
