@@ -11,6 +11,7 @@ use arc_swap::ArcSwap;
 use factdesk::desk::Desk;
 use factdesk::discord::{render, Settings};
 use factdesk::knowledge::KnowledgeBase;
+use factdesk::store::{Reader, Store, StoreConfig};
 use fake_discord::*;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
@@ -41,6 +42,14 @@ impl Bot {
     }
 
     async fn start_with(kb: KnowledgeBase, tweak: impl FnOnce(&mut Settings)) -> Bot {
+        Bot::start_logged(kb, None, tweak).await
+    }
+
+    async fn start_logged(
+        kb: KnowledgeBase,
+        store: Option<Store>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Bot {
         // RUST_LOG=debug shows the bot's logs in failing tests.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -54,9 +63,14 @@ impl Bot {
         tweak(&mut settings);
         let desk = Arc::new(ArcSwap::from_pointee(Desk::new(kb)));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(factdesk::discord::run(settings, desk, async {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(factdesk::discord::run_with_store(
+            settings,
+            desk,
+            store,
+            async {
+                let _ = stopped.await;
+            },
+        ));
         // Commands are registered in poise's setup, after READY: the bot is ready then.
         fake.wait_call(|c| c.method == "PUT" && c.path.ends_with("/commands"))
             .await;
@@ -313,6 +327,63 @@ async fn ask_answered_with_source_quote_and_related_buttons() {
             )
             .await;
         assert_eq!(private["data"]["flags"], 64);
+        bot.stop().await;
+    })
+    .await;
+}
+
+/// A question log in a temporary folder, with short writer delays.
+fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = StoreConfig::new(dir.path().join("factdesk.db"));
+    config.hash_key = Some("test".into());
+    let store = Store::open(config).expect("the store opens");
+    (dir, store)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn questions_and_clicks_are_logged_with_where_and_who() {
+    within(async {
+        let (_dir, store) = temp_store();
+        let bot = Bot::start_logged(knowledge(), Some(store.clone()), |_| {}).await;
+        let body = bot.ask(GOAL_Q).await;
+        let ids = buttons(&body["data"]);
+        assert!(!ids.is_empty(), "{body}");
+        bot.click(&ids[0], None).await;
+        // A mention is logged too.
+        let mention = channel_message(
+            &bot.fake.next_id(),
+            CHANNEL_ID,
+            reader("4343"),
+            &format!("<@{BOT_ID}> who are the sources"),
+            true,
+            vec![bot_user()],
+        );
+        assert!(bot.message(mention, Duration::from_secs(10)).await.is_some());
+        store.flush(Duration::from_secs(10)).expect("the log is written");
+
+        let path = store.path().to_path_buf();
+        let stats = Reader::open(&path)
+            .unwrap()
+            .stats(Desk::new(knowledge()).matcher(), 7)
+            .unwrap();
+        assert_eq!(stats.questions, 2, "{stats:?}");
+        assert_eq!(stats.answered, 2, "{stats:?}");
+        assert_eq!(stats.clicks, 1, "{stats:?}");
+
+        let db = rusqlite::Connection::open(&path).unwrap();
+        let (question, guild, channel, user): (String, i64, i64, String) = db
+            .query_row(
+                "SELECT question, guild, channel, user FROM questions ORDER BY id LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(question, GOAL_Q);
+        assert_eq!(guild.to_string(), GUILD_ID);
+        assert_eq!(channel.to_string(), CHANNEL_ID);
+        assert_eq!(user, store.user_hash(bot.user.parse().unwrap()));
+        assert_ne!(user, bot.user, "user ids are never stored in clear");
         bot.stop().await;
     })
     .await;

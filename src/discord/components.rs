@@ -39,11 +39,24 @@ pub async fn handle(
         return Ok(()); // Not one of ours.
     };
     let desk = data.desk.load_full();
-    let response = match action {
+    let response = match action.clone() {
         Click::Page(page) => CreateInteractionResponse::UpdateMessage(
             render::topics_page(desk.knowledge(), page).to_update(),
         ),
         Click::Entry(id) | Click::Pick(Some(id)) => {
+            // Suggested and related questions are evidence of what a question meant;
+            // picks from `/topics` are not.
+            if let (Some(store), Click::Entry(_)) = (&data.store, &action) {
+                store.record_click(crate::store::Click {
+                    at: std::time::SystemTime::now(),
+                    guild: click.guild_id.map(|g| g.get()),
+                    channel: Some(click.channel_id.get()),
+                    user: Some(click.user.id.get()),
+                    question: None,
+                    asked: None,
+                    entry: id.clone(),
+                });
+            }
             let rendered = match desk.answer_entry(&id) {
                 Some(reply) => render::reply(&reply),
                 None => Rendered::text(

@@ -78,14 +78,14 @@ pub async fn handle(
     let started = Instant::now();
     let question = strip_bot_mention(&msg.content, bot.get());
     let desk = data.desk.load_full();
-    let reply = match kind {
+    let answered = match kind {
         Kind::Newsroom => {
             let strict = crate::matcher::Config::strict();
             let answered = desk.ask_timed(&question, None, &strict)?;
             if answered.reply.status != Status::Answered {
                 return Ok(());
             }
-            answered.reply
+            answered
         }
         Kind::Direct if question.is_empty() => {
             let text = format!(
@@ -94,8 +94,9 @@ pub async fn handle(
             );
             return send(ctx, msg, &Rendered::text(text)).await.map(|_| ());
         }
-        Kind::Direct => desk.ask(&question, None)?,
+        Kind::Direct => desk.ask_timed(&question, None, &desk.matcher().config())?,
     };
+    let reply = answered.reply;
     let verdict = data.cooldowns().check(msg.author.id.get(), started);
     if let Verdict::Wait {
         remaining,
@@ -114,6 +115,7 @@ pub async fn handle(
         send(ctx, msg, &render::repeat_pointer(&earlier.link)).await?;
         return Ok(());
     }
+    data.log_question(&reply, answered.elapsed, msg.guild_id, msg.channel_id, msg.author.id);
     let sent = send(ctx, msg, &render::reply(&reply)).await?;
     tracing::debug!(
         micros = started.elapsed().as_micros() as u64,

@@ -22,6 +22,8 @@ use serenity::{FullEvent, GatewayIntents, Permissions};
 use crate::cli::CliError;
 use crate::desk::Desk;
 use crate::knowledge::KnowledgeBase;
+use crate::reply::Reply;
+use crate::store::{QuestionId, Store, StoreConfig, StoreError};
 
 pub use config::{ConfigError, Settings, ShardRange};
 
@@ -35,12 +37,19 @@ pub struct Data {
     pub newsroom: HashSet<u64>,
     pub cooldowns: Mutex<cooldown::Cooldowns>,
     pub recent: Mutex<cooldown::RecentAnswers>,
+    /// The question log; `None` when it could not be opened (answering goes on without it).
+    pub store: Option<Store>,
 }
 
 impl Data {
     pub fn new(settings: &Settings, desk: Arc<ArcSwap<Desk>>) -> Self {
+        Data::with_store(settings, desk, None)
+    }
+
+    pub fn with_store(settings: &Settings, desk: Arc<ArcSwap<Desk>>, store: Option<Store>) -> Self {
         Data {
             desk,
+            store,
             newsroom: settings.newsroom_channels.clone(),
             cooldowns: Mutex::new(cooldown::Cooldowns::new(settings.cooldown)),
             recent: Mutex::new(cooldown::RecentAnswers::new(settings.repeat_window)),
@@ -54,6 +63,24 @@ impl Data {
 
     pub fn recent(&self) -> MutexGuard<'_, cooldown::RecentAnswers> {
         self.recent.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues the question and its reply in the question log (never blocks).
+    pub fn log_question(
+        &self,
+        reply: &Reply,
+        matching: std::time::Duration,
+        guild: Option<serenity::GuildId>,
+        channel: serenity::ChannelId,
+        user: serenity::UserId,
+    ) -> Option<QuestionId> {
+        let store = self.store.as_ref()?;
+        let record = crate::store::QuestionLog::from_reply(reply, matching).asked_by(
+            guild.map(|g| g.get()),
+            Some(channel.get()),
+            Some(user.get()),
+        );
+        Some(store.log_question(record).id)
     }
 }
 
@@ -136,8 +163,18 @@ pub async fn run(
     desk: Arc<ArcSwap<Desk>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    run_with_store(settings, desk, None, shutdown).await
+}
+
+/// [`run`] with a question log: questions, clicks and votes are recorded in `store`.
+pub async fn run_with_store(
+    settings: Settings,
+    desk: Arc<ArcSwap<Desk>>,
+    store: Option<Store>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let kb = desk.load_full();
-    let data = Data::new(&settings, desk);
+    let data = Data::with_store(&settings, desk, store);
     let framework = framework(&settings, data, kb.knowledge());
     let mut http =
         serenity::HttpBuilder::new(&settings.token).default_allowed_mentions(render::no_pings());
@@ -178,11 +215,35 @@ pub fn serve(kb: KnowledgeBase) -> Result<(), CliError> {
         entries = kb.entries.len(),
         "starting"
     );
+    let store = open_store()?;
     let desk = Arc::new(ArcSwap::from_pointee(Desk::new(kb)));
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::Other(e.into()))?;
-    runtime
-        .block_on(run(settings, desk, shutdown_signal()))
-        .map_err(CliError::Other)
+    let result = runtime.block_on(run_with_store(settings, desk, store.clone(), shutdown_signal()));
+    if let Some(store) = store {
+        if let Err(health) = store.flush(std::time::Duration::from_secs(5)) {
+            tracing::warn!(health = %health.summary(), "some questions could not be written to the question log");
+        }
+    }
+    result.map_err(CliError::Other)
+}
+
+/// The question log from `FACTDESK_DB`: a corrupt or too-new file or a bad setting stops
+/// start-up with what to do; any other failure leaves the bot answering without a log.
+pub fn open_store() -> Result<Option<Store>, CliError> {
+    let opened = StoreConfig::from_env().and_then(Store::open);
+    match opened {
+        Ok(store) => {
+            tracing::info!(path = %store.path().display(), "question log open");
+            Ok(Some(store))
+        }
+        Err(e @ (StoreError::Corrupt { .. } | StoreError::TooNew { .. } | StoreError::Setting { .. })) => {
+            Err(CliError::Input(e.to_string()))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the question log is off: answering goes on without it");
+            Ok(None)
+        }
+    }
 }
 
 /// Completes on Ctrl-C or (on Unix) SIGTERM.
