@@ -64,6 +64,9 @@ pub enum Command {
         file: PathBuf,
         #[arg(long)]
         json: bool,
+        /// Load this many generated entries as other reports first (scale check).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        with_generated: usize,
         #[arg(long, value_name = "ID")]
         report: Option<String>,
     },
@@ -221,7 +224,11 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             desk.report_filter(report.as_deref())?;
             chat(&desk, report.as_deref(), input, out)
         }
-        Command::Eval { file, json, report } => {
+        Command::Eval { file, json, report, with_generated } => {
+            let mut kb = kb;
+            if with_generated > 0 {
+                crate::knowledge::synthetic::add_synthetic(&mut kb, with_generated, 1_000);
+            }
             let desk = Desk::new(kb);
             let set = QuestionSet::load(&file)?;
             let result = eval::run(&desk, &set, report.as_deref(), &Config::DEFAULT)?;
