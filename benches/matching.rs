@@ -10,7 +10,10 @@ use factdesk::knowledge::{synthetic, KnowledgeBase};
 use factdesk::matcher::Matcher;
 
 fn questions() -> Vec<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge/deport-one-million/questions.jsonl");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/knowledge/deport-one-million/questions.jsonl"
+    );
     let set = QuestionSet::load(std::path::Path::new(path)).expect("question set");
     set.items.into_iter().map(|(item, _)| item.q).collect()
 }
@@ -33,11 +36,18 @@ fn matching(c: &mut Criterion) {
 
     let mut big = kb.clone();
     synthetic::add_synthetic(&mut big, 10_000, 1_000);
-    bench_questions(c, "match_with_10k_generated", &Matcher::new(&big), &questions);
+    bench_questions(
+        c,
+        "match_with_10k_generated",
+        &Matcher::new(&big),
+        &questions,
+    );
 }
 
 fn loading(c: &mut Criterion) {
-    c.bench_function("load_validate_bundled", |b| b.iter(|| black_box(KnowledgeBase::bundled().expect("valid"))));
+    c.bench_function("load_validate_bundled", |b| {
+        b.iter(|| black_box(KnowledgeBase::bundled().expect("valid")))
+    });
     c.bench_function("load_validate_index_bundled", |b| {
         b.iter(|| {
             let kb = KnowledgeBase::bundled().expect("valid");

@@ -12,7 +12,13 @@ fn main() -> anyhow::Result<()> {
     let sets: Vec<QuestionSet> = kb
         .reports
         .iter()
-        .map(|r| QuestionSet::load(&std::path::Path::new("knowledge").join(&r.folder).join("questions.jsonl")))
+        .map(|r| {
+            QuestionSet::load(
+                &std::path::Path::new("knowledge")
+                    .join(&r.folder)
+                    .join("questions.jsonl"),
+            )
+        })
         .collect::<Result<_, _>>()?;
     let desk = Desk::new(kb);
     let mut results = Vec::new();
@@ -20,27 +26,33 @@ fn main() -> anyhow::Result<()> {
         for margin in [0.0, 0.02, 0.04, 0.06] {
             for coverage in [0.5, 0.6, 0.7, 0.8] {
                 for unknown in [0.4, 0.6, 0.8, 1.0] {
-                    for (low, lead) in [(0.4, 0.1), (0.35, 0.12), (0.4, 0.15), (0.45, 0.1), (1.0, 1.0)] {
-                    for cap in [2.0] {
-                        let config = Config {
-                            answer_threshold: answer,
-                            min_margin: margin,
-                            coverage_share: coverage,
-                            unknown_weight: unknown,
-                            unknown_cap: cap,
-                            low_answer_threshold: low,
-                            clear_lead: lead,
-                            ..Config::DEFAULT
-                        };
-                        let (mut correct, mut wrong, mut total) = (0, 0, 0);
-                        for set in &sets {
-                            let m = eval::run(&desk, set, None, &config)?.metrics;
-                            correct += (m.accuracy * m.items as f64).round() as usize;
-                            wrong += m.wrong_answers;
-                            total += m.items;
+                    for (low, lead) in [
+                        (0.4, 0.1),
+                        (0.35, 0.12),
+                        (0.4, 0.15),
+                        (0.45, 0.1),
+                        (1.0, 1.0),
+                    ] {
+                        for cap in [2.0] {
+                            let config = Config {
+                                answer_threshold: answer,
+                                min_margin: margin,
+                                coverage_share: coverage,
+                                unknown_weight: unknown,
+                                unknown_cap: cap,
+                                low_answer_threshold: low,
+                                clear_lead: lead,
+                                ..Config::DEFAULT
+                            };
+                            let (mut correct, mut wrong, mut total) = (0, 0, 0);
+                            for set in &sets {
+                                let m = eval::run(&desk, set, None, &config)?.metrics;
+                                correct += (m.accuracy * m.items as f64).round() as usize;
+                                wrong += m.wrong_answers;
+                                total += m.items;
+                            }
+                            results.push((correct as f64 / total as f64, wrong, config));
                         }
-                        results.push((correct as f64 / total as f64, wrong, config));
-                    }
                     }
                 }
             }

@@ -42,29 +42,50 @@ impl Desk {
 
     pub fn report_filter(&self, report: Option<&str>) -> Result<Option<usize>, AskError> {
         report
-            .map(|id| self.kb.report_index(id).ok_or_else(|| AskError::UnknownReport(id.to_string())))
+            .map(|id| {
+                self.kb
+                    .report_index(id)
+                    .ok_or_else(|| AskError::UnknownReport(id.to_string()))
+            })
             .transpose()
     }
 
     pub fn ask(&self, question: &str, report: Option<&str>) -> Result<Reply, AskError> {
-        Ok(self.ask_timed(question, report, &self.matcher.config())?.reply)
+        Ok(self
+            .ask_timed(question, report, &self.matcher.config())?
+            .reply)
     }
 
-    pub fn ask_timed(&self, question: &str, report: Option<&str>, config: &Config) -> Result<Answered, AskError> {
+    pub fn ask_timed(
+        &self,
+        question: &str,
+        report: Option<&str>,
+        config: &Config,
+    ) -> Result<Answered, AskError> {
         let filter = self.report_filter(report)?;
         let start = Instant::now();
         let found = self.matcher.ask_with(question, filter, config);
         let elapsed = start.elapsed();
         let reply = Reply::from_match(&self.kb, question, &found, filter);
-        Ok(Answered { reply, found, elapsed })
+        Ok(Answered {
+            reply,
+            found,
+            elapsed,
+        })
     }
 
     /// Questions to offer while a person types `partial`: best matches first, then
     /// questions containing the typed text; an empty box gets one question per topic.
     /// Gaps are never offered. At most `limit` choices.
-    pub fn autocomplete(&self, partial: &str, report: Option<usize>, limit: usize) -> Vec<Suggestion> {
+    pub fn autocomplete(
+        &self,
+        partial: &str,
+        report: Option<usize>,
+        limit: usize,
+    ) -> Vec<Suggestion> {
         let kb = &self.kb;
-        let offer = |i: usize| report.is_none_or(|r| kb.entries[i].report == r) && !kb.entries[i].is_gap();
+        let offer =
+            |i: usize| report.is_none_or(|r| kb.entries[i].report == r) && !kb.entries[i].is_gap();
         let mut picked: Vec<usize> = Vec::new();
         let typed = crate::matcher::fold(partial.trim());
         if typed.is_empty() {
@@ -79,7 +100,10 @@ impl Desk {
             let found = self.matcher.ask(partial, report);
             picked.extend(found.ranked.iter().map(|r| r.entry).filter(|&i| offer(i)));
             for (i, e) in kb.entries.iter().enumerate() {
-                if offer(i) && !picked.contains(&i) && crate::matcher::fold(&e.question).contains(&typed) {
+                if offer(i)
+                    && !picked.contains(&i)
+                    && crate::matcher::fold(&e.question).contains(&typed)
+                {
                     picked.push(i);
                 }
             }
@@ -87,7 +111,10 @@ impl Desk {
         picked
             .into_iter()
             .take(limit)
-            .map(|i| Suggestion { entry: kb.entries[i].id.clone(), question: kb.entries[i].question.clone() })
+            .map(|i| Suggestion {
+                entry: kb.entries[i].id.clone(),
+                question: kb.entries[i].question.clone(),
+            })
             .collect()
     }
 

@@ -35,11 +35,23 @@ pub struct Item {
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
     #[error("cannot read {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: not a question item ({message}); each line is {{\"id\",\"q\",\"expect\",\"facts\",\"kind\"}}")]
-    Format { path: String, line: usize, message: String },
+    Format {
+        path: String,
+        line: usize,
+        message: String,
+    },
     #[error("{path}:{line} [{id}]: bad fact pattern: {message}")]
-    Pattern { path: String, line: usize, id: String, message: String },
+    Pattern {
+        path: String,
+        line: usize,
+        id: String,
+        message: String,
+    },
     #[error(transparent)]
     Ask(#[from] AskError),
 }
@@ -51,13 +63,20 @@ pub struct QuestionSet {
 
 impl QuestionSet {
     pub fn load(path: &Path) -> Result<Self, EvalError> {
-        let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::parse(&text, &path.display().to_string())
     }
 
     pub fn parse(text: &str, path: &str) -> Result<Self, EvalError> {
         let mut items = Vec::new();
-        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
             let item: Item = serde_json::from_str(line).map_err(|e| EvalError::Format {
                 path: path.to_string(),
                 line: i + 1,
@@ -68,7 +87,12 @@ impl QuestionSet {
                 .iter()
                 .map(|f| RegexBuilder::new(f).case_insensitive(true).build())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| EvalError::Pattern { path: path.to_string(), line: i + 1, id: item.id.clone(), message: e.to_string() })?;
+                .map_err(|e| EvalError::Pattern {
+                    path: path.to_string(),
+                    line: i + 1,
+                    id: item.id.clone(),
+                    message: e.to_string(),
+                })?;
             items.push((item, patterns));
         }
         Ok(Self { items })
@@ -136,12 +160,19 @@ pub struct Evaluation {
 
 impl Evaluation {
     pub fn failures(&self) -> impl Iterator<Item = &Outcome> {
-        self.outcomes.iter().filter(|o| o.verdict != Verdict::Correct)
+        self.outcomes
+            .iter()
+            .filter(|o| o.verdict != Verdict::Correct)
     }
 }
 
 /// Asks every question and scores the replies.
-pub fn run(desk: &Desk, set: &QuestionSet, report: Option<&str>, config: &Config) -> Result<Evaluation, EvalError> {
+pub fn run(
+    desk: &Desk,
+    set: &QuestionSet,
+    report: Option<&str>,
+    config: &Config,
+) -> Result<Evaluation, EvalError> {
     let mut outcomes = Vec::with_capacity(set.items.len());
     for (item, patterns) in &set.items {
         let asked = desk.ask_timed(&item.q, report, config)?;
@@ -149,7 +180,9 @@ pub fn run(desk: &Desk, set: &QuestionSet, report: Option<&str>, config: &Config
         let answered = reply.status == Status::Answered;
         let text = reply.answer.clone().unwrap_or_default();
         let verdict = match (item.expect, answered) {
-            (Expect::Answer, true) if patterns.iter().all(|p| p.is_match(&text)) => Verdict::Correct,
+            (Expect::Answer, true) if patterns.iter().all(|p| p.is_match(&text)) => {
+                Verdict::Correct
+            }
             (Expect::Answer, true) | (Expect::Decline, true) => Verdict::Wrong,
             (Expect::Answer, false) => Verdict::Missed,
             (Expect::Decline, false) => Verdict::Correct,
@@ -167,16 +200,28 @@ pub fn run(desk: &Desk, set: &QuestionSet, report: Option<&str>, config: &Config
             micros: asked.elapsed.as_secs_f64() * 1e6,
         });
     }
-    Ok(Evaluation { metrics: metrics(&outcomes), outcomes })
+    Ok(Evaluation {
+        metrics: metrics(&outcomes),
+        outcomes,
+    })
 }
 
 fn metrics(outcomes: &[Outcome]) -> Metrics {
     let n = outcomes.len().max(1) as f64;
-    let correct = outcomes.iter().filter(|o| o.verdict == Verdict::Correct).count();
-    let wrong = outcomes.iter().filter(|o| o.verdict == Verdict::Wrong).count();
+    let correct = outcomes
+        .iter()
+        .filter(|o| o.verdict == Verdict::Correct)
+        .count();
+    let wrong = outcomes
+        .iter()
+        .filter(|o| o.verdict == Verdict::Wrong)
+        .count();
     let tally = |expect: Expect| {
         let of: Vec<_> = outcomes.iter().filter(|o| o.expect == expect).collect();
-        Tally { correct: of.iter().filter(|o| o.verdict == Verdict::Correct).count(), total: of.len() }
+        Tally {
+            correct: of.iter().filter(|o| o.verdict == Verdict::Correct).count(),
+            total: of.len(),
+        }
     };
     let mut per_kind: BTreeMap<String, Tally> = BTreeMap::new();
     for o in outcomes {
@@ -186,7 +231,10 @@ fn metrics(outcomes: &[Outcome]) -> Metrics {
     }
     let mut times: Vec<f64> = outcomes.iter().map(|o| o.micros).collect();
     times.sort_by(f64::total_cmp);
-    let p99 = times.get(((times.len() as f64 * 0.99).ceil() as usize).saturating_sub(1)).copied().unwrap_or(0.0);
+    let p99 = times
+        .get(((times.len() as f64 * 0.99).ceil() as usize).saturating_sub(1))
+        .copied()
+        .unwrap_or(0.0);
     Metrics {
         items: outcomes.len(),
         accuracy: correct as f64 / n,

@@ -1,11 +1,11 @@
 //! factdesk: answers questions about news reports from a curated knowledge base,
 //! with the source quoted, and says so when the report does not answer.
 
+pub mod cli;
+pub mod desk;
+pub mod discord;
+pub mod eval;
 pub mod knowledge;
 pub mod matcher;
-pub mod desk;
-pub mod eval;
 pub mod reply;
-pub mod cli;
-pub mod discord;
 pub mod store;

@@ -87,12 +87,20 @@ pub const DECLINE_TOPICS: usize = 5;
 
 fn suggestion(kb: &KnowledgeBase, index: usize) -> Suggestion {
     let e = &kb.entries[index];
-    Suggestion { entry: e.id.clone(), question: e.question.clone() }
+    Suggestion {
+        entry: e.id.clone(),
+        question: e.question.clone(),
+    }
 }
 
 impl Reply {
     /// The reply for a matcher's decision on `question`.
-    pub fn from_match(kb: &KnowledgeBase, question: &str, found: &Match, report: Option<usize>) -> Reply {
+    pub fn from_match(
+        kb: &KnowledgeBase,
+        question: &str,
+        found: &Match,
+        report: Option<usize>,
+    ) -> Reply {
         let confidence = (found.confidence() * 1000.0).round() / 1000.0;
         match &found.outcome {
             Outcome::Answered { entry } => Reply::answer(kb, question, *entry, confidence),
@@ -100,7 +108,11 @@ impl Reply {
                 suggestions: entries.iter().map(|&i| suggestion(kb, i)).collect(),
                 ..Reply::empty(question, Status::Suggested, confidence)
             },
-            Outcome::Declined { gap, chitchat, nearest } => {
+            Outcome::Declined {
+                gap,
+                chitchat,
+                nearest,
+            } => {
                 let gap_entry = gap.map(|g| &kb.entries[g]);
                 let decline = if *chitchat {
                     Decline::SmallTalk
@@ -118,7 +130,12 @@ impl Reply {
                     }),
                     suggestions: nearest.iter().map(|&i| suggestion(kb, i)).collect(),
                     decline: Some(decline),
-                    topics: kb.topics(report).into_iter().take(DECLINE_TOPICS).map(str::to_string).collect(),
+                    topics: kb
+                        .topics(report)
+                        .into_iter()
+                        .take(DECLINE_TOPICS)
+                        .map(str::to_string)
+                        .collect(),
                     ..Reply::empty(question, Status::Declined, confidence)
                 }
             }
@@ -151,7 +168,11 @@ impl Reply {
             .take(crate::matcher::MAX_SUGGESTIONS)
             .collect();
         Reply {
-            status: if answer.is_some() { Status::Answered } else { Status::Declined },
+            status: if answer.is_some() {
+                Status::Answered
+            } else {
+                Status::Declined
+            },
             entry: Some(e.id.clone()),
             report: Some(report.id.clone()),
             answer,

@@ -6,7 +6,10 @@ use serde_json::Value;
 use util::*;
 
 fn validate(f: &Fixture) -> std::process::Output {
-    factdesk(&["--knowledge", f.path().to_str().unwrap(), "validate"], None)
+    factdesk(
+        &["--knowledge", f.path().to_str().unwrap(), "validate"],
+        None,
+    )
 }
 
 #[test]
@@ -14,30 +17,87 @@ fn a_valid_folder_validates() {
     let f = Fixture::new();
     let out = validate(&f);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(stdout(&out).contains("1 report(s), 2 entries"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 report(s), 2 entries"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 /// Each broken folder must exit 2 and name the file, the line and the entry.
 #[test]
 fn broken_knowledge_is_reported_with_file_line_and_entry() {
     let cases: Vec<(&str, String, &str)> = vec![
-        ("malformed TOML", ENTRIES.replace("answer = \"Eastbrook", "answer = Eastbrook"), "town/entries.toml:7"),
-        ("missing answer", ENTRIES.replace("answer = \"Eastbrook plans to open 3 new libraries next year.\"\n", ""), "[libraries-count]: missing field `answer`"),
-        ("empty topic", ENTRIES.replacen("topic = \"The plan\"", "topic = \"  \"", 1), "town/entries.toml:3 [libraries-count]: field `topic` is empty"),
-        ("duplicate id", ENTRIES.replace("id = \"libraries-cost\"", "id = \"libraries-count\""), "town/entries.toml:12 [libraries-count]: duplicate id"),
-        ("same question twice", ENTRIES.replace("\"cost of the libraries\"", "\"number of new libraries\""), "is also in entry `libraries-count`"),
-        ("quote not verbatim", ENTRIES.replace("the plan costs 2 million euros", "the plan costs two million euros"), "town/entries.toml:17 [libraries-cost]: the quote is not found verbatim in paragraph 2"),
-        ("paragraph out of range", ENTRIES.replace("paragraph = 2", "paragraph = 9"), "[libraries-cost]: paragraph 9 is out of range: the report has paragraphs 1 to 3"),
-        ("unknown related id", ENTRIES.replace("related = [\"libraries-count\"]", "related = [\"libraries-colour\"]"), "town/entries.toml:18 [libraries-cost]: unknown related id `libraries-colour`"),
-        ("answer too long", ENTRIES.replace("put the cost at 2 million euros.", &"very ".repeat(70)), "[libraries-cost]: `answer` has"),
-        ("too few variants", ENTRIES.replace(", \"how expensive is the plan\"", ""), "[libraries-cost]: needs at least 3 alternate phrasings"),
+        (
+            "malformed TOML",
+            ENTRIES.replace("answer = \"Eastbrook", "answer = Eastbrook"),
+            "town/entries.toml:7",
+        ),
+        (
+            "missing answer",
+            ENTRIES.replace(
+                "answer = \"Eastbrook plans to open 3 new libraries next year.\"\n",
+                "",
+            ),
+            "[libraries-count]: missing field `answer`",
+        ),
+        (
+            "empty topic",
+            ENTRIES.replacen("topic = \"The plan\"", "topic = \"  \"", 1),
+            "town/entries.toml:3 [libraries-count]: field `topic` is empty",
+        ),
+        (
+            "duplicate id",
+            ENTRIES.replace("id = \"libraries-cost\"", "id = \"libraries-count\""),
+            "town/entries.toml:12 [libraries-count]: duplicate id",
+        ),
+        (
+            "same question twice",
+            ENTRIES.replace("\"cost of the libraries\"", "\"number of new libraries\""),
+            "is also in entry `libraries-count`",
+        ),
+        (
+            "quote not verbatim",
+            ENTRIES.replace(
+                "the plan costs 2 million euros",
+                "the plan costs two million euros",
+            ),
+            "town/entries.toml:17 [libraries-cost]: the quote is not found verbatim in paragraph 2",
+        ),
+        (
+            "paragraph out of range",
+            ENTRIES.replace("paragraph = 2", "paragraph = 9"),
+            "[libraries-cost]: paragraph 9 is out of range: the report has paragraphs 1 to 3",
+        ),
+        (
+            "unknown related id",
+            ENTRIES.replace(
+                "related = [\"libraries-count\"]",
+                "related = [\"libraries-colour\"]",
+            ),
+            "town/entries.toml:18 [libraries-cost]: unknown related id `libraries-colour`",
+        ),
+        (
+            "answer too long",
+            ENTRIES.replace("put the cost at 2 million euros.", &"very ".repeat(70)),
+            "[libraries-cost]: `answer` has",
+        ),
+        (
+            "too few variants",
+            ENTRIES.replace(", \"how expensive is the plan\"", ""),
+            "[libraries-cost]: needs at least 3 alternate phrasings",
+        ),
     ];
     for (name, entries, expected) in cases {
         let f = Fixture::new();
         f.write("town/entries.toml", &entries);
         let out = validate(&f);
         assert_eq!(code(&out), 2, "{name}: exit code; stdout {}", stdout(&out));
-        assert!(stderr(&out).contains(expected), "{name}: expected {expected:?} in:\n{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{name}: expected {expected:?} in:\n{}",
+            stderr(&out)
+        );
     }
 }
 
@@ -47,7 +107,10 @@ fn every_problem_is_reported_at_once() {
     let broken = ENTRIES
         .replace("paragraph = 2", "paragraph = 0")
         .replace("related = [\"libraries-cost\"]", "related = [\"nowhere\"]")
-        .replace("topic = \"The plan\"\nquestion = \"How much", "question = \"How much");
+        .replace(
+            "topic = \"The plan\"\nquestion = \"How much",
+            "question = \"How much",
+        );
     f.write("town/entries.toml", &broken);
     let out = validate(&f);
     assert_eq!(code(&out), 2);
@@ -61,11 +124,30 @@ fn every_problem_is_reported_at_once() {
 #[test]
 fn a_broken_knowledge_base_is_never_served() {
     let f = Fixture::new();
-    f.write("town/entries.toml", &ENTRIES.replace("paragraph = 2", "paragraph = 9"));
-    let out = factdesk(&["--knowledge", f.path().to_str().unwrap(), "ask", "How many libraries?"], None);
+    f.write(
+        "town/entries.toml",
+        &ENTRIES.replace("paragraph = 2", "paragraph = 9"),
+    );
+    let out = factdesk(
+        &[
+            "--knowledge",
+            f.path().to_str().unwrap(),
+            "ask",
+            "How many libraries?",
+        ],
+        None,
+    );
     assert_eq!(code(&out), 2);
-    assert!(stdout(&out).is_empty(), "nothing answered from a broken base: {}", stdout(&out));
-    assert!(stderr(&out).contains("factdesk validate"), "{}", stderr(&out));
+    assert!(
+        stdout(&out).is_empty(),
+        "nothing answered from a broken base: {}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("factdesk validate"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -82,14 +164,27 @@ fn missing_vocabulary_and_article_are_named() {
 
 #[test]
 fn a_missing_folder_exits_2_with_its_name() {
-    let out = factdesk(&["--knowledge", "/nonexistent/factdesk-kb", "validate"], None);
+    let out = factdesk(
+        &["--knowledge", "/nonexistent/factdesk-kb", "validate"],
+        None,
+    );
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("/nonexistent/factdesk-kb"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/factdesk-kb"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn ask_answers_with_its_source() {
-    let out = factdesk(&["ask", "How many people does the administration want to deport?"], None);
+    let out = factdesk(
+        &[
+            "ask",
+            "How many people does the administration want to deport?",
+        ],
+        None,
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("one million"), "{text}");
@@ -98,7 +193,14 @@ fn ask_answers_with_its_source() {
 
 #[test]
 fn ask_json_has_the_documented_fields() {
-    let out = factdesk(&["ask", "--json", "how many migrants are in the US right now?"], None);
+    let out = factdesk(
+        &[
+            "ask",
+            "--json",
+            "how many migrants are in the US right now?",
+        ],
+        None,
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(v["status"], "answered");
@@ -117,10 +219,19 @@ fn ask_reads_stdin_and_answers_in_order() {
     for args in [&["ask", "--json"][..], &["ask", "--json", "-"][..]] {
         let out = factdesk(args, Some(questions));
         assert_eq!(code(&out), 0, "{}", stderr(&out));
-        let replies: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let replies: Vec<Value> = stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(replies.len(), 5);
-        let statuses: Vec<&str> = replies.iter().map(|r| r["status"].as_str().unwrap()).collect();
-        assert_eq!(statuses, ["answered", "declined", "declined", "declined", "answered"]);
+        let statuses: Vec<&str> = replies
+            .iter()
+            .map(|r| r["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            statuses,
+            ["answered", "declined", "declined", "declined", "answered"]
+        );
         assert_eq!(replies[2]["question"], "who won the champions league");
         assert!(replies[1]["answer"].is_null());
     }
@@ -129,10 +240,23 @@ fn ask_reads_stdin_and_answers_in_order() {
 #[test]
 fn bad_input_never_crashes() {
     let huge = "deport ".repeat(15_000);
-    let inputs = ["\u{1}\u{7f}\u{1b}[31m", "🤡🤡🤡", &huge, "＠ｅｖｅｒｙｏｎｅ", "\"\"\"''' ```", "١٢٣٤"];
+    let inputs = [
+        "\u{1}\u{7f}\u{1b}[31m",
+        "🤡🤡🤡",
+        &huge,
+        "＠ｅｖｅｒｙｏｎｅ",
+        "\"\"\"''' ```",
+        "١٢٣٤",
+    ];
     for q in inputs {
         let out = factdesk(&["ask", "--json", q], None);
-        assert_eq!(code(&out), 0, "input {:?}: {}", &q[..q.len().min(20)], stderr(&out));
+        assert_eq!(
+            code(&out),
+            0,
+            "input {:?}: {}",
+            &q[..q.len().min(20)],
+            stderr(&out)
+        );
         let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
         assert!(v["status"].is_string());
     }
@@ -149,7 +273,11 @@ fn bad_input_never_crashes() {
 fn unknown_report_is_bad_input() {
     let out = factdesk(&["ask", "--report", "nope", "how many?"], None);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("unknown report `nope`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown report `nope`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -14,8 +14,14 @@ fn desk() -> Desk {
 /// (question, entry that must answer it). Phrasings written for this test, not taken
 /// from the knowledge base or the question sets.
 const ANSWERED: &[(&str, &str)] = &[
-    ("HOW MANY MIGRANTS DO THEY WANT TO DEPORT IN YEAR ONE", "goal-one-million"),
-    ("ｈｏｗ ｍａｎｙ ｍｉｇｒａｎｔｓ ａｒｅ ｉｎ ｔｈｅ ＵＳ", "eleven-million"),
+    (
+        "HOW MANY MIGRANTS DO THEY WANT TO DEPORT IN YEAR ONE",
+        "goal-one-million",
+    ),
+    (
+        "ｈｏｗ ｍａｎｙ ｍｉｇｒａｎｔｓ ａｒｅ ｉｎ ｔｈｅ ＵＳ",
+        "eleven-million",
+    ),
     ("who’s doris meisner", "meissner-not-a-switch"),
     ("guantanemo", "sent-el-salvador-guantanamo"),
     ("obamas deprotation record", "record-obama"),
@@ -49,7 +55,12 @@ fn unknown_key_words_are_never_answered() {
     let desk = desk();
     for question in NEVER_ANSWERED {
         let reply = desk.ask(question, None).unwrap();
-        assert_ne!(reply.status, Status::Answered, "{question:?} was answered: {:?}", reply.answer);
+        assert_ne!(
+            reply.status,
+            Status::Answered,
+            "{question:?} was answered: {:?}",
+            reply.answer
+        );
         assert!(reply.answer.is_none());
     }
 }
@@ -67,8 +78,15 @@ fn small_talk_gets_the_help_text() {
 #[test]
 fn declines_name_topics_the_report_covers() {
     let desk = desk();
-    assert_ne!(desk.ask("what's the best pizza topping", None).unwrap().status, Status::Answered);
-    let reply = desk.ask("recommend a quiet mechanical keyboard", None).unwrap();
+    assert_ne!(
+        desk.ask("what's the best pizza topping", None)
+            .unwrap()
+            .status,
+        Status::Answered
+    );
+    let reply = desk
+        .ask("recommend a quiet mechanical keyboard", None)
+        .unwrap();
     assert_eq!(reply.status, Status::Declined);
     assert_eq!(reply.decline, Some(Decline::NotCovered));
     assert!(!reply.topics.is_empty());
@@ -91,8 +109,16 @@ fn suggestions_are_offered_not_asserted() {
 fn strict_config_answers_less() {
     let desk = desk();
     let q = "wasnt the campaign promise bigger";
-    let normal = desk.ask_timed(q, None, &Config::DEFAULT).unwrap().reply.status;
-    let strict = desk.ask_timed(q, None, &Config::strict()).unwrap().reply.status;
+    let normal = desk
+        .ask_timed(q, None, &Config::DEFAULT)
+        .unwrap()
+        .reply
+        .status;
+    let strict = desk
+        .ask_timed(q, None, &Config::strict())
+        .unwrap()
+        .reply
+        .status;
     assert!(!(strict == Status::Answered && normal != Status::Answered));
 }
 

@@ -19,7 +19,11 @@ use crate::matcher::{Config, Matcher};
 pub use render::{reply_text, HELP_TEXT};
 
 #[derive(Debug, Parser)]
-#[command(name = "factdesk", version, about = "Answers questions about news reports, with the source quoted.")]
+#[command(
+    name = "factdesk",
+    version,
+    about = "Answers questions about news reports, with the source quoted."
+)]
 pub struct Cli {
     /// Knowledge folder (default: ./knowledge when present, else the built-in knowledge base).
     #[arg(long, global = true, env = "FACTDESK_KNOWLEDGE", value_name = "DIR")]
@@ -150,7 +154,10 @@ pub fn knowledge_location(flag: Option<&Path>) -> Option<PathBuf> {
         return Some(dir.to_path_buf());
     }
     let local = Path::new("knowledge");
-    local.join("vocabulary.toml").is_file().then(|| local.to_path_buf())
+    local
+        .join("vocabulary.toml")
+        .is_file()
+        .then(|| local.to_path_buf())
 }
 
 pub fn load_knowledge(flag: Option<&Path>) -> Result<KnowledgeBase, LoadError> {
@@ -176,14 +183,23 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             .context("writing output")?;
             Ok(())
         }
-        Command::Kb { command: KbCommand::Export } => export(&kb, out),
+        Command::Kb {
+            command: KbCommand::Export,
+        } => export(&kb, out),
         Command::Serve => crate::discord::serve(kb),
         Command::Stats { days, log } => {
-            let stats = crate::store::Reader::open(&log.db).and_then(|r| r.stats(&Matcher::new(&kb), days));
+            let stats =
+                crate::store::Reader::open(&log.db).and_then(|r| r.stats(&Matcher::new(&kb), days));
             print_log(stats.map_err(anyhow::Error::from)?, log.json, out)
         }
-        Command::Unanswered { days, limit, offset, log } => {
-            let page = crate::store::Reader::open(&log.db).and_then(|r| r.unanswered(&Matcher::new(&kb), days, offset, limit));
+        Command::Unanswered {
+            days,
+            limit,
+            offset,
+            log,
+        } => {
+            let page = crate::store::Reader::open(&log.db)
+                .and_then(|r| r.unanswered(&Matcher::new(&kb), days, offset, limit));
             print_log(page.map_err(anyhow::Error::from)?, log.json, out)
         }
         Command::Explain { question, report } => {
@@ -194,16 +210,28 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             let kb = desk.knowledge();
             let mut text = String::from("terms:");
             for t in &terms {
-                text.push_str(&format!(" {}{}{}", t.key, if t.specific { "!" } else { "" }, if t.credit < 1.0 { "~" } else { "" }));
+                text.push_str(&format!(
+                    " {}{}{}",
+                    t.key,
+                    if t.specific { "!" } else { "" },
+                    if t.credit < 1.0 { "~" } else { "" }
+                ));
             }
             text.push_str(&format!("\noutcome: {:?}\n", found.outcome));
             for r in found.ranked.iter().take(6) {
-                text.push_str(&format!("  {:.3} {}\n", r.confidence, kb.entries[r.entry].id));
+                text.push_str(&format!(
+                    "  {:.3} {}\n",
+                    r.confidence, kb.entries[r.entry].id
+                ));
             }
             write!(out, "{text}").context("writing output")?;
             Ok(())
         }
-        Command::Ask { question, json, report } => {
+        Command::Ask {
+            question,
+            json,
+            report,
+        } => {
             let desk = Desk::new(kb);
             desk.report_filter(report.as_deref())?;
             match question.as_deref() {
@@ -224,7 +252,12 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             desk.report_filter(report.as_deref())?;
             chat(&desk, report.as_deref(), input, out)
         }
-        Command::Eval { file, json, report, with_generated } => {
+        Command::Eval {
+            file,
+            json,
+            report,
+            with_generated,
+        } => {
             let mut kb = kb;
             if with_generated > 0 {
                 crate::knowledge::synthetic::add_synthetic(&mut kb, with_generated, 1_000);
@@ -243,7 +276,11 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
     }
 }
 
-fn print_log<T: serde::Serialize + std::fmt::Display>(value: T, json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+fn print_log<T: serde::Serialize + std::fmt::Display>(
+    value: T,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     if json {
         serde_json::to_writer(&mut *out, &value).context("writing output")?;
         writeln!(out).context("writing output")?;
@@ -264,12 +301,20 @@ fn lines(input: &mut dyn BufRead) -> impl Iterator<Item = Result<String, CliErro
                 let text = String::from_utf8_lossy(&buf);
                 Some(Ok(text.trim_end_matches(['\n', '\r']).to_string()))
             }
-            Err(e) => Some(Err(CliError::Other(anyhow::Error::new(e).context("reading standard input")))),
+            Err(e) => Some(Err(CliError::Other(
+                anyhow::Error::new(e).context("reading standard input"),
+            ))),
         }
     })
 }
 
-fn answer(desk: &Desk, question: &str, report: Option<&str>, json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+fn answer(
+    desk: &Desk,
+    question: &str,
+    report: Option<&str>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     let reply = desk.ask(question, report)?;
     if json {
         serde_json::to_writer(&mut *out, &reply).context("writing output")?;
@@ -280,7 +325,12 @@ fn answer(desk: &Desk, question: &str, report: Option<&str>, json: bool, out: &m
     Ok(())
 }
 
-fn chat(desk: &Desk, report: Option<&str>, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(), CliError> {
+fn chat(
+    desk: &Desk,
+    report: Option<&str>,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     writeln!(out, "{HELP_TEXT}\nCtrl-D to leave.").context("writing output")?;
     loop {
         write!(out, "\n> ").context("writing output")?;
@@ -328,8 +378,11 @@ fn export(kb: &KnowledgeBase, out: &mut dyn Write) -> Result<(), CliError> {
         .filter(|e| e.is_gap())
         .map(|e| json!({"id": e.id, "report": kb.reports[e.report].id, "question": e.question, "variants": e.variants}))
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &json!({"reports": reports, "entries": entries, "gaps": gaps}))
-        .context("writing output")?;
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &json!({"reports": reports, "entries": entries, "gaps": gaps}),
+    )
+    .context("writing output")?;
     writeln!(out).context("writing output")?;
     Ok(())
 }
@@ -340,11 +393,25 @@ fn write_evaluation(result: &eval::Evaluation, out: &mut dyn Write) -> std::io::
     writeln!(out, "accuracy         {:.3}", m.accuracy)?;
     writeln!(out, "answer recall    {:.3}", m.answer_recall)?;
     writeln!(out, "decline accuracy {:.3}", m.decline_accuracy)?;
-    writeln!(out, "wrong answers    {:.3} ({})", m.wrong_answer_rate, m.wrong_answers)?;
-    writeln!(out, "matching time    mean {:.1} µs, p99 {:.1} µs", m.mean_micros, m.p99_micros)?;
+    writeln!(
+        out,
+        "wrong answers    {:.3} ({})",
+        m.wrong_answer_rate, m.wrong_answers
+    )?;
+    writeln!(
+        out,
+        "matching time    mean {:.1} µs, p99 {:.1} µs",
+        m.mean_micros, m.p99_micros
+    )?;
     writeln!(out, "\nper kind:")?;
     for (kind, t) in &m.per_kind {
-        writeln!(out, "  {kind:<14} {:.2} ({}/{})", t.rate(), t.correct, t.total)?;
+        writeln!(
+            out,
+            "  {kind:<14} {:.2} ({}/{})",
+            t.rate(),
+            t.correct,
+            t.total
+        )?;
     }
     let failures: Vec<_> = result.failures().collect();
     if !failures.is_empty() {

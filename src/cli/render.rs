@@ -40,7 +40,11 @@ pub fn reply_text(reply: &Reply) -> String {
                     let _ = writeln!(out, "{HELP_TEXT}");
                 }
                 Some(Decline::KnownGap) => {
-                    let _ = writeln!(out, "The report doesn't say. {}", reply.note.as_deref().unwrap_or_default());
+                    let _ = writeln!(
+                        out,
+                        "The report doesn't say. {}",
+                        reply.note.as_deref().unwrap_or_default()
+                    );
                 }
                 _ => {
                     let _ = writeln!(out, "The report doesn't say.");

@@ -3,8 +3,8 @@
 //! binary, validated as a whole, and never served with a single problem in it.
 
 mod bundled;
-pub mod synthetic;
 mod files;
+pub mod synthetic;
 mod validate;
 mod vocabulary;
 

@@ -9,7 +9,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
@@ -18,17 +21,45 @@ impl Lcg {
 }
 
 const SYLLABLES: [&str; 24] = [
-    "ka", "lo", "mi", "ren", "tas", "vo", "dun", "pel", "sor", "bri", "gha", "nex", "qui", "zal", "fo", "tri", "mar", "ulo",
-    "wen", "ish", "cor", "dal", "pim", "sev",
+    "ka", "lo", "mi", "ren", "tas", "vo", "dun", "pel", "sor", "bri", "gha", "nex", "qui", "zal",
+    "fo", "tri", "mar", "ulo", "wen", "ish", "cor", "dal", "pim", "sev",
 ];
 
 const COMMON: [&str; 24] = [
-    "people", "year", "government", "plan", "city", "money", "court", "country", "official", "report", "number",
-    "million", "president", "law", "police", "school", "budget", "council", "mayor", "minister", "border", "program",
-    "agency", "vote",
+    "people",
+    "year",
+    "government",
+    "plan",
+    "city",
+    "money",
+    "court",
+    "country",
+    "official",
+    "report",
+    "number",
+    "million",
+    "president",
+    "law",
+    "police",
+    "school",
+    "budget",
+    "council",
+    "mayor",
+    "minister",
+    "border",
+    "program",
+    "agency",
+    "vote",
 ];
 
-const FRAMES: [&str; 6] = ["How many {} {} {}?", "What did {} say about {} {}?", "Why is {} {} {}?", "Who runs {} {} {}?", "When will {} {} {}?", "Where is {} {} {}?"];
+const FRAMES: [&str; 6] = [
+    "How many {} {} {}?",
+    "What did {} say about {} {}?",
+    "Why is {} {} {}?",
+    "Who runs {} {} {}?",
+    "When will {} {} {}?",
+    "Where is {} {} {}?",
+];
 
 fn word(rng: &mut Lcg) -> String {
     let n = 2 + (rng.next() % 2) as usize;
@@ -39,7 +70,11 @@ fn phrase(rng: &mut Lcg, words: &[String]) -> String {
     let mut parts: Vec<String> = Vec::new();
     let frame = rng.pick(&FRAMES);
     for _ in 0..3 {
-        let w = if rng.next() % 3 == 0 { rng.pick(&COMMON).to_string() } else { words[(rng.next() as usize) % words.len()].clone() };
+        let w = if rng.next().is_multiple_of(3) {
+            rng.pick(&COMMON).to_string()
+        } else {
+            words[(rng.next() as usize) % words.len()].clone()
+        };
         parts.push(w);
     }
     let mut out = frame.to_string();
@@ -58,7 +93,12 @@ pub fn add_synthetic(kb: &mut KnowledgeBase, count: usize, per_report: usize) {
     for r in 0..reports {
         let vocabulary: Vec<String> = (0..400).map(|_| word(&mut rng)).collect();
         let paragraphs: Vec<String> = (0..40)
-            .map(|_| (0..30).map(|_| vocabulary[(rng.next() as usize) % vocabulary.len()].as_str()).collect::<Vec<_>>().join(" "))
+            .map(|_| {
+                (0..30)
+                    .map(|_| vocabulary[(rng.next() as usize) % vocabulary.len()].as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect();
         let report_index = kb.reports.len();
         kb.reports.push(Report {
@@ -74,17 +114,28 @@ pub fn add_synthetic(kb: &mut KnowledgeBase, count: usize, per_report: usize) {
         let n = per_report.min(count - r * per_report);
         for i in 0..n {
             let p = (rng.next() as usize) % paragraphs.len();
-            let quote: String = paragraphs[p].split(' ').take(6).collect::<Vec<_>>().join(" ");
+            let quote: String = paragraphs[p]
+                .split(' ')
+                .take(6)
+                .collect::<Vec<_>>()
+                .join(" ");
             kb.entries.push(Entry {
                 id: format!("synthetic-{r}-{i}"),
                 report: report_index,
                 topic: format!("Topic {}", i % 12),
                 question: phrase(&mut rng, &vocabulary),
                 variants: (0..4).map(|_| phrase(&mut rng, &vocabulary)).collect(),
-                keywords: vec![format!("{} {}", vocabulary[i % vocabulary.len()], rng.pick(&COMMON))],
+                keywords: vec![format!(
+                    "{} {}",
+                    vocabulary[i % vocabulary.len()],
+                    rng.pick(&COMMON)
+                )],
                 body: Body::Fact {
                     answer: format!("{} {} {}.", quote, rng.pick(&COMMON), word(&mut rng)),
-                    source: Source { paragraph: p + 1, quote },
+                    source: Source {
+                        paragraph: p + 1,
+                        quote,
+                    },
                 },
                 related: Vec::new(),
             });

@@ -97,7 +97,11 @@ struct FileCheck<'a> {
 impl FileCheck<'_> {
     fn line_of(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
 
     fn push(&mut self, offset: Option<usize>, entry: Option<&str>, message: impl Into<String>) {
@@ -123,7 +127,11 @@ impl FileCheck<'_> {
                 None
             }
             Some(value) if value.get_ref().trim().is_empty() => {
-                self.push(Some(value.span().start), entry, format!("field `{name}` is empty"));
+                self.push(
+                    Some(value.span().start),
+                    entry,
+                    format!("field `{name}` is empty"),
+                );
                 None
             }
             Some(value) => Some(value.get_ref().trim().to_string()),
@@ -187,7 +195,11 @@ pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<P
                 file: folder.join(REPORT_FILE),
                 line: None,
                 entry: None,
-                message: format!("duplicate report id `{}` (also in {})", report.id, other.folder.display()),
+                message: format!(
+                    "duplicate report id `{}` (also in {})",
+                    report.id,
+                    other.folder.display()
+                ),
             });
             continue;
         }
@@ -196,7 +208,14 @@ pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<P
         for (path, text) in files.in_folder(&folder) {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if name.ends_with(".toml") && name != REPORT_FILE {
-                load_entries(path, text, index, &reports[index], &mut pending, &mut problems);
+                load_entries(
+                    path,
+                    text,
+                    index,
+                    &reports[index],
+                    &mut pending,
+                    &mut problems,
+                );
             }
         }
     }
@@ -223,22 +242,42 @@ fn load_vocabulary(files: &SourceFiles, problems: &mut Vec<Problem>) -> Option<V
         });
         return None;
     };
-    let mut check = FileCheck { file: path, text, problems };
+    let mut check = FileCheck {
+        file: path,
+        text,
+        problems,
+    };
     let vocabulary: Vocabulary = check.parse()?;
     let mut owner: HashMap<String, &str> = HashMap::new();
-    let stop: HashSet<String> = vocabulary.stop_words.iter().map(|w| w.to_lowercase()).collect();
+    let stop: HashSet<String> = vocabulary
+        .stop_words
+        .iter()
+        .map(|w| w.to_lowercase())
+        .collect();
     for group in &vocabulary.synonyms {
         if group.canonical.trim().is_empty() || group.terms.is_empty() {
-            check.push(None, Some(&group.canonical), "a synonym group needs a canonical name and terms");
+            check.push(
+                None,
+                Some(&group.canonical),
+                "a synonym group needs a canonical name and terms",
+            );
         }
         for term in &group.terms {
             let key = question_key(term);
             if stop.contains(&key) {
-                check.push(None, Some(&group.canonical), format!("`{term}` is both a stop word and a synonym"));
+                check.push(
+                    None,
+                    Some(&group.canonical),
+                    format!("`{term}` is both a stop word and a synonym"),
+                );
             }
             if let Some(other) = owner.insert(key, &group.canonical) {
                 if other != group.canonical {
-                    check.push(None, Some(&group.canonical), format!("`{term}` is also in the group `{other}`"));
+                    check.push(
+                        None,
+                        Some(&group.canonical),
+                        format!("`{term}` is also in the group `{other}`"),
+                    );
                 }
             }
         }
@@ -249,7 +288,11 @@ fn load_vocabulary(files: &SourceFiles, problems: &mut Vec<Problem>) -> Option<V
 fn load_report(files: &SourceFiles, folder: &Path, problems: &mut Vec<Problem>) -> Option<Report> {
     let meta_path = folder.join(REPORT_FILE);
     let text = files.get(&meta_path).unwrap_or_default();
-    let mut check = FileCheck { file: &meta_path, text, problems };
+    let mut check = FileCheck {
+        file: &meta_path,
+        text,
+        problems,
+    };
     let raw: RawReport = check.parse()?;
     let id = check.required(&raw.id, "id", None, 0);
     let title = check.required(&raw.title, "title", None, 0);
@@ -258,7 +301,10 @@ fn load_report(files: &SourceFiles, folder: &Path, problems: &mut Vec<Problem>) 
 
     let article_path = folder.join(ARTICLE_FILE);
     let paragraphs: Vec<String> = match files.get(&article_path) {
-        Some(article) => article.lines().map(|l| l.trim_end_matches('\r').to_string()).collect(),
+        Some(article) => article
+            .lines()
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .collect(),
         None => Vec::new(),
     };
     if paragraphs.iter().all(|p| p.trim().is_empty()) {
@@ -290,11 +336,19 @@ fn load_entries(
     pending: &mut Vec<PendingEntry>,
     problems: &mut Vec<Problem>,
 ) {
-    let mut check = FileCheck { file: path, text, problems };
+    let mut check = FileCheck {
+        file: path,
+        text,
+        problems,
+    };
     let Some(raw) = check.parse::<RawEntryFile>() else {
         return;
     };
-    let all = raw.entry.into_iter().map(|e| (e, false)).chain(raw.gap.into_iter().map(|g| (g, true)));
+    let all = raw
+        .entry
+        .into_iter()
+        .map(|e| (e, false))
+        .chain(raw.gap.into_iter().map(|g| (g, true)));
     for (spanned, is_gap) in all {
         let at = spanned.span().start;
         let raw = spanned.into_inner();
@@ -330,10 +384,14 @@ fn check_entry(
     let topic = check.required(&raw.topic, "topic", id, at);
     let question = check.required(&raw.question, "question", id, at);
     if raw.variants.len() < MIN_VARIANTS {
-        check.push(Some(at), id, format!(
-            "needs at least {MIN_VARIANTS} alternate phrasings in `variants` (has {})",
-            raw.variants.len()
-        ));
+        check.push(
+            Some(at),
+            id,
+            format!(
+                "needs at least {MIN_VARIANTS} alternate phrasings in `variants` (has {})",
+                raw.variants.len()
+            ),
+        );
     }
     for v in raw.variants.iter().chain(&raw.keywords) {
         if v.get_ref().trim().is_empty() {
@@ -342,7 +400,11 @@ fn check_entry(
     }
     let body = if is_gap {
         if raw.answer.is_some() || raw.source.is_some() {
-            check.push(Some(at), id, "a gap has a `note`, not an `answer` or `source`");
+            check.push(
+                Some(at),
+                id,
+                "a gap has a `note`, not an `answer` or `source`",
+            );
         }
         let note = check.required(&raw.note, "note", id, at);
         if let (Some(n), Some(span)) = (&note, &raw.note) {
@@ -351,7 +413,11 @@ fn check_entry(
         note.map(|note| Body::Gap { note })
     } else {
         if raw.note.is_some() {
-            check.push(Some(at), id, "`note` belongs to a [[gap]]; an [[entry]] has `answer` and `source`");
+            check.push(
+                Some(at),
+                id,
+                "`note` belongs to a [[gap]]; an [[entry]] has `answer` and `source`",
+            );
         }
         let answer = check.required(&raw.answer, "answer", id, at);
         if let (Some(a), Some(span)) = (&answer, &raw.answer) {
@@ -366,25 +432,49 @@ fn check_entry(
     let related_lines: Vec<(String, usize)> = raw
         .related
         .iter()
-        .map(|r| (r.get_ref().trim().to_string(), check.line_of(r.span().start)))
+        .map(|r| {
+            (
+                r.get_ref().trim().to_string(),
+                check.line_of(r.span().start),
+            )
+        })
         .collect();
     let entry = Entry {
         id: id?.to_string(),
         report: report_index,
         topic: topic?,
         question: question?,
-        variants: raw.variants.into_iter().map(|v| v.into_inner().trim().to_string()).collect(),
-        keywords: raw.keywords.into_iter().map(|k| k.into_inner().trim().to_string()).collect(),
+        variants: raw
+            .variants
+            .into_iter()
+            .map(|v| v.into_inner().trim().to_string())
+            .collect(),
+        keywords: raw
+            .keywords
+            .into_iter()
+            .map(|k| k.into_inner().trim().to_string())
+            .collect(),
         body: body?,
         related: related_lines.iter().map(|(r, _)| r.clone()).collect(),
     };
     Some((entry, related_lines))
 }
 
-fn check_length(check: &mut FileCheck<'_>, text: &str, max: usize, field: &str, id: Option<&str>, at: usize) {
+fn check_length(
+    check: &mut FileCheck<'_>,
+    text: &str,
+    max: usize,
+    field: &str,
+    id: Option<&str>,
+    at: usize,
+) {
     let chars = text.chars().count();
     if chars > max {
-        check.push(Some(at), id, format!("`{field}` has {chars} characters; the limit is {max}"));
+        check.push(
+            Some(at),
+            id,
+            format!("`{field}` has {chars} characters; the limit is {max}"),
+        );
     }
 }
 
@@ -396,7 +486,11 @@ fn check_source(
     report: &Report,
 ) -> Option<Source> {
     let Some(source) = source else {
-        check.push(Some(at), id, "missing field `source` = { paragraph = N, quote = \"…\" }");
+        check.push(
+            Some(at),
+            id,
+            "missing field `source` = { paragraph = N, quote = \"…\" }",
+        );
         return None;
     };
     let source_at = source.span().start;
@@ -408,11 +502,15 @@ fn check_source(
     let quote = check.required(&source.quote, "source.quote", id, source_at);
     let number = *paragraph.get_ref();
     let count = report.paragraphs.len();
-    let text = usize::try_from(number).ok().and_then(|n| report.paragraph(n));
+    let text = usize::try_from(number)
+        .ok()
+        .and_then(|n| report.paragraph(n));
     let Some(text) = text else {
-        check.push(Some(paragraph.span().start), id, format!(
-            "paragraph {number} is out of range: the report has paragraphs 1 to {count}"
-        ));
+        check.push(
+            Some(paragraph.span().start),
+            id,
+            format!("paragraph {number} is out of range: the report has paragraphs 1 to {count}"),
+        );
         return None;
     };
     let quote = quote?;
@@ -438,7 +536,11 @@ fn check_across_entries(pending: &[PendingEntry], problems: &mut Vec<Problem>) {
                 file: p.file.clone(),
                 line: Some(p.line),
                 entry: Some(p.entry.id.clone()),
-                message: format!("duplicate id (first used at {}:{})", first.file.display(), first.line),
+                message: format!(
+                    "duplicate id (first used at {}:{})",
+                    first.file.display(),
+                    first.line
+                ),
             });
         }
     }
@@ -465,7 +567,11 @@ fn check_across_entries(pending: &[PendingEntry], problems: &mut Vec<Problem>) {
         }
         for (related, line) in &p.related_lines {
             if related == &e.id {
-                problems.push(problem(p, *line, "an entry cannot be related to itself".into()));
+                problems.push(problem(
+                    p,
+                    *line,
+                    "an entry cannot be related to itself".into(),
+                ));
             } else if !ids.contains_key(related.as_str()) {
                 problems.push(problem(p, *line, format!("unknown related id `{related}`")));
             }

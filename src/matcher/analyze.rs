@@ -51,7 +51,10 @@ impl Analyzer {
         let mut phrase_starts: HashMap<String, usize> = HashMap::default();
         for group in &vocabulary.synonyms {
             for term in group.terms.iter().chain(std::iter::once(&group.canonical)) {
-                let stems: Vec<String> = tokenize(term).iter().map(|t| stemmer.stem(&t.surface)).collect();
+                let stems: Vec<String> = tokenize(term)
+                    .iter()
+                    .map(|t| stemmer.stem(&t.surface))
+                    .collect();
                 if stems.is_empty() {
                     continue;
                 }
@@ -63,25 +66,53 @@ impl Analyzer {
         let chitchat: HashSet<String> = vocabulary
             .chitchat
             .iter()
-            .map(|c| tokenize(c).into_iter().map(|t| t.surface).collect::<Vec<_>>().join(" "))
+            .map(|c| {
+                tokenize(c)
+                    .into_iter()
+                    .map(|t| t.surface)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect();
-        let longest_chitchat = chitchat.iter().map(|c| c.split(' ').count()).max().unwrap_or(1);
-        let stop_words: HashSet<String> = vocabulary.stop_words.iter().map(|w| fold(w).replace('\'', "")).collect();
-        let stop_stems = stop_words.iter().map(|w| stemmer.stem(w)).filter(|s| s.len() >= 4).collect();
+        let longest_chitchat = chitchat
+            .iter()
+            .map(|c| c.split(' ').count())
+            .max()
+            .unwrap_or(1);
+        let stop_words: HashSet<String> = vocabulary
+            .stop_words
+            .iter()
+            .map(|w| fold(w).replace('\'', ""))
+            .collect();
+        let stop_stems = stop_words
+            .iter()
+            .map(|w| stemmer.stem(w))
+            .filter(|s| s.len() >= 4)
+            .collect();
         Self {
             stop_words,
             stop_stems,
             phrases,
             phrase_starts,
             stem_cache: HashMap::default(),
-            concepts: vocabulary.synonyms.iter().map(|g| g.canonical.clone()).collect(),
+            concepts: vocabulary
+                .synonyms
+                .iter()
+                .map(|g| g.canonical.clone())
+                .collect(),
             chitchat,
             longest_chitchat,
             answer_types: vocabulary
                 .answer_types
                 .iter()
                 .take(32)
-                .map(|t| (t.required, t.cues.iter().map(|c| padded(c)).collect(), t.words.iter().map(|w| padded(w)).collect()))
+                .map(|t| {
+                    (
+                        t.required,
+                        t.cues.iter().map(|c| padded(c)).collect(),
+                        t.words.iter().map(|w| padded(w)).collect(),
+                    )
+                })
                 .collect(),
             stemmer,
         }
@@ -139,7 +170,9 @@ impl Analyzer {
     /// Answer types an answer states, as a bit mask (digits always state an amount).
     pub fn stated_types(&self, answer: &str) -> u32 {
         let text = padded(answer);
-        let has_number = tokenize(answer).iter().any(|t| t.number && t.surface.ends_with(|c: char| c.is_ascii_digit()));
+        let has_number = tokenize(answer)
+            .iter()
+            .any(|t| t.number && t.surface.ends_with(|c: char| c.is_ascii_digit()));
         let mut mask = self.mask(|(_, _, words)| words.iter().any(|w| text.contains(w.as_str())));
         if has_number {
             mask |= self.mask(|(required, _, _)| *required);
@@ -148,7 +181,11 @@ impl Analyzer {
     }
 
     fn mask(&self, test: impl Fn(&(bool, Vec<String>, Vec<String>)) -> bool) -> u32 {
-        self.answer_types.iter().enumerate().filter(|(_, t)| test(t)).fold(0, |m, (i, _)| m | (1 << i))
+        self.answer_types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| test(t))
+            .fold(0, |m, (i, _)| m | (1 << i))
     }
 
     /// Is the text made only of small talk and stop words ("hi", "thanks!", "who are you")?
@@ -193,7 +230,10 @@ impl Analyzer {
             })
             .collect();
         let mut terms: Vec<Term> = Vec::new();
-        let push = |term: Term, terms: &mut Vec<Term>| match terms.iter_mut().find(|t| t.key == term.key) {
+        let push = |term: Term, terms: &mut Vec<Term>| match terms
+            .iter_mut()
+            .find(|t| t.key == term.key)
+        {
             Some(existing) => {
                 existing.credit = existing.credit.max(term.credit);
                 existing.specific |= term.specific;
@@ -228,7 +268,10 @@ impl Analyzer {
                 }
             }
             let (stem, token, credit) = &words[i];
-            if !self.is_stop_word(&token.surface) && !self.stop_stems.contains(stem) && !stem.is_empty() {
+            if !self.is_stop_word(&token.surface)
+                && !self.stop_stems.contains(stem)
+                && !stem.is_empty()
+            {
                 push(
                     Term {
                         key: stem.clone(),

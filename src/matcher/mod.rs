@@ -81,7 +81,11 @@ impl Config {
 
     /// For channels where the bot speaks unasked: answer only when nearly certain.
     pub fn strict() -> Config {
-        Config { answer_threshold: 0.75, min_margin: 0.15, ..Config::DEFAULT }
+        Config {
+            answer_threshold: 0.75,
+            min_margin: 0.15,
+            ..Config::DEFAULT
+        }
     }
 }
 
@@ -204,20 +208,29 @@ impl Matcher {
                     next
                 })
             };
-            let phrasing_texts = std::iter::once(&entry.question).chain(&entry.variants).chain(&entry.keywords);
+            let phrasing_texts = std::iter::once(&entry.question)
+                .chain(&entry.variants)
+                .chain(&entry.keywords);
             let mut phrasings = Vec::new();
             let mut credit: HashMap<TermId, f32> = HashMap::default();
             for text in phrasing_texts {
                 for token in tokenize(text) {
                     typos.add(&token.surface);
                 }
-                let mut ids: Vec<TermId> = analyzer.terms(text).iter().map(|t| intern(&t.key)).collect();
+                let mut ids: Vec<TermId> = analyzer
+                    .terms(text)
+                    .iter()
+                    .map(|t| intern(&t.key))
+                    .collect();
                 ids.sort_unstable();
                 ids.dedup();
                 for &id in &ids {
                     credit.insert(id, 1.0);
                 }
-                phrasings.push(Phrasing { terms: ids.into_iter().map(|id| (id, 0.0)).collect(), total: 0.0 });
+                phrasings.push(Phrasing {
+                    terms: ids.into_iter().map(|id| (id, 0.0)).collect(),
+                    total: 0.0,
+                });
             }
             let mut body_text = entry.topic.clone();
             let mut types = 0;
@@ -285,7 +298,15 @@ impl Matcher {
             }
         }
 
-        Self { analyzer, typos, term_ids, postings, entries, reports, config }
+        Self {
+            analyzer,
+            typos,
+            term_ids,
+            postings,
+            entries,
+            reports,
+            config,
+        }
     }
 
     pub fn config(&self) -> Config {
@@ -298,7 +319,8 @@ impl Matcher {
 
     /// The terms the matcher sees in a question (for debugging and the unanswered log).
     pub fn terms(&self, question: &str) -> Vec<Term> {
-        self.analyzer.query_terms(&tokenize(clip(question)), &self.typos)
+        self.analyzer
+            .query_terms(&tokenize(clip(question)), &self.typos)
     }
 
     /// Ranks entries for `question`, optionally only those of one report.
@@ -316,11 +338,19 @@ impl Matcher {
         Match { outcome, ranked }
     }
 
-    fn weight(&self, term: &Term, id: Option<TermId>, report: usize, config: &Config) -> (f32, bool) {
+    fn weight(
+        &self,
+        term: &Term,
+        id: Option<TermId>,
+        report: usize,
+        config: &Config,
+    ) -> (f32, bool) {
         let stats = &self.reports[report];
         match id.and_then(|id| stats.idf.get(&id)) {
             Some(&idf) => (idf, true),
-            None if term.specific || term.concept => (config.specific_weight * stats.max_idf, false),
+            None if term.specific || term.concept => {
+                (config.specific_weight * stats.max_idf, false)
+            }
             None => (config.unknown_weight * stats.max_idf, false),
         }
     }
@@ -355,7 +385,9 @@ impl Matcher {
             // Words found in exactly the same entries ("stephen" and "miller") name one
             // thing: counting both would let a full name outweigh the rest of the question.
             let same = id.is_some_and(|id| {
-                terms.iter().any(|(_, other)| other.is_some_and(|o| self.same_entries(o, id)))
+                terms
+                    .iter()
+                    .any(|(_, other)| other.is_some_and(|o| self.same_entries(o, id)))
             });
             if !same {
                 terms.push((t.clone(), id));
@@ -364,7 +396,13 @@ impl Matcher {
         terms
     }
 
-    fn rank(&self, terms: &[(Term, Option<TermId>)], asked: u32, report: Option<usize>, config: &Config) -> Vec<Ranked> {
+    fn rank(
+        &self,
+        terms: &[(Term, Option<TermId>)],
+        asked: u32,
+        report: Option<usize>,
+        config: &Config,
+    ) -> Vec<Ranked> {
         // First pass: how much of the question each entry explains.
         let mut covered: HashMap<u32, (f32, u32)> = HashMap::default();
         for (term, id) in terms {
@@ -385,7 +423,9 @@ impl Matcher {
             .into_iter()
             .map(|(entry, (c, matched))| {
                 let r = self.entries[entry as usize].report;
-                let m = *mass.entry(r).or_insert_with(|| self.query_mass(terms, r, config));
+                let m = *mass
+                    .entry(r)
+                    .or_insert_with(|| self.query_mass(terms, r, config));
                 (entry, if m > 0.0 { c / m } else { 0.0 }, matched)
             })
             .collect();
@@ -393,7 +433,10 @@ impl Matcher {
         shortlist.truncate(SHORTLIST);
 
         // Second pass: how much of its closest phrasing the question repeats.
-        let query: Vec<(TermId, f32)> = terms.iter().filter_map(|(t, id)| id.map(|id| (id, t.credit))).collect();
+        let query: Vec<(TermId, f32)> = terms
+            .iter()
+            .filter_map(|(t, id)| id.map(|id| (id, t.credit)))
+            .collect();
         let mut ranked: Vec<Ranked> = shortlist
             .into_iter()
             .map(|(entry, coverage, matched)| {
@@ -405,7 +448,12 @@ impl Matcher {
                         let hit: f32 = p
                             .terms
                             .iter()
-                            .filter_map(|(id, w)| query.iter().find(|(q, _)| q == id).map(|(_, credit)| w * credit))
+                            .filter_map(|(id, w)| {
+                                query
+                                    .iter()
+                                    .find(|(q, _)| q == id)
+                                    .map(|(_, credit)| w * credit)
+                            })
                             .sum();
                         if p.total > 0.0 {
                             hit / p.total
@@ -417,24 +465,43 @@ impl Matcher {
                 scores.sort_by(|a, b| b.total_cmp(a));
                 let best = scores.first().copied().unwrap_or(0.0);
                 let top = &scores[..scores.len().min(3)];
-                let mean = if top.is_empty() { 0.0 } else { top.iter().sum::<f32>() / top.len() as f32 };
-                let phrasing = config.best_phrasing_share * best + (1.0 - config.best_phrasing_share) * mean;
+                let mean = if top.is_empty() {
+                    0.0
+                } else {
+                    top.iter().sum::<f32>() / top.len() as f32
+                };
+                let phrasing =
+                    config.best_phrasing_share * best + (1.0 - config.best_phrasing_share) * mean;
                 // Repeating a phrasing only counts as far as the question is covered: a known
                 // phrasing plus words the report never uses is not a match.
-                let mut confidence = config.coverage_share * coverage + (1.0 - config.coverage_share) * phrasing * coverage.sqrt();
+                let mut confidence = config.coverage_share * coverage
+                    + (1.0 - config.coverage_share) * phrasing * coverage.sqrt();
                 if asked & !e.types != 0 {
                     confidence *= 1.0 - config.type_mismatch_penalty;
                 }
-                Ranked { entry: entry as usize, confidence: confidence.clamp(0.0, 1.0), matched }
+                Ranked {
+                    entry: entry as usize,
+                    confidence: confidence.clamp(0.0, 1.0),
+                    matched,
+                }
             })
             .collect();
-        ranked.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.entry.cmp(&b.entry)));
+        ranked.sort_by(|a, b| {
+            b.confidence
+                .total_cmp(&a.confidence)
+                .then(a.entry.cmp(&b.entry))
+        });
         ranked
     }
 
     /// One shared word answers only a one-word question, and only when that word is
     /// rare in its report ("guantanamo", not "deportation" nor "pizza topping").
-    fn enough_evidence(&self, best: &Ranked, terms: &[(Term, Option<TermId>)], config: &Config) -> bool {
+    fn enough_evidence(
+        &self,
+        best: &Ranked,
+        terms: &[(Term, Option<TermId>)],
+        config: &Config,
+    ) -> bool {
         if best.matched >= 2 {
             return true;
         }
@@ -463,15 +530,27 @@ impl Matcher {
                 .collect()
         };
         let chitchat = self.analyzer.is_chitchat(tokens);
-        let Some(best) = ranked.first().filter(|b| b.confidence >= config.suggest_threshold && !chitchat) else {
+        let Some(best) = ranked
+            .first()
+            .filter(|b| b.confidence >= config.suggest_threshold && !chitchat)
+        else {
             return Outcome::Declined {
                 gap: None,
                 chitchat,
-                nearest: ranked.iter().filter(|r| !self.entries[r.entry].is_gap).take(MAX_SUGGESTIONS).map(|r| r.entry).collect(),
+                nearest: ranked
+                    .iter()
+                    .filter(|r| !self.entries[r.entry].is_gap)
+                    .take(MAX_SUGGESTIONS)
+                    .map(|r| r.entry)
+                    .collect(),
             };
         };
         let entry = &self.entries[best.entry];
-        let sibling = |other: &IndexedEntry| other.report == entry.report && other.paragraph != 0 && other.paragraph == entry.paragraph;
+        let sibling = |other: &IndexedEntry| {
+            other.report == entry.report
+                && other.paragraph != 0
+                && other.paragraph == entry.paragraph
+        };
         let runner_up = ranked[1..]
             .iter()
             .find(|r| !sibling(&self.entries[r.entry]))
@@ -479,9 +558,15 @@ impl Matcher {
         let lead = best.confidence - runner_up;
         let clear = self.enough_evidence(best, terms, config)
             && ((best.confidence >= config.answer_threshold && lead >= config.min_margin)
-                || (best.confidence >= config.low_answer_threshold && lead >= config.clear_lead && best.matched >= 2));
+                || (best.confidence >= config.low_answer_threshold
+                    && lead >= config.clear_lead
+                    && best.matched >= 2));
         if entry.is_gap && best.confidence >= config.answer_threshold {
-            return Outcome::Declined { gap: Some(best.entry), chitchat: false, nearest: suggestions(None) };
+            return Outcome::Declined {
+                gap: Some(best.entry),
+                chitchat: false,
+                nearest: suggestions(None),
+            };
         }
         let missing = asked & self.analyzer.required_types() & !entry.types;
         let fits = missing == 0;
@@ -490,7 +575,11 @@ impl Matcher {
         }
         let entries = suggestions(None);
         if entries.is_empty() {
-            Outcome::Declined { gap: None, chitchat: false, nearest: Vec::new() }
+            Outcome::Declined {
+                gap: None,
+                chitchat: false,
+                nearest: Vec::new(),
+            }
         } else {
             Outcome::Suggested { entries }
         }

@@ -94,7 +94,11 @@ fn raw_words(original: &str) -> Vec<(String, bool)> {
     let mut current = String::new();
     let mut capital = false;
     let mut sentence_start = true;
-    let unified: String = if original.is_ascii() { original.to_string() } else { original.nfkc().collect() };
+    let unified: String = if original.is_ascii() {
+        original.to_string()
+    } else {
+        original.nfkc().collect()
+    };
     let mut chars = unified.chars().peekable();
     let mut prev_digit = false;
     let flush = |current: &mut String, capital: bool, words: &mut Vec<(String, bool)>| {
@@ -141,7 +145,11 @@ fn parse_digits(word: &str) -> Option<f64> {
     }
     // "400,000" groups thousands; "1,4" is a European decimal.
     let grouped = word.contains(',') && word.split(',').skip(1).all(|g| g.len() == 3);
-    let plain = if grouped { word.replace(',', "") } else { word.replace(',', ".") };
+    let plain = if grouped {
+        word.replace(',', "")
+    } else {
+        word.replace(',', ".")
+    };
     plain.parse().ok()
 }
 
@@ -162,7 +170,11 @@ fn number_token(value: f64) -> Token {
     } else {
         format!("#{value}")
     };
-    Token { surface, capitalized: false, number: true }
+    Token {
+        surface,
+        capitalized: false,
+        number: true,
+    }
 }
 
 /// Tokens of `text`: folded words, with numbers merged into one canonical token
@@ -195,14 +207,26 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             let after = words.get(i + used).map(|(w, _)| w.as_str());
             let glued = split_number(word).is_some_and(|(_, m)| m.is_some());
             let scaled = match after.and_then(multiplier) {
-                Some(m) if !glued && after.is_some_and(|w| w.len() > 1 || word.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')) => {
+                Some(m)
+                    if !glued
+                        && after.is_some_and(|w| {
+                            w.len() > 1
+                                || word
+                                    .chars()
+                                    .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+                        }) =>
+                {
                     used += 1;
                     v * m as f64
                 }
                 _ => v,
             };
             if word == "a" && used == 1 {
-                tokens.push(Token { surface: word.clone(), capitalized: false, number: false });
+                tokens.push(Token {
+                    surface: word.clone(),
+                    capitalized: false,
+                    number: false,
+                });
             } else {
                 tokens.push(number_token(scaled));
             }
@@ -210,9 +234,17 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             continue;
         }
         if let Some(ord) = ordinal(word) {
-            tokens.push(Token { surface: ord.to_string(), capitalized: false, number: true });
+            tokens.push(Token {
+                surface: ord.to_string(),
+                capitalized: false,
+                number: true,
+            });
         } else {
-            tokens.push(Token { surface: word.clone(), capitalized: *capital, number: false });
+            tokens.push(Token {
+                surface: word.clone(),
+                capitalized: *capital,
+                number: false,
+            });
         }
         i += 1;
     }
@@ -226,7 +258,9 @@ pub struct WordStemmer {
 
 impl Default for WordStemmer {
     fn default() -> Self {
-        Self { stemmer: Stemmer::create(Algorithm::English) }
+        Self {
+            stemmer: Stemmer::create(Algorithm::English),
+        }
     }
 }
 
@@ -295,13 +329,26 @@ mod tests {
     #[test]
     fn capitals_inside_a_sentence_are_marked() {
         let tokens = tokenize("How many did Canada deport? Canada again");
-        let marked: Vec<_> = tokens.iter().filter(|t| t.capitalized).map(|t| t.surface.as_str()).collect();
+        let marked: Vec<_> = tokens
+            .iter()
+            .filter(|t| t.capitalized)
+            .map(|t| t.surface.as_str())
+            .collect();
         assert_eq!(marked, ["canada"]);
     }
 
     #[test]
     fn junk_never_panics() {
-        for text in ["", "   ", "🤡🤡", "\u{0}\u{7}", "1.2.3,4,,5", "9999999999999999999999999 million", "'''", "a'"] {
+        for text in [
+            "",
+            "   ",
+            "🤡🤡",
+            "\u{0}\u{7}",
+            "1.2.3,4,,5",
+            "9999999999999999999999999 million",
+            "'''",
+            "a'",
+        ] {
             let _ = tokenize(text);
         }
     }

@@ -87,7 +87,10 @@ impl TypoIndex {
     /// The closest known word to `word` and its edit distance, if one is close enough.
     pub fn correct(&self, word: &str) -> Option<(&str, usize)> {
         let len = word.chars().count();
-        if len < MIN_CORRECTABLE_LEN || self.contains(word) || !word.chars().all(char::is_alphabetic) {
+        if len < MIN_CORRECTABLE_LEN
+            || self.contains(word)
+            || !word.chars().all(char::is_alphabetic)
+        {
             return None;
         }
         // One deletion on the query side is enough: the index holds up to two per
@@ -116,7 +119,12 @@ impl TypoIndex {
                 let same_start = word.chars().next() == candidate.chars().next();
                 (distance <= max_edits(shortest) && same_start).then(|| {
                     let similarity = strsim::jaro_winkler(word, candidate);
-                    (distance, similarity, self.frequency[id as usize], candidate.as_str())
+                    (
+                        distance,
+                        similarity,
+                        self.frequency[id as usize],
+                        candidate.as_str(),
+                    )
                 })
             })
             .min_by(|a, b| {
@@ -143,7 +151,17 @@ mod tests {
 
     #[test]
     fn corrects_common_typos() {
-        let idx = index(&["deportation", "guantanamo", "meissner", "stephen", "orders", "countries", "miller", "third", "sending"]);
+        let idx = index(&[
+            "deportation",
+            "guantanamo",
+            "meissner",
+            "stephen",
+            "orders",
+            "countries",
+            "miller",
+            "third",
+            "sending",
+        ]);
         let cases = [
             ("deprotation", Some(("deportation", 1))),
             ("guantanemo", Some(("guantanamo", 1))),
