@@ -300,7 +300,21 @@ async fn ask_answered_with_source_quote_and_related_buttons() {
         );
         assert!(embeds.contains("Confidence 100%"), "{embeds}");
         assert!(embeds.contains("According to"), "{embeds}");
-        let ids = buttons(&body["data"]);
+        let all = buttons(&body["data"]);
+        let votes: Vec<&String> = all.iter().filter(|id| id.starts_with("fd:vote:")).collect();
+        assert_eq!(
+            votes,
+            [
+                "fd:vote:up:goal-one-million",
+                "fd:vote:down:goal-one-million"
+            ],
+            "👍/👎 under every answer"
+        );
+        let ids: Vec<String> = all
+            .iter()
+            .filter(|id| !id.starts_with("fd:vote:"))
+            .cloned()
+            .collect();
         assert!(!ids.is_empty() && ids.len() <= 3, "{ids:?}");
         assert!(ids.iter().all(|id| id.starts_with("fd:entry:")), "{ids:?}");
         assert_eq!(
@@ -359,8 +373,13 @@ async fn questions_and_clicks_are_logged_with_where_and_who() {
             true,
             vec![bot_user()],
         );
-        assert!(bot.message(mention, Duration::from_secs(10)).await.is_some());
-        store.flush(Duration::from_secs(10)).expect("the log is written");
+        assert!(bot
+            .message(mention, Duration::from_secs(10))
+            .await
+            .is_some());
+        store
+            .flush(Duration::from_secs(10))
+            .expect("the log is written");
 
         let path = store.path().to_path_buf();
         let stats = Reader::open(&path)
@@ -384,6 +403,73 @@ async fn questions_and_clicks_are_logged_with_where_and_who() {
         assert_eq!(channel.to_string(), CHANNEL_ID);
         assert_eq!(user, store.user_hash(bot.user.parse().unwrap()));
         assert_ne!(user, bot.user, "user ids are never stored in clear");
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn votes_are_acknowledged_privately_kept_once_and_downvotes_reach_moderators() {
+    within(async {
+        let (_dir, store) = temp_store();
+        let mod_channel = "710000000000000009";
+        let bot = Bot::start_logged(knowledge(), Some(store.clone()), |s| {
+            s.mod_channel = Some(mod_channel.parse().unwrap());
+        })
+        .await;
+        let body = bot.ask(GOAL_Q).await;
+        let ids = buttons(&body["data"]);
+        let up = ids
+            .iter()
+            .find(|id| id.starts_with("fd:vote:up:"))
+            .expect("a 👍 button");
+        let down = ids
+            .iter()
+            .find(|id| id.starts_with("fd:vote:down:"))
+            .expect("a 👎 button");
+
+        let ack = bot.click(up, None).await;
+        assert_eq!(ack["type"], 4);
+        assert_eq!(ack["data"]["flags"], 64, "acknowledged privately: {ack}");
+        no_pings(&ack);
+        // Changing one's mind replaces the vote.
+        let ack = bot.click(down, None).await;
+        assert_eq!(ack["data"]["flags"], 64, "{ack}");
+        assert!(
+            ack["data"]["content"].as_str().unwrap().contains("👎"),
+            "{ack}"
+        );
+
+        let path = format!("/api/v10/channels/{mod_channel}/messages");
+        let posted = bot
+            .fake
+            .wait_call(|c| c.method == "POST" && c.path == path)
+            .await;
+        let text = posted.body.to_string();
+        assert!(text.contains(GOAL_Q), "the question: {text}");
+        assert!(
+            text.contains("at least one million migrants"),
+            "the answer: {text}"
+        );
+        assert_no_pings(&posted.body["allowed_mentions"], &posted.body);
+
+        store
+            .flush(Duration::from_secs(10))
+            .expect("the log is written");
+        let stats = Reader::open(store.path())
+            .unwrap()
+            .stats(Desk::new(knowledge()).matcher(), 7)
+            .unwrap();
+        let votes: Vec<(u64, u64)> = stats.votes.iter().map(|v| (v.up, v.down)).collect();
+        assert_eq!(votes, [(0, 1)], "one vote per person per answer: {stats:?}");
+        // A 👍 is not posted to the moderators.
+        let posts = bot
+            .fake
+            .calls()
+            .iter()
+            .filter(|c| c.method == "POST" && c.path == path)
+            .count();
+        assert_eq!(posts, 1);
         bot.stop().await;
     })
     .await;

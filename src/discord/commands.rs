@@ -171,7 +171,13 @@ pub async fn ask(
     }
     let answered = desk.ask_timed(&question, report_id, &desk.matcher().config())?;
     let reply = answered.reply;
-    data.log_question(&reply, answered.elapsed, ctx.guild_id(), channel, ctx.author().id);
+    data.log_question(
+        &reply,
+        answered.elapsed,
+        ctx.guild_id(),
+        channel,
+        ctx.author().id,
+    );
     let remember = !private && reply.status == Status::Answered;
     if remember {
         // Until the message id is known, a repeat points at the channel.

@@ -3,7 +3,7 @@
 use poise::serenity_prelude as serenity;
 use serenity::{ComponentInteraction, ComponentInteractionDataKind, CreateInteractionResponse};
 
-use super::render::{self, Rendered, ENTRY_ID, PICK_ID, TOPICS_ID};
+use super::render::{self, Rendered, ENTRY_ID, PICK_ID, TOPICS_ID, VOTE_DOWN_ID, VOTE_UP_ID};
 use super::{redact, Data, Error};
 
 /// What a click asks for, read from its custom id.
@@ -12,9 +12,22 @@ pub enum Click {
     Entry(String),
     Page(usize),
     Pick(Option<String>),
+    Vote { entry: String, up: bool },
 }
 
 pub fn parse(custom_id: &str, values: &[String]) -> Option<Click> {
+    if let Some(entry) = custom_id.strip_prefix(VOTE_UP_ID) {
+        return Some(Click::Vote {
+            entry: entry.to_string(),
+            up: true,
+        });
+    }
+    if let Some(entry) = custom_id.strip_prefix(VOTE_DOWN_ID) {
+        return Some(Click::Vote {
+            entry: entry.to_string(),
+            up: false,
+        });
+    }
     if let Some(id) = custom_id.strip_prefix(ENTRY_ID) {
         return Some(Click::Entry(id.to_string()));
     }
@@ -66,13 +79,62 @@ pub async fn handle(
             CreateInteractionResponse::Message(rendered.to_interaction(true))
         }
         Click::Pick(None) => return Ok(()),
+        Click::Vote { entry, up } => {
+            record_vote(data, click, &entry, up);
+            CreateInteractionResponse::Message(render::vote_ack(up).to_interaction(true))
+        }
     };
     if let Err(e) = click.create_response(&ctx.http, response).await {
         tracing::error!(error = %redact(&e.to_string()), custom_id = %click.data.custom_id, "could not answer a click");
         let note = CreateInteractionResponse::Message(render::error_note().to_interaction(true));
         let _ = click.create_response(&ctx.http, note).await;
     }
+    // After the acknowledgement: Discord wants an answer to the click within 3 seconds.
+    if let Click::Vote { entry, up: false } = &action {
+        report_downvote(ctx, data, click, entry).await;
+    }
     Ok(())
+}
+
+/// Records a vote: one per person per answer message (the store keeps the newest).
+fn record_vote(data: &Data, click: &ComponentInteraction, entry: &str, up: bool) {
+    if let Some(store) = &data.store {
+        store.record_vote(crate::store::Vote {
+            at: std::time::SystemTime::now(),
+            message: click.message.id.get(),
+            question: None,
+            entry: entry.to_string(),
+            user: click.user.id.get(),
+            up,
+        });
+    }
+}
+
+/// Posts a 👎 to the moderator channel, if there is one. Failures are logged, never shown
+/// to the voter.
+async fn report_downvote(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &ComponentInteraction,
+    entry: &str,
+) {
+    let Some(channel) = data.mod_channel else {
+        return;
+    };
+    let Some(reply) = data.desk.load().answer_entry(entry) else {
+        return;
+    };
+    // A mention's answer replies to the question it answers.
+    let asked = click
+        .message
+        .referenced_message
+        .as_ref()
+        .map(|m| m.content.as_str());
+    let link = super::commands::message_link(click.guild_id, click.channel_id, click.message.id);
+    let report = render::downvote_report(&reply, asked, &link);
+    if let Err(e) = channel.send_message(&ctx.http, report.to_message()).await {
+        tracing::warn!(error = %redact(&e.to_string()), "could not post a 👎 to the moderator channel");
+    }
 }
 
 #[cfg(test)]
@@ -92,5 +154,19 @@ mod tests {
             Some(Click::Pick(Some("a".into())))
         );
         assert_eq!(parse("other", &[]), None);
+        assert_eq!(
+            parse("fd:vote:down:goal", &[]),
+            Some(Click::Vote {
+                entry: "goal".into(),
+                up: false
+            })
+        );
+        assert_eq!(
+            parse("fd:vote:up:goal", &[]),
+            Some(Click::Vote {
+                entry: "goal".into(),
+                up: true
+            })
+        );
     }
 }

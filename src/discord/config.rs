@@ -45,6 +45,8 @@ pub struct Settings {
     pub repeat_window: Duration,
     /// None: autosharded.
     pub shards: Option<ShardRange>,
+    /// Where each 👎 is posted for moderators.
+    pub mod_channel: Option<u64>,
 }
 
 // The token must never reach a log line.
@@ -58,6 +60,7 @@ impl std::fmt::Debug for Settings {
             .field("cooldown", &self.cooldown)
             .field("repeat_window", &self.repeat_window)
             .field("shards", &self.shards)
+            .field("mod_channel", &self.mod_channel)
             .finish()
     }
 }
@@ -73,6 +76,7 @@ impl Settings {
             cooldown: DEFAULT_COOLDOWN,
             repeat_window: DEFAULT_REPEAT_WINDOW,
             shards: None,
+            mod_channel: None,
         }
     }
 
@@ -106,6 +110,9 @@ impl Settings {
         }
         if let Some(v) = get("FACTDESK_REPEAT_WINDOW_SECS") {
             settings.repeat_window = parse_secs("FACTDESK_REPEAT_WINDOW_SECS", &v)?;
+        }
+        if let Some(v) = get("FACTDESK_MOD_CHANNEL") {
+            settings.mod_channel = Some(parse_id("FACTDESK_MOD_CHANNEL", &v)?);
         }
         if let Some(v) = get("FACTDESK_SHARDS") {
             settings.shards = Some(parse_shards(&v)?);

@@ -115,7 +115,13 @@ pub async fn handle(
         send(ctx, msg, &render::repeat_pointer(&earlier.link)).await?;
         return Ok(());
     }
-    data.log_question(&reply, answered.elapsed, msg.guild_id, msg.channel_id, msg.author.id);
+    data.log_question(
+        &reply,
+        answered.elapsed,
+        msg.guild_id,
+        msg.channel_id,
+        msg.author.id,
+    );
     let sent = send(ctx, msg, &render::reply(&reply)).await?;
     tracing::debug!(
         micros = started.elapsed().as_micros() as u64,

@@ -39,6 +39,8 @@ pub struct Data {
     pub recent: Mutex<cooldown::RecentAnswers>,
     /// The question log; `None` when it could not be opened (answering goes on without it).
     pub store: Option<Store>,
+    /// Where each 👎 is posted for moderators.
+    pub mod_channel: Option<serenity::ChannelId>,
 }
 
 impl Data {
@@ -50,6 +52,7 @@ impl Data {
         Data {
             desk,
             store,
+            mod_channel: settings.mod_channel.map(serenity::ChannelId::new),
             newsroom: settings.newsroom_channels.clone(),
             cooldowns: Mutex::new(cooldown::Cooldowns::new(settings.cooldown)),
             recent: Mutex::new(cooldown::RecentAnswers::new(settings.repeat_window)),
@@ -218,7 +221,12 @@ pub fn serve(kb: KnowledgeBase) -> Result<(), CliError> {
     let store = open_store()?;
     let desk = Arc::new(ArcSwap::from_pointee(Desk::new(kb)));
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::Other(e.into()))?;
-    let result = runtime.block_on(run_with_store(settings, desk, store.clone(), shutdown_signal()));
+    let result = runtime.block_on(run_with_store(
+        settings,
+        desk,
+        store.clone(),
+        shutdown_signal(),
+    ));
     if let Some(store) = store {
         if let Err(health) = store.flush(std::time::Duration::from_secs(5)) {
             tracing::warn!(health = %health.summary(), "some questions could not be written to the question log");
@@ -236,9 +244,11 @@ pub fn open_store() -> Result<Option<Store>, CliError> {
             tracing::info!(path = %store.path().display(), "question log open");
             Ok(Some(store))
         }
-        Err(e @ (StoreError::Corrupt { .. } | StoreError::TooNew { .. } | StoreError::Setting { .. })) => {
-            Err(CliError::Input(e.to_string()))
-        }
+        Err(
+            e @ (StoreError::Corrupt { .. }
+            | StoreError::TooNew { .. }
+            | StoreError::Setting { .. }),
+        ) => Err(CliError::Input(e.to_string())),
         Err(e) => {
             tracing::warn!(error = %e, "the question log is off: answering goes on without it");
             Ok(None)

@@ -29,6 +29,9 @@ pub const TOPICS_PER_PAGE: usize = 10;
 pub const ENTRY_ID: &str = "fd:entry:";
 pub const TOPICS_ID: &str = "fd:topics:";
 pub const PICK_ID: &str = "fd:pick";
+/// `fd:vote:up:<entry>` and `fd:vote:down:<entry>`.
+pub const VOTE_UP_ID: &str = "fd:vote:up:";
+pub const VOTE_DOWN_ID: &str = "fd:vote:down:";
 
 /// Embed colours: answered, informational.
 const GREEN: u32 = 0x2e_a0_43;
@@ -240,8 +243,12 @@ fn answered(reply: &Reply) -> Rendered {
         "Confidence {confidence:.0}% · answers quote the report verbatim"
     )));
     let mut components = entry_buttons(&reply.related, ButtonStyle::Secondary);
-    if components.is_empty() {
-        components = Vec::new();
+    if let Some(entry) = reply
+        .entry
+        .as_deref()
+        .filter(|e| VOTE_DOWN_ID.len() + e.len() <= MAX_CUSTOM_ID)
+    {
+        components.push(vote_buttons(entry));
     }
     Rendered {
         content: String::new(),
@@ -271,6 +278,50 @@ fn declined(reply: &Reply) -> Rendered {
         content: shorten(&content, MAX_CONTENT),
         embeds: Vec::new(),
         components: entry_buttons(&reply.suggestions, ButtonStyle::Secondary),
+    }
+}
+
+/// 👍 / 👎 under an answer.
+fn vote_buttons(entry: &str) -> CreateActionRow {
+    CreateActionRow::Buttons(vec![
+        CreateButton::new(format!("{VOTE_UP_ID}{entry}"))
+            .emoji('👍')
+            .style(ButtonStyle::Secondary),
+        CreateButton::new(format!("{VOTE_DOWN_ID}{entry}"))
+            .emoji('👎')
+            .style(ButtonStyle::Secondary),
+    ])
+}
+
+/// The private acknowledgement of a vote.
+pub fn vote_ack(up: bool) -> Rendered {
+    Rendered::text(if up {
+        "Thanks for the 👍 — noted. You can change your vote at any time."
+    } else {
+        "Thanks for the 👎 — the moderators will look at this answer. You can change your vote at any time."
+    })
+}
+
+/// A 👎 for the moderators: the answer's question and answer, and where it was shown.
+pub fn downvote_report(reply: &Reply, asked: Option<&str>, link: &str) -> Rendered {
+    let mut content = format!(
+        "👎 on the answer to **{}** ({link})",
+        escape(&shorten(&reply.question, MAX_EMBED_TITLE))
+    );
+    if let Some(asked) = asked.filter(|a| !a.trim().is_empty()) {
+        content.push_str(&format!("\nAsked: {}", echo(asked)));
+    }
+    if let Some(entry) = &reply.entry {
+        content.push_str(&format!("\nEntry: `{}`", entry.replace('`', "'")));
+    }
+    let answer = CreateEmbed::new().colour(BLUE).description(shorten(
+        reply.answer.as_deref().unwrap_or_default(),
+        MAX_EMBED_DESCRIPTION,
+    ));
+    Rendered {
+        content: shorten(&content, MAX_CONTENT),
+        embeds: vec![answer],
+        components: Vec::new(),
     }
 }
 
