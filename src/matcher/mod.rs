@@ -137,7 +137,7 @@ pub const MAX_SUGGESTIONS: usize = 3;
 /// Longest question considered, in bytes: the rest of a huge paste is ignored.
 pub const MAX_QUESTION_BYTES: usize = 4_000;
 /// Candidates kept after the first, cheap pass over the postings.
-const SHORTLIST: usize = 16;
+const SHORTLIST: usize = 8;
 
 type TermId = u32;
 
@@ -168,8 +168,9 @@ pub struct Matcher {
     analyzer: Analyzer,
     typos: TypoIndex,
     term_ids: HashMap<String, TermId>,
-    /// Term → (entry, credit of the field it was found in).
-    postings: Vec<Vec<(u32, f32)>>,
+    /// Term → (entry, credit of the field it was found in, the term's idf in the
+    /// entry's report), so scoring needs no lookups.
+    postings: Vec<Vec<(u32, f32, f32)>>,
     entries: Vec<IndexedEntry>,
     reports: Vec<ReportStats>,
     config: Config,
@@ -184,7 +185,7 @@ impl Matcher {
         let mut analyzer = Analyzer::new(&kb.vocabulary);
         let mut typos = TypoIndex::default();
         let mut term_ids: HashMap<String, TermId> = HashMap::default();
-        let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
+        let mut postings: Vec<Vec<(u32, f32, f32)>> = Vec::new();
         let mut entries = Vec::with_capacity(kb.entries.len());
         let mut df: Vec<HashMap<TermId, u32>> = vec![HashMap::default(); kb.reports.len()];
         let mut counts = vec![0u32; kb.reports.len()];
@@ -255,7 +256,7 @@ impl Matcher {
                 credit.entry(id).or_insert(config.answer_field_credit);
             }
             for (&id, &c) in &credit {
-                postings[id as usize].push((index as u32, c));
+                postings[id as usize].push((index as u32, c, 0.0));
                 *df[entry.report].entry(id).or_default() += 1;
             }
             counts[entry.report] += 1;
@@ -288,6 +289,12 @@ impl Matcher {
             .collect();
 
         // Weights are known only now that every entry is counted.
+        for (id, list) in postings.iter_mut().enumerate() {
+            for (entry, _, idf) in list.iter_mut() {
+                let stats: &ReportStats = &reports[entries[*entry as usize].report];
+                *idf = stats.idf.get(&(id as TermId)).copied().unwrap_or(0.0);
+            }
+        }
         for e in &mut entries {
             let stats: &ReportStats = &reports[e.report];
             for p in &mut e.phrasings {
@@ -407,14 +414,12 @@ impl Matcher {
         let mut covered: HashMap<u32, (f32, u32)> = HashMap::default();
         for (term, id) in terms {
             let Some(id) = id else { continue };
-            for &(entry, credit) in &self.postings[*id as usize] {
-                let e = &self.entries[entry as usize];
-                if report.is_some_and(|r| r != e.report) {
+            for &(entry, credit, idf) in &self.postings[*id as usize] {
+                if report.is_some_and(|r| r != self.entries[entry as usize].report) {
                     continue;
                 }
-                let (w, _) = self.weight(term, Some(*id), e.report, config);
                 let c = covered.entry(entry).or_default();
-                c.0 += w * credit * term.credit;
+                c.0 += idf * credit * term.credit;
                 c.1 += 1;
             }
         }
