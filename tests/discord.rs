@@ -203,7 +203,16 @@ async fn registers_commands_with_options_and_autocomplete() {
             .iter()
             .map(|c| c["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["ask", "topics", "source"]);
+        assert_eq!(names, ["ask", "topics", "source", "faq-admin"]);
+        // Hidden from non-moderators by default: Manage Server (1 << 5).
+        assert_eq!(commands[3]["default_member_permissions"], "32");
+        let subs: Vec<&str> = commands[3]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(subs, ["stats", "unanswered", "reload"]);
         let ask = &commands[0];
         let options: Vec<&str> = ask["options"]
             .as_array()
@@ -470,6 +479,135 @@ async fn votes_are_acknowledged_privately_kept_once_and_downvotes_reach_moderato
             .filter(|c| c.method == "POST" && c.path == path)
             .count();
         assert_eq!(posts, 1);
+        bot.stop().await;
+    })
+    .await;
+}
+
+/// `/faq-admin <sub>` with options, from `user`; `permissions` replaces the member's.
+fn admin_command(
+    id: &str,
+    token: &str,
+    user: &str,
+    sub: &str,
+    options: &[(&str, Value)],
+    permissions: Option<&str>,
+) -> Value {
+    let mut v = command(id, token, user, "faq-admin", &[]);
+    let opts: Vec<Value> = options
+        .iter()
+        .map(|(n, val)| json!({"name": n, "type": 4, "value": val}))
+        .collect();
+    v["data"]["options"] = json!([{"name": sub, "type": 1, "options": opts}]);
+    if let Some(p) = permissions {
+        v["member"]["permissions"] = json!(p);
+    }
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reload_with_a_broken_file_keeps_the_old_knowledge_serving() {
+    within(async {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        copy_dir(&root, dir.path());
+        let kb = KnowledgeBase::load_dir(dir.path()).expect("the copy loads");
+        let mod_channel = "710000000000000011";
+        let folder = dir.path().to_path_buf();
+        let bot = Bot::start_logged(kb, None, |s| {
+            s.knowledge_dir = Some(folder);
+            s.reload_poll = Duration::from_millis(100);
+            s.repeat_window = Duration::ZERO;
+            s.mod_channel = Some(mod_channel.parse().unwrap());
+        })
+        .await;
+        let admin = |sub: &'static str| {
+            let user = bot.user.clone();
+            move |id: &str, tok: &str| admin_command(id, tok, &user, sub, &[], None)
+        };
+        // An unchanged folder reloads fine.
+        let ok = bot.interact(admin("reload")).await;
+        assert_eq!(ok["data"]["flags"], 64, "{ok}");
+        assert!(
+            ok["data"]["content"]
+                .as_str()
+                .unwrap()
+                .starts_with("Reloaded"),
+            "{ok}"
+        );
+
+        // Break one file: the moderator is told, the old knowledge base keeps answering.
+        let entries = dir.path().join("deport-one-million").join("entries.toml");
+        let text = std::fs::read_to_string(&entries).unwrap();
+        std::fs::write(&entries, format!("{text}\n[[entry]]\nid = \"broken\"\n")).unwrap();
+        let refused = bot.interact(admin("reload")).await;
+        let content = refused["data"]["content"].as_str().unwrap();
+        assert!(content.starts_with("Not reloaded"), "{content}");
+        assert!(content.contains("problem"), "{content}");
+        let body = bot.ask(GOAL_Q).await;
+        assert!(
+            embed_text(&body).contains("at least one million migrants"),
+            "{body}"
+        );
+
+        // The automatic reload saw the change too, and told the moderator channel.
+        let path = format!("/api/v10/channels/{mod_channel}/messages");
+        let posted = bot
+            .fake
+            .wait_call(|c| c.method == "POST" && c.path == path)
+            .await;
+        assert!(
+            posted.body["content"]
+                .as_str()
+                .unwrap()
+                .contains("problems"),
+            "{}",
+            posted.body
+        );
+        let body = bot.ask(GOAL_Q).await;
+        assert!(
+            embed_text(&body).contains("at least one million migrants"),
+            "{body}"
+        );
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn moderators_see_stats_and_unanswered_others_are_refused() {
+    within(async {
+        let (_dir, store) = temp_store();
+        let bot = Bot::start_logged(knowledge(), Some(store.clone()), |_| {}).await;
+        bot.ask(GOAL_Q).await;
+        bot.ask("what is the weather on mars tomorrow").await;
+        store.flush(Duration::from_secs(10)).unwrap();
+        let user = bot.user.clone();
+
+        let stats = bot
+            .interact(|id, tok| admin_command(id, tok, &user, "stats", &[("days", json!(7))], None))
+            .await;
+        assert_eq!(stats["data"]["flags"], 64, "{stats}");
+        no_pings(&stats);
+        let text = stats["data"]["content"].as_str().unwrap();
+        assert!(text.contains("2 question(s)"), "{text}");
+        assert!(text.contains("goal-one-million"), "{text}");
+
+        let unanswered = bot
+            .interact(|id, tok| admin_command(id, tok, &user, "unanswered", &[], None))
+            .await;
+        let text = unanswered["data"]["content"].as_str().unwrap();
+        assert!(text.contains("weather on mars"), "{text}");
+
+        // Without Manage Server (and no moderator role), a private refusal.
+        for sub in ["stats", "unanswered", "reload"] {
+            let refused = bot
+                .interact(|id, tok| admin_command(id, tok, "5151", sub, &[], Some("0")))
+                .await;
+            assert_eq!(refused["data"]["flags"], 64, "{refused}");
+            let text = refused["data"]["content"].as_str().unwrap();
+            assert!(text.starts_with("Only moderators"), "{sub}: {text}");
+        }
         bot.stop().await;
     })
     .await;

@@ -186,7 +186,7 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
         Command::Kb {
             command: KbCommand::Export,
         } => export(&kb, out),
-        Command::Serve => crate::discord::serve(kb),
+        Command::Serve => crate::discord::serve(kb, knowledge_location(cli.knowledge.as_deref())),
         Command::Stats { days, log } => {
             let stats =
                 crate::store::Reader::open(&log.db).and_then(|r| r.stats(&Matcher::new(&kb), days));

@@ -19,7 +19,7 @@ const MAX_PARTIAL_CHARS: usize = 300;
 /// Every command, shaped for this knowledge base: the `report` options only appear when
 /// there is more than one report to choose from.
 pub fn all(kb: &KnowledgeBase) -> Vec<poise::Command<Data, Error>> {
-    let mut commands = vec![ask(), topics(), source()];
+    let mut commands = vec![ask(), topics(), source(), super::admin::faq_admin()];
     if kb.reports.len() < 2 {
         for c in &mut commands {
             c.parameters.retain(|p| p.name != "report");

@@ -47,6 +47,13 @@ pub struct Settings {
     pub shards: Option<ShardRange>,
     /// Where each 👎 is posted for moderators.
     pub mod_channel: Option<u64>,
+    /// Members with this role may use `/faq-admin` (as may those with Manage Server).
+    pub mod_role: Option<u64>,
+    /// The knowledge folder, reloaded by `/faq-admin reload` and when its files change;
+    /// `None`: the built-in knowledge base, never reloaded.
+    pub knowledge_dir: Option<std::path::PathBuf>,
+    /// How often the knowledge folder is looked at for changes.
+    pub reload_poll: Duration,
 }
 
 // The token must never reach a log line.
@@ -61,6 +68,8 @@ impl std::fmt::Debug for Settings {
             .field("repeat_window", &self.repeat_window)
             .field("shards", &self.shards)
             .field("mod_channel", &self.mod_channel)
+            .field("mod_role", &self.mod_role)
+            .field("knowledge_dir", &self.knowledge_dir)
             .finish()
     }
 }
@@ -77,6 +86,9 @@ impl Settings {
             repeat_window: DEFAULT_REPEAT_WINDOW,
             shards: None,
             mod_channel: None,
+            mod_role: None,
+            knowledge_dir: None,
+            reload_poll: super::admin::POLL,
         }
     }
 
@@ -113,6 +125,9 @@ impl Settings {
         }
         if let Some(v) = get("FACTDESK_MOD_CHANNEL") {
             settings.mod_channel = Some(parse_id("FACTDESK_MOD_CHANNEL", &v)?);
+        }
+        if let Some(v) = get("FACTDESK_MOD_ROLE") {
+            settings.mod_role = Some(parse_id("FACTDESK_MOD_ROLE", &v)?);
         }
         if let Some(v) = get("FACTDESK_SHARDS") {
             settings.shards = Some(parse_shards(&v)?);

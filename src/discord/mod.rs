@@ -4,6 +4,7 @@
 //! [`run`] connects to Discord (or to `DISCORD_API_BASE`) until a shutdown signal;
 //! [`serve`] is the `factdesk serve` entry that reads settings from the environment.
 
+pub mod admin;
 pub mod commands;
 pub mod components;
 pub mod config;
@@ -41,6 +42,10 @@ pub struct Data {
     pub store: Option<Store>,
     /// Where each 👎 is posted for moderators.
     pub mod_channel: Option<serenity::ChannelId>,
+    /// Members with this role are moderators (as are those with Manage Server).
+    pub mod_role: Option<u64>,
+    /// The knowledge folder `/faq-admin reload` reads; `None` for the built-in one.
+    pub knowledge_dir: Option<std::path::PathBuf>,
 }
 
 impl Data {
@@ -53,6 +58,8 @@ impl Data {
             desk,
             store,
             mod_channel: settings.mod_channel.map(serenity::ChannelId::new),
+            mod_role: settings.mod_role,
+            knowledge_dir: settings.knowledge_dir.clone(),
             newsroom: settings.newsroom_channels.clone(),
             cooldowns: Mutex::new(cooldown::Cooldowns::new(settings.cooldown)),
             recent: Mutex::new(cooldown::RecentAnswers::new(settings.repeat_window)),
@@ -177,7 +184,7 @@ pub async fn run_with_store(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let kb = desk.load_full();
-    let data = Data::with_store(&settings, desk, store);
+    let data = Data::with_store(&settings, Arc::clone(&desk), store);
     let framework = framework(&settings, data, kb.knowledge());
     let mut http =
         serenity::HttpBuilder::new(&settings.token).default_allowed_mentions(render::no_pings());
@@ -195,6 +202,12 @@ pub async fn run_with_store(
                 redact(&e.to_string())
             )
         })?;
+    let watcher = settings.knowledge_dir.clone().map(|dir| {
+        let notify = settings
+            .mod_channel
+            .map(|c| (Arc::clone(&client.http), serenity::ChannelId::new(c)));
+        tokio::spawn(admin::watch(desk, dir, settings.reload_poll, notify))
+    });
     let manager = client.shard_manager.clone();
     tokio::spawn(async move {
         shutdown.await;
@@ -206,12 +219,16 @@ pub async fn run_with_store(
         // serenity's range end is inclusive.
         Some(r) => client.start_shard_range(r.first..r.last, r.total).await,
     };
+    if let Some(w) = watcher {
+        w.abort();
+    }
     started.map_err(|e| anyhow::anyhow!("Discord connection failed: {}", redact(&e.to_string())))
 }
 
 /// `factdesk serve`: settings from the environment, then [`run`] until Ctrl-C or SIGTERM.
-pub fn serve(kb: KnowledgeBase) -> Result<(), CliError> {
-    let settings = Settings::from_env().map_err(|e| CliError::Input(e.to_string()))?;
+pub fn serve(kb: KnowledgeBase, knowledge_dir: Option<std::path::PathBuf>) -> Result<(), CliError> {
+    let mut settings = Settings::from_env().map_err(|e| CliError::Input(e.to_string()))?;
+    settings.knowledge_dir = knowledge_dir;
     tracing::info!(
         ?settings,
         reports = kb.reports.len(),

@@ -1,0 +1,297 @@
+//! `/faq-admin …` for moderators, and live reload of the knowledge folder. The Discord
+//! layer only renders: loading and validation are the core's, numbers are the store's.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwap;
+use poise::serenity_prelude as serenity;
+
+use super::render::{self, Rendered, MAX_CONTENT};
+use super::{Context, Error};
+use crate::desk::Desk;
+
+/// How often the knowledge folder is looked at for changes.
+pub const POLL: Duration = Duration::from_secs(2);
+/// `/faq-admin stats` covers this many days unless asked otherwise.
+pub const DEFAULT_DAYS: u32 = 7;
+/// Unanswered clusters on one page.
+pub const UNANSWERED_PER_PAGE: usize = 5;
+
+/// Loads and validates the knowledge folder, then swaps it in at once; on any problem the
+/// knowledge base already serving stays. Returns a one-line summary or the problems.
+pub fn reload_knowledge(desk: &ArcSwap<Desk>, dir: &Path) -> Result<String, String> {
+    let kb = crate::cli::load_knowledge(Some(dir)).map_err(|e| e.to_string())?;
+    let summary = format!(
+        "Reloaded {}: {} report(s), {} entries.",
+        dir.display(),
+        kb.reports.len(),
+        kb.entries.len()
+    );
+    desk.store(Arc::new(Desk::new(kb)));
+    Ok(summary)
+}
+
+/// Every file under `dir` with its modification time and size, sorted.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Option<SystemTime>, u64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path, meta.modified().ok(), meta.len()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Reloads when files in `dir` change, once they have stayed the same for one more poll
+/// (an editor saving several files triggers one reload). Problems are logged and, when
+/// there is a moderator channel, posted there; the old knowledge base keeps serving.
+pub async fn watch(
+    desk: Arc<ArcSwap<Desk>>,
+    dir: PathBuf,
+    poll: Duration,
+    notify: Option<(Arc<serenity::Http>, serenity::ChannelId)>,
+) {
+    let scan = |dir: PathBuf| async move {
+        tokio::task::spawn_blocking(move || snapshot(&dir))
+            .await
+            .unwrap_or_default()
+    };
+    let mut applied = scan(dir.clone()).await;
+    let mut pending: Option<Vec<_>> = None;
+    loop {
+        tokio::time::sleep(poll).await;
+        let now = scan(dir.clone()).await;
+        if now == applied {
+            pending = None;
+            continue;
+        }
+        if pending.as_ref() != Some(&now) {
+            // Changed since the last look: wait until it settles.
+            pending = Some(now);
+            continue;
+        }
+        pending = None;
+        applied = now;
+        let (d, target) = (dir.clone(), Arc::clone(&desk));
+        let result = tokio::task::spawn_blocking(move || reload_knowledge(&target, &d))
+            .await
+            .unwrap_or_else(|e| Err(format!("the reload failed: {e}")));
+        let note = match result {
+            Ok(summary) => {
+                tracing::info!(%summary, "knowledge reloaded after a change");
+                continue;
+            }
+            Err(problems) => {
+                tracing::warn!(%problems, "the changed knowledge folder has problems; the old one keeps serving");
+                format!("The knowledge folder changed but has problems, so the previous version keeps serving:\n{problems}")
+            }
+        };
+        if let Some((http, channel)) = &notify {
+            let msg = Rendered::text(render::shorten(&note, MAX_CONTENT)).to_message();
+            if let Err(e) = channel.send_message(http, msg).await {
+                tracing::warn!(error = %super::redact(&e.to_string()), "could not tell the moderators");
+            }
+        }
+    }
+}
+
+/// Manage Server, or the role in `FACTDESK_MOD_ROLE`.
+async fn is_moderator(ctx: Context<'_>) -> bool {
+    let Some(member) = ctx.author_member().await else {
+        return false; // DMs: no server to moderate.
+    };
+    let manages = member
+        .permissions
+        .is_some_and(|p| p.manage_guild() || p.administrator());
+    let has_role = ctx
+        .data()
+        .mod_role
+        .is_some_and(|r| member.roles.contains(&serenity::RoleId::new(r)));
+    manages || has_role
+}
+
+/// Refuses, privately, anyone who is not a moderator; true when the command may go on.
+async fn moderator_only(ctx: Context<'_>) -> Result<bool, Error> {
+    if is_moderator(ctx).await {
+        return Ok(true);
+    }
+    let note = "Only moderators (Manage Server, or the moderator role) can use `/faq-admin`.";
+    ctx.send(Rendered::text(note).to_poise(true)).await?;
+    Ok(false)
+}
+
+/// Moderator tools: statistics, unanswered questions, reload
+#[poise::command(
+    slash_command,
+    rename = "faq-admin",
+    subcommands("stats", "unanswered", "reload"),
+    subcommand_required,
+    default_member_permissions = "MANAGE_GUILD",
+    guild_only
+)]
+pub async fn faq_admin(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Reload the knowledge folder (the old one keeps serving if the new one has problems)
+#[poise::command(slash_command)]
+pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
+    if !moderator_only(ctx).await? {
+        return Ok(());
+    }
+    let data = ctx.data();
+    let text = match data.knowledge_dir.clone() {
+        None => "I'm using the built-in knowledge base: there is no folder to reload (set FACTDESK_KNOWLEDGE).".to_string(),
+        Some(dir) => {
+            let desk = Arc::clone(&data.desk);
+            let result = tokio::task::spawn_blocking(move || reload_knowledge(&desk, &dir)).await?;
+            match result {
+                Ok(summary) => summary,
+                Err(problems) => format!("Not reloaded, the previous version keeps serving:\n{problems}"),
+            }
+        }
+    };
+    ctx.send(Rendered::text(render::shorten(&text, MAX_CONTENT)).to_poise(true))
+        .await?;
+    Ok(())
+}
+
+fn percent(rate: f64) -> String {
+    format!("{:.0}%", rate * 100.0)
+}
+
+/// Questions, rates, top entries and unanswered, and 👍/👎 per entry
+#[poise::command(slash_command)]
+pub async fn stats(
+    ctx: Context<'_>,
+    #[description = "Over the last this many days (default 7)"]
+    #[min = 1]
+    #[max = 3650]
+    days: Option<u32>,
+) -> Result<(), Error> {
+    if !moderator_only(ctx).await? {
+        return Ok(());
+    }
+    let Some(store) = ctx.data().store.clone() else {
+        ctx.send(Rendered::text("The question log is off (see the bot's logs).").to_poise(true))
+            .await?;
+        return Ok(());
+    };
+    let days = days.unwrap_or(DEFAULT_DAYS);
+    let desk = ctx.data().desk.load_full();
+    let s = tokio::task::spawn_blocking(move || store.stats(desk.matcher(), days)).await??;
+    let mut text = format!(
+        "**Last {days} day(s)**: {} question(s) from {} people · answered {} · suggested {} · declined {} · {} suggestion click(s)",
+        s.questions,
+        s.askers,
+        percent(s.answer_rate()),
+        percent(s.suggestion_rate()),
+        percent(s.decline_rate()),
+        s.clicks
+    );
+    if !s.top_entries.is_empty() {
+        text.push_str("\n**Most answered**");
+        for e in &s.top_entries {
+            text.push_str(&format!("\n- `{}` × {}", e.entry, e.count));
+        }
+    }
+    if !s.top_unanswered.is_empty() {
+        text.push_str(&format!(
+            "\n**Unanswered** ({} cluster(s))",
+            s.unanswered_clusters
+        ));
+        for c in &s.top_unanswered {
+            let q = c
+                .questions
+                .first()
+                .map(|q| render::echo(q))
+                .unwrap_or_default();
+            text.push_str(&format!("\n- {q} × {}", c.asks));
+        }
+    }
+    if !s.votes.is_empty() {
+        text.push_str("\n**Votes**");
+        for v in &s.votes {
+            text.push_str(&format!("\n- `{}` 👍 {} 👎 {}", v.entry, v.up, v.down));
+        }
+    }
+    if let Some(store) = &ctx.data().store {
+        text.push_str(&format!("\n-# Question log: {}", store.health().summary()));
+    }
+    ctx.send(Rendered::text(text).to_poise(true)).await?;
+    Ok(())
+}
+
+/// Declined and low-confidence questions, grouped, biggest first
+#[poise::command(slash_command)]
+pub async fn unanswered(
+    ctx: Context<'_>,
+    #[description = "Page (default 1)"]
+    #[min = 1]
+    #[max = 1000]
+    page: Option<u32>,
+    #[description = "Over the last this many days (default 7)"]
+    #[min = 1]
+    #[max = 3650]
+    days: Option<u32>,
+) -> Result<(), Error> {
+    if !moderator_only(ctx).await? {
+        return Ok(());
+    }
+    let Some(store) = ctx.data().store.clone() else {
+        ctx.send(Rendered::text("The question log is off (see the bot's logs).").to_poise(true))
+            .await?;
+        return Ok(());
+    };
+    let page = page.unwrap_or(1).max(1) as usize;
+    let days = days.unwrap_or(DEFAULT_DAYS);
+    let desk = ctx.data().desk.load_full();
+    let offset = (page - 1) * UNANSWERED_PER_PAGE;
+    let u = tokio::task::spawn_blocking(move || {
+        store.unanswered(desk.matcher(), days, offset, UNANSWERED_PER_PAGE)
+    })
+    .await??;
+    let pages = u.total.div_ceil(UNANSWERED_PER_PAGE).max(1);
+    let mut text = format!(
+        "**Unanswered, last {days} day(s)** — {} cluster(s), page {page} of {pages}",
+        u.total
+    );
+    for c in &u.clusters {
+        let q = c
+            .questions
+            .first()
+            .map(|q| render::echo(q))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "\n- {q} — asked {} time(s) by {} people · `{}`",
+            c.asks, c.askers, c.id
+        ));
+        for other in c.questions.iter().skip(1) {
+            text.push_str(&format!("\n  - {}", render::echo(other)));
+        }
+    }
+    if u.clusters.is_empty() {
+        text.push_str("\nNothing here.");
+    } else if page < pages {
+        text.push_str(&format!(
+            "\n-# Next: `/faq-admin unanswered page:{}`",
+            page + 1
+        ));
+    }
+    ctx.send(Rendered::text(render::shorten(&text, MAX_CONTENT)).to_poise(true))
+        .await?;
+    Ok(())
+}
