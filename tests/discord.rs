@@ -575,6 +575,68 @@ async fn reload_with_a_broken_file_keeps_the_old_knowledge_serving() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_changed_knowledge_folder_goes_live_by_itself() {
+    within(async {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        copy_dir(&root, dir.path());
+        let kb = KnowledgeBase::load_dir(dir.path()).expect("the copy loads");
+        let folder = dir.path().to_path_buf();
+        let bot = Bot::start_logged(kb, None, |s| {
+            s.knowledge_dir = Some(folder);
+            s.reload_poll = Duration::from_millis(100);
+            s.repeat_window = Duration::ZERO;
+        })
+        .await;
+        let entries = dir.path().join("deport-one-million").join("entries.toml");
+        let text = std::fs::read_to_string(&entries).unwrap();
+        let changed = text.replacen(
+            "answer = \"The goal is for",
+            "answer = \"Reloaded: the goal is for",
+            1,
+        );
+        assert_ne!(text, changed);
+        std::fs::write(&entries, changed).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let body = bot.ask(GOAL_Q).await;
+            if embed_text(&body).contains("Reloaded: the goal is for") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the change never went live: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_moderator_role_is_enough() {
+    within(async {
+        let (_dir, store) = temp_store();
+        let bot = Bot::start_logged(knowledge(), Some(store), |s| {
+            s.mod_role = Some(333);
+        })
+        .await;
+        let body = bot
+            .interact(|id, tok| {
+                let mut v = admin_command(id, tok, "6161", "stats", &[], Some("0"));
+                v["member"]["roles"] = json!(["333"]);
+                v
+            })
+            .await;
+        let text = body["data"]["content"].as_str().unwrap();
+        assert!(text.contains("question(s)"), "{text}");
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn moderators_see_stats_and_unanswered_others_are_refused() {
     within(async {
         let (_dir, store) = temp_store();
@@ -1074,6 +1136,29 @@ async fn serve_without_a_token_says_what_to_set() {
             stderr.contains("DISCORD_TOKEN") && stderr.contains(".env.example"),
             "{stderr}"
         );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_with_a_corrupt_question_log_says_what_to_do() {
+    within(async {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("bad.db"), vec![0x5a_u8; 8192]).unwrap();
+        let out = serve_command(dir.path())
+            .env("DISCORD_TOKEN", "fake-token")
+            .env("DISCORD_API_BASE", "http://127.0.0.1:9")
+            .env("FACTDESK_DB", "bad.db")
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("bad.db") && stderr.contains("not a valid factdesk database"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("Move it aside"), "{stderr}");
     })
     .await;
 }

@@ -226,8 +226,12 @@ mod tests {
             ("FACTDESK_COOLDOWN_SECS", "0"),
             ("FACTDESK_REPEAT_WINDOW_SECS", "60"),
             ("FACTDESK_SHARDS", "2-3/8"),
+            ("FACTDESK_MOD_CHANNEL", "77"),
+            ("FACTDESK_MOD_ROLE", "78"),
         ]))
         .unwrap();
+        assert_eq!(s.mod_channel, Some(77));
+        assert_eq!(s.mod_role, Some(78));
         assert_eq!(s.api_base.as_deref(), Some("http://127.0.0.1:9"));
         assert_eq!(s.guild_id, Some(42));
         assert_eq!(s.newsroom_channels, HashSet::from([1, 2, 3]));
@@ -251,6 +255,8 @@ mod tests {
             ("FACTDESK_NEWSROOM_CHANNELS", "1,x"),
             ("FACTDESK_COOLDOWN_SECS", "-1"),
             ("FACTDESK_SHARDS", "3-2/8"),
+            ("FACTDESK_MOD_CHANNEL", "#mods"),
+            ("FACTDESK_MOD_ROLE", "0"),
         ] {
             let pairs: &'static [(&str, &str)] =
                 Box::leak(Box::new([("DISCORD_TOKEN", "t"), (name, value)]));
