@@ -102,7 +102,15 @@ impl FakeDiscord {
         loop {
             let notified = self.state.new_call.notified();
             // Search newest first without copying the whole log: the timing test makes thousands of calls.
-            let found = self.state.calls.lock().unwrap().iter().rev().find(|c| pred(c)).cloned();
+            let found = self
+                .state
+                .calls
+                .lock()
+                .unwrap()
+                .iter()
+                .rev()
+                .find(|c| pred(c))
+                .cloned();
             if let Some(c) = found {
                 return c;
             }
