@@ -341,7 +341,7 @@ impl Matcher {
         let terms = self.resolve(&self.analyzer.query_terms(&tokens, &self.typos));
         let asked = self.analyzer.asked_types(&tokens);
         let ranked = self.rank(&terms, asked, report, config);
-        let outcome = self.decide(&tokens, &terms, asked, &ranked, report, config);
+        let outcome = self.decide(&tokens, &terms, asked, &ranked, config);
         Match { outcome, ranked }
     }
 
@@ -522,7 +522,6 @@ impl Matcher {
         terms: &[(Term, Option<TermId>)],
         asked: u32,
         ranked: &[Ranked],
-        _report: Option<usize>,
         config: &Config,
     ) -> Outcome {
         let suggestions = |skip: Option<usize>| -> Vec<usize> {
