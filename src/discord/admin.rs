@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use poise::serenity_prelude as serenity;
@@ -33,8 +33,12 @@ pub fn reload_knowledge(desk: &ArcSwap<Desk>, dir: &Path) -> Result<String, Stri
     Ok(summary)
 }
 
-/// Every file under `dir` with its modification time and size, sorted.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Option<SystemTime>, u64)> {
+/// What the knowledge folder holds: every file under it with a hash of its content, sorted.
+/// Content rather than modification time, so an edit inside the clock's granularity counts.
+pub type Snapshot = Vec<(PathBuf, blake3::Hash)>;
+
+/// Takes a [`Snapshot`] of `dir`; unreadable files and folders are left out.
+pub fn snapshot(dir: &Path) -> Snapshot {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -46,21 +50,24 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Option<SystemTime>, u64)> {
             let Ok(meta) = entry.metadata() else { continue };
             if meta.is_dir() {
                 stack.push(path);
-            } else {
-                out.push((path, meta.modified().ok(), meta.len()));
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                out.push((path, blake3::hash(&bytes)));
             }
         }
     }
-    out.sort();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
 /// Reloads when files in `dir` change, once they have stayed the same for one more poll
 /// (an editor saving several files triggers one reload). Problems are logged and, when
 /// there is a moderator channel, posted there; the old knowledge base keeps serving.
+/// `applied` is the folder as it was when the serving knowledge base was loaded; taking it
+/// before the watcher task runs means an edit made meanwhile is not mistaken for the baseline.
 pub async fn watch(
     desk: Arc<ArcSwap<Desk>>,
     dir: PathBuf,
+    applied: Snapshot,
     poll: Duration,
     notify: Option<(Arc<serenity::Http>, serenity::ChannelId)>,
 ) {
@@ -69,7 +76,7 @@ pub async fn watch(
             .await
             .unwrap_or_default()
     };
-    let mut applied = scan(dir.clone()).await;
+    let mut applied = applied;
     let mut pending: Option<Vec<_>> = None;
     loop {
         tokio::time::sleep(poll).await;

@@ -203,10 +203,17 @@ pub async fn run_with_store(
             )
         })?;
     let watcher = settings.knowledge_dir.clone().map(|dir| {
+        let applied = admin::snapshot(&dir);
         let notify = settings
             .mod_channel
             .map(|c| (Arc::clone(&client.http), serenity::ChannelId::new(c)));
-        tokio::spawn(admin::watch(desk, dir, settings.reload_poll, notify))
+        tokio::spawn(admin::watch(
+            desk,
+            dir,
+            applied,
+            settings.reload_poll,
+            notify,
+        ))
     });
     let manager = client.shard_manager.clone();
     tokio::spawn(async move {
