@@ -2,6 +2,7 @@
 //! and the shared vocabulary. Loaded from a folder or from the copy built into the
 //! binary, validated as a whole, and never served with a single problem in it.
 
+pub mod additions;
 mod bundled;
 mod files;
 pub mod synthetic;
@@ -11,7 +12,7 @@ mod vocabulary;
 use std::path::{Path, PathBuf};
 
 pub use files::SourceFiles;
-pub use validate::{Problem, MAX_ANSWER_CHARS, MAX_QUOTE_CHARS, MIN_VARIANTS};
+pub use validate::{Problem, MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, MIN_VARIANTS};
 pub use vocabulary::{AnswerType, SynonymGroup, Vocabulary};
 
 /// One report the bot answers questions about.

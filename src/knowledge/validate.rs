@@ -16,6 +16,8 @@ pub const MAX_ANSWER_CHARS: usize = 300;
 pub const MAX_QUOTE_CHARS: usize = 200;
 /// Fewest alternate phrasings per entry: one wording is never how everyone asks.
 pub const MIN_VARIANTS: usize = 3;
+/// Longest question or phrasing, in characters: longer text is a paste, not a question.
+pub const MAX_QUESTION_CHARS: usize = 500;
 
 const VOCABULARY_FILE: &str = "vocabulary.toml";
 const REPORT_FILE: &str = "report.toml";
@@ -61,6 +63,26 @@ struct RawEntryFile {
     entry: Vec<Spanned<RawEntry>>,
     #[serde(default)]
     gap: Vec<Spanned<RawEntry>>,
+    /// Extra phrasings for an entry defined elsewhere in the same report (what moderators
+    /// add from chat; see `additions.rs`).
+    #[serde(default)]
+    variant: Vec<Spanned<RawVariant>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVariant {
+    entry: Option<Spanned<String>>,
+    question: Option<Spanned<String>>,
+}
+
+/// A `[[variant]]` waiting for every entry of its report to be known.
+struct PendingVariant {
+    report: usize,
+    entry: String,
+    question: String,
+    file: PathBuf,
+    line: usize,
 }
 
 #[derive(Deserialize)]
@@ -176,6 +198,7 @@ pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<P
 
     let mut reports: Vec<Report> = Vec::new();
     let mut pending: Vec<PendingEntry> = Vec::new();
+    let mut variants: Vec<PendingVariant> = Vec::new();
     let folders = files.report_folders();
     if folders.is_empty() {
         problems.push(Problem {
@@ -214,12 +237,14 @@ pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<P
                     index,
                     &reports[index],
                     &mut pending,
+                    &mut variants,
                     &mut problems,
                 );
             }
         }
     }
 
+    attach_variants(variants, &mut pending, &mut problems);
     check_across_entries(&pending, &mut problems);
     let entries = pending.into_iter().map(|p| p.entry).collect();
     let kb = vocabulary.map(|vocabulary| KnowledgeBase {
@@ -334,6 +359,7 @@ fn load_entries(
     report_index: usize,
     report: &Report,
     pending: &mut Vec<PendingEntry>,
+    variants: &mut Vec<PendingVariant>,
     problems: &mut Vec<Problem>,
 ) {
     let mut check = FileCheck {
@@ -344,6 +370,32 @@ fn load_entries(
     let Some(raw) = check.parse::<RawEntryFile>() else {
         return;
     };
+    for spanned in raw.variant {
+        let at = spanned.span().start;
+        let raw = spanned.into_inner();
+        let entry = check.required(&raw.entry, "entry", None, at);
+        let question = check.required(&raw.question, "question", entry.as_deref(), at);
+        if let (Some(q), Some(span)) = (&question, &raw.question) {
+            let id = entry.as_deref();
+            check_length(
+                &mut check,
+                q,
+                MAX_QUESTION_CHARS,
+                "question",
+                id,
+                span.span().start,
+            );
+        }
+        if let (Some(entry), Some(question)) = (entry, question) {
+            variants.push(PendingVariant {
+                report: report_index,
+                entry,
+                question,
+                file: path.to_path_buf(),
+                line: check.line_of(at),
+            });
+        }
+    }
     let all = raw
         .entry
         .into_iter()
@@ -397,6 +449,17 @@ fn check_entry(
         if v.get_ref().trim().is_empty() {
             check.push(Some(v.span().start), id, "an empty phrasing or keyword");
         }
+    }
+    for q in raw.question.iter().chain(&raw.variants) {
+        let text = q.get_ref().trim();
+        check_length(
+            check,
+            text,
+            MAX_QUESTION_CHARS,
+            "question",
+            id,
+            q.span().start,
+        );
     }
     let body = if is_gap {
         if raw.answer.is_some() || raw.source.is_some() {
@@ -526,6 +589,31 @@ fn check_source(
         paragraph: number as usize,
         quote,
     })
+}
+
+/// Adds each `[[variant]]` to its entry, which must be in the same report.
+fn attach_variants(
+    variants: Vec<PendingVariant>,
+    pending: &mut [PendingEntry],
+    problems: &mut Vec<Problem>,
+) {
+    for v in variants {
+        let target = pending
+            .iter_mut()
+            .find(|p| p.entry.report == v.report && p.entry.id == v.entry);
+        match target {
+            Some(p) => p.entry.variants.push(v.question),
+            None => problems.push(Problem {
+                file: v.file,
+                line: Some(v.line),
+                entry: Some(v.entry.clone()),
+                message: format!(
+                    "a [[variant]] for `{}`, but this report has no entry with that id",
+                    v.entry
+                ),
+            }),
+        }
+    }
 }
 
 fn check_across_entries(pending: &[PendingEntry], problems: &mut Vec<Problem>) {
