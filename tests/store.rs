@@ -596,6 +596,57 @@ fn clusters_use_the_matchers_normalisation_and_dismissals_stick() {
 }
 
 #[test]
+fn clusters_reaching_a_few_asks_are_offered_for_posting_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = open(&dir);
+    let ask = |question: &str, user: u64| {
+        let reply = desk().ask(question, None).unwrap();
+        store.log_question(QuestionLog::from_reply(&reply, Duration::ZERO).asked_by(
+            None,
+            None,
+            Some(user),
+        ));
+        store.flush(WAIT).unwrap();
+    };
+    let due = || store.clusters_to_alert(desk().matcher(), 7, 3).unwrap();
+    ask("How many people did Canada deport last year?", 1);
+    ask("how many ppl did canada deport last year", 2);
+    assert!(due().is_empty(), "two asks are not enough");
+    ask("how many people did canda deport last year??", 3);
+    let ready = due();
+    assert_eq!(ready.len(), 1, "{ready:?}");
+    assert_eq!(ready[0].asks, 3);
+    let id = ready[0].id.clone();
+    assert_eq!(
+        store
+            .find_cluster(desk().matcher(), 7, &id)
+            .unwrap()
+            .map(|c| c.asks),
+        Some(3)
+    );
+    store.mark_alerted(&id).unwrap();
+    store.flush(WAIT).unwrap();
+    assert!(due().is_empty(), "posted once");
+    // Still listed for moderators, and not posted again as it grows.
+    ask("what did Canada deport last year, how many people", 4);
+    assert!(due().is_empty());
+    assert_eq!(
+        store
+            .unanswered(desk().matcher(), 7, 0, 5)
+            .unwrap()
+            .clusters[0]
+            .asks,
+        4
+    );
+    assert_eq!(
+        store
+            .find_cluster(desk().matcher(), 7, "000000000000")
+            .unwrap(),
+        None
+    );
+}
+
+#[test]
 fn many_writers_on_one_database_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("factdesk.db");

@@ -39,6 +39,9 @@ pub struct UnansweredRow {
 pub struct Cluster {
     /// Stable id (12 hex digits) of the cluster's main wording: what [`super::Store::dismiss_cluster`] takes.
     pub id: String,
+    /// Ids of every wording group in the cluster (the main one first): a dismissal or an
+    /// alert of any of them covers the cluster as it grows.
+    pub members: Vec<String>,
     /// The main wording's terms, as the matcher reads them.
     pub terms: Vec<String>,
     /// Times asked.
@@ -213,6 +216,7 @@ pub fn cluster(
             phrasings.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             Cluster {
                 id: short_id(&main.key),
+                members: members.iter().map(|&g| short_id(&groups[g].key)).collect(),
                 terms: main.terms.clone(),
                 asks: asked.len() as u64,
                 askers: askers.len() as u64,
@@ -288,9 +292,16 @@ pub(super) fn unanswered_rows(
 }
 
 pub(super) fn dismissed(conn: &Connection, path: &Path) -> Result<HashSet<String>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached("SELECT cluster FROM dismissed")
-        .map_err(sqlite(path))?;
+    ids(conn, path, "SELECT cluster FROM dismissed")
+}
+
+/// Clusters already posted to the moderator channel.
+pub(super) fn alerted(conn: &Connection, path: &Path) -> Result<HashSet<String>, StoreError> {
+    ids(conn, path, "SELECT cluster FROM alerted")
+}
+
+fn ids(conn: &Connection, path: &Path, sql: &str) -> Result<HashSet<String>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(sqlite(path))?;
     let ids = stmt
         .query_map([], |r| r.get(0))
         .and_then(|rows| rows.collect())
@@ -314,6 +325,23 @@ pub(super) fn all(
         |q| matcher.terms(q).into_iter().map(|t| t.key).collect(),
         &dismissed,
     ))
+}
+
+/// Clusters asked at least `min_asks` times in the last `days` days and not yet posted.
+pub(super) fn to_alert(
+    conn: &Connection,
+    path: &Path,
+    matcher: &Matcher,
+    days: u32,
+    now: i64,
+    min_asks: u64,
+) -> Result<Vec<Cluster>, StoreError> {
+    let alerted = alerted(conn, path)?;
+    let all = all(conn, path, matcher, days, now)?;
+    Ok(all
+        .into_iter()
+        .filter(|c| c.asks >= min_asks && !c.members.iter().any(|m| alerted.contains(m)))
+        .collect())
 }
 
 pub(super) fn unanswered(

@@ -476,6 +476,14 @@ impl Store {
         })
     }
 
+    /// Notes that a cluster was posted to the moderator channel, so it is posted once.
+    pub fn mark_alerted(&self, cluster: &str) -> Option<Ack> {
+        self.enqueue(Record::Alerted {
+            cluster: cluster.to_string(),
+            at: now_ms(),
+        })
+    }
+
     /// Waits until the record is committed; false on timeout.
     pub fn wait(&self, ack: Ack, timeout: Duration) -> bool {
         self.inner.shared.wait_committed(ack.0, timeout)
@@ -519,6 +527,30 @@ impl Store {
     /// the last `days` days. `matcher` gives the normalisation for clustering.
     pub fn stats(&self, matcher: &Matcher, days: u32) -> Result<Stats, StoreError> {
         self.read(|c| stats::stats(c, &self.inner.path, matcher, days, now_ms()))
+    }
+
+    /// The current cluster that has `id` as its id or as one of its members' ids.
+    pub fn find_cluster(
+        &self,
+        matcher: &Matcher,
+        days: u32,
+        id: &str,
+    ) -> Result<Option<Cluster>, StoreError> {
+        let all = self.read(|c| clusters::all(c, &self.inner.path, matcher, days, now_ms()))?;
+        Ok(all
+            .into_iter()
+            .find(|c| c.id == id || c.members.iter().any(|m| m == id)))
+    }
+
+    /// Unanswered clusters asked at least `min_asks` times over the last `days` days that
+    /// have not been posted to moderators yet (see [`Store::mark_alerted`]).
+    pub fn clusters_to_alert(
+        &self,
+        matcher: &Matcher,
+        days: u32,
+        min_asks: u64,
+    ) -> Result<Vec<Cluster>, StoreError> {
+        self.read(|c| clusters::to_alert(c, &self.inner.path, matcher, days, now_ms(), min_asks))
     }
 
     /// Declined and not-confident questions of the last `days` days, in clusters of

@@ -59,6 +59,11 @@ const MIGRATIONS: &[&str] = &[
         at      INTEGER NOT NULL,
         by      TEXT
     );",
+    // 2: unanswered clusters already posted to the moderator channel.
+    "CREATE TABLE alerted (
+        cluster TEXT PRIMARY KEY,
+        at      INTEGER NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.

@@ -39,6 +39,10 @@ pub(super) enum Record {
         by: Option<String>,
         at: i64,
     },
+    Alerted {
+        cluster: String,
+        at: i64,
+    },
 }
 
 pub(super) struct Msg {
@@ -485,6 +489,12 @@ fn write_batch(conn: &mut Connection, batch: &[Msg]) -> rusqlite::Result<()> {
                     "INSERT INTO dismissed (cluster, at, by) VALUES (?1, ?2, ?3) ON CONFLICT (cluster) DO NOTHING",
                 )?;
                 stmt.execute(params![cluster, at, by])?;
+            }
+            Record::Alerted { cluster, at } => {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO alerted (cluster, at) VALUES (?1, ?2) ON CONFLICT (cluster) DO NOTHING",
+                )?;
+                stmt.execute(params![cluster, at])?;
             }
         }
     }
