@@ -3,188 +3,14 @@
 
 mod fake_discord;
 
-use std::future::Future;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arc_swap::ArcSwap;
 use factdesk::desk::Desk;
-use factdesk::discord::{render, Settings};
+use factdesk::discord::render;
 use factdesk::knowledge::KnowledgeBase;
-use factdesk::store::{Reader, Store, StoreConfig};
+use factdesk::store::Reader;
 use fake_discord::*;
 use serde_json::{json, Value};
-use tokio::sync::oneshot;
-
-/// Every test finishes well inside this, or fails.
-const TEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-async fn within<F: Future<Output = ()>>(test: F) {
-    tokio::time::timeout(TEST_TIMEOUT, test)
-        .await
-        .expect("test timed out");
-}
-
-fn knowledge() -> KnowledgeBase {
-    KnowledgeBase::bundled().expect("the built-in knowledge base loads")
-}
-
-struct Bot {
-    fake: FakeDiscord,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    user: String,
-}
-
-impl Bot {
-    async fn start(tweak: impl FnOnce(&mut Settings)) -> Bot {
-        Bot::start_with(knowledge(), tweak).await
-    }
-
-    async fn start_with(kb: KnowledgeBase, tweak: impl FnOnce(&mut Settings)) -> Bot {
-        Bot::start_logged(kb, None, tweak).await
-    }
-
-    async fn start_logged(
-        kb: KnowledgeBase,
-        store: Option<Store>,
-        tweak: impl FnOnce(&mut Settings),
-    ) -> Bot {
-        // RUST_LOG=debug shows the bot's logs in failing tests.
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
-            .try_init();
-        let fake = FakeDiscord::start().await;
-        let mut settings = Settings::new("fake-token");
-        settings.api_base = Some(fake.api_base());
-        settings.guild_id = Some(GUILD_ID.parse().unwrap());
-        settings.cooldown = Duration::ZERO;
-        tweak(&mut settings);
-        let desk = Arc::new(ArcSwap::from_pointee(Desk::new(kb)));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(factdesk::discord::run_with_store(
-            settings,
-            desk,
-            store,
-            async {
-                let _ = stopped.await;
-            },
-        ));
-        // Commands are registered in poise's setup, after READY: the bot is ready then.
-        fake.wait_call(|c| c.method == "PUT" && c.path.ends_with("/commands"))
-            .await;
-        let user = fake.next_id();
-        Bot {
-            fake,
-            stop: Some(stop),
-            task,
-            user,
-        }
-    }
-
-    fn token(&self) -> String {
-        format!("tok-{}", self.fake.next_id())
-    }
-
-    /// Sends an interaction built by `make(id, token)` and returns the callback body.
-    async fn interact(&self, make: impl FnOnce(&str, &str) -> Value) -> Value {
-        let (id, token) = (self.fake.next_id(), self.token());
-        self.fake
-            .dispatch("INTERACTION_CREATE", make(&id, &token))
-            .await;
-        self.fake.callback(&token).await.body
-    }
-
-    async fn ask(&self, question: &str) -> Value {
-        self.ask_with(&self.user.clone(), &[("question", json!(question))])
-            .await
-    }
-
-    async fn ask_with(&self, user: &str, options: &[(&str, Value)]) -> Value {
-        self.interact(|id, tok| command(id, tok, user, "ask", options))
-            .await
-    }
-
-    async fn complete(&self, command_name: &str, option: &str, partial: &str) -> Vec<Value> {
-        let body = self
-            .interact(|id, tok| autocomplete(id, tok, &self.user, command_name, option, partial))
-            .await;
-        assert_eq!(body["type"], 8, "autocomplete result: {body}");
-        body["data"]["choices"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    async fn click(&self, custom_id: &str, values: Option<&[&str]>) -> Value {
-        self.interact(|id, tok| click(id, tok, &self.user, custom_id, values))
-            .await
-    }
-
-    /// Posts a MESSAGE_CREATE and returns the bot's message to that channel, if any within `wait`.
-    async fn message(&self, message: Value, wait: Duration) -> Option<Value> {
-        let id = message["id"].as_str().unwrap().to_string();
-        let channel = message["channel_id"].as_str().unwrap().to_string();
-        self.fake.dispatch("MESSAGE_CREATE", message).await;
-        let path = format!("/api/v10/channels/{channel}/messages");
-        let reply_to = |c: &Call| {
-            c.method == "POST"
-                && c.path == path
-                && c.body["message_reference"]["message_id"].as_str() == Some(&id)
-        };
-        tokio::time::timeout(wait, self.fake.wait_call(reply_to))
-            .await
-            .ok()
-            .map(|c| c.body)
-    }
-
-    async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        let done = tokio::time::timeout(Duration::from_secs(10), self.task).await;
-        let result = done
-            .expect("the bot shuts down cleanly")
-            .expect("the bot task did not panic");
-        result.expect("run returns Ok after shutdown");
-    }
-}
-
-fn reader(id: &str) -> Value {
-    user(id, "reader", false)
-}
-
-/// Nothing may ping: no parsed mention types, no listed users or roles, no reply ping.
-fn assert_no_pings(allowed: &Value, context: &Value) {
-    assert_eq!(allowed["parse"], json!([]), "allowed mentions in {context}");
-    for list in ["users", "roles"] {
-        assert!(
-            allowed[list].is_null() || allowed[list] == json!([]),
-            "{list} in {context}"
-        );
-    }
-    assert_ne!(allowed["replied_user"], json!(true), "{context}");
-}
-
-fn no_pings(body: &Value) {
-    assert_no_pings(&body["data"]["allowed_mentions"], body);
-}
-
-fn embed_text(body: &Value) -> String {
-    body["data"]["embeds"].to_string()
-}
-
-fn buttons(data: &Value) -> Vec<String> {
-    data["components"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
-        .filter_map(|c| c["custom_id"].as_str().map(str::to_string))
-        .collect()
-}
-
-const GOAL_Q: &str =
-    "How many migrants does the Trump administration aim to deport in its first year?";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn registers_commands_with_options_and_autocomplete() {
@@ -280,19 +106,6 @@ async fn two_reports_offer_a_report_option() {
     .await;
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn ask_answered_with_source_quote_and_related_buttons() {
     within(async {
@@ -356,14 +169,6 @@ async fn ask_answered_with_source_quote_and_related_buttons() {
 }
 
 /// A question log in a temporary folder, with short writer delays.
-fn temp_store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = StoreConfig::new(dir.path().join("factdesk.db"));
-    config.hash_key = Some("test".into());
-    let store = Store::open(config).expect("the store opens");
-    (dir, store)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn questions_and_clicks_are_logged_with_where_and_who() {
     within(async {
@@ -482,27 +287,6 @@ async fn votes_are_acknowledged_privately_kept_once_and_downvotes_reach_moderato
         bot.stop().await;
     })
     .await;
-}
-
-/// `/faq-admin <sub>` with options, from `user`; `permissions` replaces the member's.
-fn admin_command(
-    id: &str,
-    token: &str,
-    user: &str,
-    sub: &str,
-    options: &[(&str, Value)],
-    permissions: Option<&str>,
-) -> Value {
-    let mut v = command(id, token, user, "faq-admin", &[]);
-    let opts: Vec<Value> = options
-        .iter()
-        .map(|(n, val)| json!({"name": n, "type": 4, "value": val}))
-        .collect();
-    v["data"]["options"] = json!([{"name": sub, "type": 1, "options": opts}]);
-    if let Some(p) = permissions {
-        v["member"]["permissions"] = json!(p);
-    }
-    v
 }
 
 #[tokio::test(flavor = "multi_thread")]

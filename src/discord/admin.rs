@@ -8,6 +8,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use poise::serenity_prelude as serenity;
 
+use super::curation;
 use super::render::{self, Rendered, MAX_CONTENT};
 use super::{Context, Error};
 use crate::desk::Desk;
@@ -117,16 +118,20 @@ pub async fn watch(
 
 /// Manage Server, or the role in `FACTDESK_MOD_ROLE`.
 async fn is_moderator(ctx: Context<'_>) -> bool {
-    let Some(member) = ctx.author_member().await else {
-        return false; // DMs: no server to moderate.
+    let member = ctx.author_member().await;
+    member_is_moderator(member.as_deref(), ctx.data().mod_role)
+}
+
+/// Whether a member (as an interaction carries it, with permissions) is a moderator:
+/// Manage Server, Administrator or the moderator role. No member (a DM): never.
+pub fn member_is_moderator(member: Option<&serenity::Member>, mod_role: Option<u64>) -> bool {
+    let Some(member) = member else {
+        return false;
     };
     let manages = member
         .permissions
         .is_some_and(|p| p.manage_guild() || p.administrator());
-    let has_role = ctx
-        .data()
-        .mod_role
-        .is_some_and(|r| member.roles.contains(&serenity::RoleId::new(r)));
+    let has_role = mod_role.is_some_and(|r| member.roles.contains(&serenity::RoleId::new(r)));
     manages || has_role
 }
 
@@ -276,19 +281,11 @@ pub async fn unanswered(
         "**Unanswered, last {days} day(s)** — {} cluster(s), page {page} of {pages}",
         u.total
     );
-    for c in &u.clusters {
-        let q = c
-            .questions
-            .first()
-            .map(|q| render::echo(q))
-            .unwrap_or_default();
-        text.push_str(&format!(
-            "\n- {q} — asked {} time(s) by {} people · `{}`",
-            c.asks, c.askers, c.id
-        ));
-        for other in c.questions.iter().skip(1) {
-            text.push_str(&format!("\n  - {}", render::echo(other)));
-        }
+    let mut rows = Vec::new();
+    for (n, c) in u.clusters.iter().enumerate() {
+        let number = offset + n + 1;
+        text.push_str(&format!("\n**{number}.** {}", curation::cluster_text(c)));
+        rows.push(curation::actions_row(Some(number), &c.id));
     }
     if u.clusters.is_empty() {
         text.push_str("\nNothing here.");
@@ -298,7 +295,10 @@ pub async fn unanswered(
             page + 1
         ));
     }
-    ctx.send(Rendered::text(render::shorten(&text, MAX_CONTENT)).to_poise(true))
-        .await?;
+    let rendered = Rendered {
+        components: rows,
+        ..Rendered::text(render::shorten(&text, MAX_CONTENT))
+    };
+    ctx.send(rendered.to_poise(true)).await?;
     Ok(())
 }

@@ -6,6 +6,10 @@ use std::time::Duration;
 
 /// Cooldown between questions from one person, unless FACTDESK_COOLDOWN_SECS says otherwise.
 pub const DEFAULT_COOLDOWN: Duration = Duration::from_secs(3);
+/// An unanswered cluster is posted to the moderator channel once asked this many times.
+pub const DEFAULT_ALERT_ASKS: u64 = 3;
+/// How often the question log is looked at for clusters to post.
+pub const DEFAULT_ALERT_POLL: Duration = Duration::from_secs(60);
 /// How long a repeated question gets a pointer instead of a second answer.
 pub const DEFAULT_REPEAT_WINDOW: Duration = Duration::from_secs(300);
 
@@ -54,6 +58,10 @@ pub struct Settings {
     pub knowledge_dir: Option<std::path::PathBuf>,
     /// How often the knowledge folder is looked at for changes.
     pub reload_poll: Duration,
+    /// Unanswered clusters asked this many times are posted to the moderator channel.
+    pub alert_asks: u64,
+    /// How often the question log is looked at for such clusters.
+    pub alert_poll: Duration,
 }
 
 // The token must never reach a log line.
@@ -70,6 +78,7 @@ impl std::fmt::Debug for Settings {
             .field("mod_channel", &self.mod_channel)
             .field("mod_role", &self.mod_role)
             .field("knowledge_dir", &self.knowledge_dir)
+            .field("alert_asks", &self.alert_asks)
             .finish()
     }
 }
@@ -89,6 +98,8 @@ impl Settings {
             mod_role: None,
             knowledge_dir: None,
             reload_poll: super::admin::POLL,
+            alert_asks: DEFAULT_ALERT_ASKS,
+            alert_poll: DEFAULT_ALERT_POLL,
         }
     }
 
@@ -128,6 +139,17 @@ impl Settings {
         }
         if let Some(v) = get("FACTDESK_MOD_ROLE") {
             settings.mod_role = Some(parse_id("FACTDESK_MOD_ROLE", &v)?);
+        }
+        if let Some(v) = get("FACTDESK_ALERT_ASKS") {
+            settings.alert_asks =
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|&n| n >= 1)
+                    .ok_or(ConfigError::Invalid {
+                        name: "FACTDESK_ALERT_ASKS",
+                        value: v.clone(),
+                        expected: "a whole number of asks, 1 or more",
+                    })?;
         }
         if let Some(v) = get("FACTDESK_SHARDS") {
             settings.shards = Some(parse_shards(&v)?);
@@ -228,8 +250,10 @@ mod tests {
             ("FACTDESK_SHARDS", "2-3/8"),
             ("FACTDESK_MOD_CHANNEL", "77"),
             ("FACTDESK_MOD_ROLE", "78"),
+            ("FACTDESK_ALERT_ASKS", "5"),
         ]))
         .unwrap();
+        assert_eq!(s.alert_asks, 5);
         assert_eq!(s.mod_channel, Some(77));
         assert_eq!(s.mod_role, Some(78));
         assert_eq!(s.api_base.as_deref(), Some("http://127.0.0.1:9"));
@@ -257,6 +281,8 @@ mod tests {
             ("FACTDESK_SHARDS", "3-2/8"),
             ("FACTDESK_MOD_CHANNEL", "#mods"),
             ("FACTDESK_MOD_ROLE", "0"),
+            ("FACTDESK_ALERT_ASKS", "0"),
+            ("FACTDESK_ALERT_ASKS", "many"),
         ] {
             let pairs: &'static [(&str, &str)] =
                 Box::leak(Box::new([("DISCORD_TOKEN", "t"), (name, value)]));

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod components;
 pub mod config;
 pub mod cooldown;
+pub mod curation;
 pub mod mentions;
 pub mod render;
 
@@ -46,6 +47,8 @@ pub struct Data {
     pub mod_role: Option<u64>,
     /// The knowledge folder `/faq-admin reload` reads; `None` for the built-in one.
     pub knowledge_dir: Option<std::path::PathBuf>,
+    /// New-entry drafts that were refused, by moderator and cluster, to fix rather than retype.
+    pub drafts: Mutex<std::collections::HashMap<(u64, String), crate::knowledge::additions::Draft>>,
 }
 
 impl Data {
@@ -60,6 +63,7 @@ impl Data {
             mod_channel: settings.mod_channel.map(serenity::ChannelId::new),
             mod_role: settings.mod_role,
             knowledge_dir: settings.knowledge_dir.clone(),
+            drafts: Mutex::default(),
             newsroom: settings.newsroom_channels.clone(),
             cooldowns: Mutex::new(cooldown::Cooldowns::new(settings.cooldown)),
             recent: Mutex::new(cooldown::RecentAnswers::new(settings.repeat_window)),
@@ -69,6 +73,13 @@ impl Data {
     pub fn cooldowns(&self) -> MutexGuard<'_, cooldown::Cooldowns> {
         // The state stays usable even if a handler panicked while holding the lock.
         self.cooldowns.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn drafts(
+        &self,
+    ) -> MutexGuard<'_, std::collections::HashMap<(u64, String), crate::knowledge::additions::Draft>>
+    {
+        self.drafts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn recent(&self) -> MutexGuard<'_, cooldown::RecentAnswers> {
@@ -184,7 +195,7 @@ pub async fn run_with_store(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let kb = desk.load_full();
-    let data = Data::with_store(&settings, Arc::clone(&desk), store);
+    let data = Data::with_store(&settings, Arc::clone(&desk), store.clone());
     let framework = framework(&settings, data, kb.knowledge());
     let mut http =
         serenity::HttpBuilder::new(&settings.token).default_allowed_mentions(render::no_pings());
@@ -208,13 +219,24 @@ pub async fn run_with_store(
             .mod_channel
             .map(|c| (Arc::clone(&client.http), serenity::ChannelId::new(c)));
         tokio::spawn(admin::watch(
-            desk,
+            Arc::clone(&desk),
             dir,
             applied,
             settings.reload_poll,
             notify,
         ))
     });
+    let poster = match (&store, settings.mod_channel) {
+        (Some(store), Some(channel)) => Some(tokio::spawn(curation::post_clusters(
+            Arc::clone(&desk),
+            store.clone(),
+            Arc::clone(&client.http),
+            serenity::ChannelId::new(channel),
+            settings.alert_asks,
+            settings.alert_poll,
+        ))),
+        _ => None,
+    };
     let manager = client.shard_manager.clone();
     tokio::spawn(async move {
         shutdown.await;
@@ -226,8 +248,8 @@ pub async fn run_with_store(
         // serenity's range end is inclusive.
         Some(r) => client.start_shard_range(r.first..r.last, r.total).await,
     };
-    if let Some(w) = watcher {
-        w.abort();
+    for task in [watcher, poster].into_iter().flatten() {
+        task.abort();
     }
     started.map_err(|e| anyhow::anyhow!("Discord connection failed: {}", redact(&e.to_string())))
 }
@@ -312,7 +334,15 @@ async fn event_handler(
     match event {
         FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(click),
-        } => components::handle(ctx, fw.user_data, click).await,
+        } => match curation::parse(&click.data.custom_id) {
+            Some((action, cluster)) => {
+                curation::handle_click(ctx, fw.user_data, click, action, &cluster).await
+            }
+            None => components::handle(ctx, fw.user_data, click).await,
+        },
+        FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Modal(modal),
+        } => curation::handle_modal(ctx, fw.user_data, modal).await,
         FullEvent::Message { new_message } => {
             mentions::handle(ctx, fw.user_data, fw.bot_id(), new_message).await
         }

@@ -41,6 +41,11 @@ pub use clusters::{cluster, Cluster, Unanswered, UnansweredRow, JACCARD};
 pub use schema::SCHEMA_VERSION;
 pub use stats::{EntryCount, EntryVotes, Stats};
 
+/// The time now as the store writes it in reports: `YYYY-MM-DD HH:MM UTC`.
+pub fn now_text() -> String {
+    stats::fmt_time(now_ms())
+}
+
 use writer::{Msg, Record, Shared};
 
 /// Where the database lives unless `FACTDESK_DB` says otherwise.

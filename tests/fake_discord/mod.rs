@@ -18,6 +18,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Notify};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+mod harness;
+pub use harness::*;
+
 pub const APP_ID: &str = "900000000000000001";
 pub const BOT_ID: &str = "900000000000000001";
 pub const GUILD_ID: &str = "800000000000000001";
@@ -346,6 +349,25 @@ pub fn click(
         None => json!({"custom_id": custom_id, "component_type": 2}),
         Some(values) => json!({"custom_id": custom_id, "component_type": 3, "values": values}),
     };
+    v
+}
+
+/// A submitted form (interaction type 5): one text input per row.
+pub fn modal_submit(
+    id: &str,
+    token: &str,
+    user_id: &str,
+    custom_id: &str,
+    fields: &[(&str, &str)],
+) -> Value {
+    let mut v = interaction_base(id, token, 5, user_id, false);
+    let rows: Vec<Value> = fields
+        .iter()
+        .map(|(name, value)| {
+            json!({"type": 1, "components": [{"type": 4, "custom_id": name, "value": value}]})
+        })
+        .collect();
+    v["data"] = json!({"custom_id": custom_id, "components": rows});
     v
 }
 

@@ -1,0 +1,615 @@
+//! One click from an unanswered cluster to a fix: add its question as a phrasing of an
+//! entry (picked from a menu), draft a new entry in a form, or dismiss it. The checks and
+//! the writing are the core's ([`crate::knowledge::additions`]); this file renders the
+//! buttons, menu and form, and reads back what the moderator chose.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use poise::serenity_prelude as serenity;
+use serenity::{
+    ActionRowComponent, ButtonStyle, ComponentInteraction, ComponentInteractionDataKind,
+    CreateActionRow, CreateButton, CreateInputText, CreateInteractionResponse, CreateModal,
+    CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption, InputTextStyle,
+    ModalInteraction,
+};
+
+use super::render::{self, Rendered, MAX_CHOICE_CHARS, MAX_CONTENT};
+use super::{admin, redact, Data, Error};
+use crate::desk::Desk;
+use crate::knowledge::additions::{self, Addition, Draft};
+use crate::knowledge::{KnowledgeBase, MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS};
+use crate::store::{Cluster, Store};
+
+/// `fd:cl:<action>:<cluster id>`.
+pub const CLUSTER_ID: &str = "fd:cl:";
+/// Clusters are looked up over this many days (the question log's default retention).
+pub const CLUSTER_DAYS: u32 = 90;
+/// Entries offered in the menu (Discord's limit for one menu).
+const MENU_ENTRIES: usize = 25;
+/// Unsent drafts kept for "fix the draft", across all moderators.
+const KEPT_DRAFTS: usize = 200;
+/// Clusters posted to the moderator channel in one round (the rest wait for the next).
+const ALERTS_PER_ROUND: usize = 5;
+
+/// What a curation component asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Show the menu of entries.
+    Add,
+    /// An entry was picked in that menu.
+    Pick,
+    /// Open the form for a new entry.
+    Draft,
+    /// The form was sent.
+    Submit,
+    Dismiss,
+}
+
+impl Action {
+    fn key(self) -> &'static str {
+        match self {
+            Action::Add => "add",
+            Action::Pick => "pick",
+            Action::Draft => "draft",
+            Action::Submit => "submit",
+            Action::Dismiss => "dismiss",
+        }
+    }
+
+    fn id(self, cluster: &str) -> String {
+        format!("{CLUSTER_ID}{}:{cluster}", self.key())
+    }
+}
+
+/// Reads a curation custom id: the action and the cluster id.
+pub fn parse(custom_id: &str) -> Option<(Action, String)> {
+    let rest = custom_id.strip_prefix(CLUSTER_ID)?;
+    let (key, cluster) = rest.split_once(':')?;
+    let action = [
+        Action::Add,
+        Action::Pick,
+        Action::Draft,
+        Action::Submit,
+        Action::Dismiss,
+    ]
+    .into_iter()
+    .find(|a| a.key() == key)?;
+    let valid = !cluster.is_empty()
+        && cluster.len() <= 64
+        && cluster.chars().all(|c| c.is_ascii_hexdigit());
+    valid.then(|| (action, cluster.to_string()))
+}
+
+/// The three buttons under a cluster; `number` labels them when several clusters share a message.
+pub fn actions_row(number: Option<usize>, cluster: &str) -> CreateActionRow {
+    let label = |text: &str| match number {
+        Some(n) => format!("{n} · {text}"),
+        None => text.to_string(),
+    };
+    CreateActionRow::Buttons(vec![
+        CreateButton::new(Action::Add.id(cluster))
+            .label(label("Add as phrasing…"))
+            .style(ButtonStyle::Primary),
+        CreateButton::new(Action::Draft.id(cluster))
+            .label(label("New entry…"))
+            .style(ButtonStyle::Secondary),
+        CreateButton::new(Action::Dismiss.id(cluster))
+            .label(label("Dismiss"))
+            .style(ButtonStyle::Danger),
+    ])
+}
+
+/// A cluster as text: its main wording, how often it was asked, other wordings.
+pub fn cluster_text(c: &Cluster) -> String {
+    let q = c
+        .questions
+        .first()
+        .map(|q| render::echo(q))
+        .unwrap_or_default();
+    let mut text = format!("{q} — asked {} time(s) by {} people", c.asks, c.askers);
+    for other in c.questions.iter().skip(1) {
+        text.push_str(&format!("\n  - {}", render::echo(other)));
+    }
+    text
+}
+
+/// The post in the moderator channel for a cluster that reached a few asks.
+pub fn alert(c: &Cluster) -> Rendered {
+    let text = format!(
+        "**Unanswered, asked {} times** — what should I say?\n- {}",
+        c.asks,
+        cluster_text(c)
+    );
+    Rendered {
+        components: vec![actions_row(None, &c.id)],
+        ..Rendered::text(render::shorten(&text, MAX_CONTENT))
+    }
+}
+
+/// Entries to offer for a cluster: those people clicked, those offered, the matcher's
+/// best guesses for its main wording, then the rest in file order.
+fn menu_entries(desk: &Desk, c: &Cluster) -> Vec<usize> {
+    let kb = desk.knowledge();
+    let mut picked: Vec<usize> = Vec::new();
+    let push = |i: usize, picked: &mut Vec<usize>| {
+        if !picked.contains(&i) && picked.len() < MENU_ENTRIES {
+            picked.push(i);
+        }
+    };
+    for e in c.clicked.iter().chain(&c.suggested) {
+        if let Some(i) = kb.entry_index(&e.entry) {
+            push(i, &mut picked);
+        }
+    }
+    if let Some(q) = c.questions.first() {
+        for r in desk.matcher().ask(q, None).ranked {
+            push(r.entry, &mut picked);
+        }
+    }
+    for i in 0..kb.entries.len() {
+        push(i, &mut picked);
+    }
+    picked
+}
+
+fn entry_menu(desk: &Desk, c: &Cluster) -> Rendered {
+    let kb = desk.knowledge();
+    let options: Vec<CreateSelectMenuOption> = menu_entries(desk, c)
+        .into_iter()
+        .map(|i| {
+            let e = &kb.entries[i];
+            let kind = if e.is_gap() {
+                " · says the report doesn't say"
+            } else {
+                ""
+            };
+            CreateSelectMenuOption::new(render::shorten(&e.question, MAX_CHOICE_CHARS), &e.id)
+                .description(render::shorten(
+                    &format!("{}{kind}", e.topic),
+                    MAX_CHOICE_CHARS,
+                ))
+        })
+        .collect();
+    let q = c
+        .questions
+        .first()
+        .map(|q| render::echo(q))
+        .unwrap_or_default();
+    let menu = CreateSelectMenu::new(
+        Action::Pick.id(&c.id),
+        CreateSelectMenuKind::String { options },
+    )
+    .placeholder("The entry this question should get");
+    Rendered {
+        components: vec![CreateActionRow::SelectMenu(menu)],
+        ..Rendered::text(format!("Add “{q}” as another way of asking which entry?"))
+    }
+}
+
+/// Form field ids.
+const F_QUESTION: &str = "question";
+const F_VARIANTS: &str = "variants";
+const F_ANSWER: &str = "answer";
+const F_PARAGRAPH: &str = "paragraph";
+const F_QUOTE: &str = "quote";
+
+fn limit(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+/// A draft to start from: the cluster's wordings, and its likeliest report.
+fn draft_for(desk: &Desk, c: &Cluster) -> Draft {
+    let kb = desk.knowledge();
+    let report = c
+        .clicked
+        .iter()
+        .chain(&c.suggested)
+        .find_map(|e| kb.entry_index(&e.entry))
+        .map_or(0, |i| kb.entries[i].report);
+    Draft {
+        report: kb
+            .reports
+            .get(report)
+            .map(|r| r.id.clone())
+            .unwrap_or_default(),
+        question: c.questions.first().cloned().unwrap_or_default(),
+        variants: c.questions.iter().skip(1).cloned().collect(),
+        ..Draft::default()
+    }
+}
+
+fn draft_form(kb: &KnowledgeBase, cluster: &str, d: &Draft) -> CreateModal {
+    let several = kb.reports.len() > 1;
+    let paragraph = if several {
+        format!("{} {}", d.report, d.paragraph)
+            .trim_end()
+            .to_string()
+            + " "
+    } else {
+        d.paragraph.clone()
+    };
+    let input = |style, label: &str, id: &str, value: String, max: usize| {
+        let mut i = CreateInputText::new(style, label, id).max_length(max as u16);
+        if !value.is_empty() {
+            i = i.value(limit(&value, max));
+        }
+        CreateActionRow::InputText(i)
+    };
+    let paragraph_label = if several {
+        "Report id and paragraph number"
+    } else {
+        "Paragraph number"
+    };
+    CreateModal::new(Action::Submit.id(cluster), "New entry").components(vec![
+        input(
+            InputTextStyle::Short,
+            "Question",
+            F_QUESTION,
+            d.question.clone(),
+            MAX_QUESTION_CHARS,
+        ),
+        input(
+            InputTextStyle::Paragraph,
+            "Other phrasings, one a line (3 or more)",
+            F_VARIANTS,
+            d.variants.join("\n"),
+            4000,
+        ),
+        input(
+            InputTextStyle::Paragraph,
+            "Answer, in our own words",
+            F_ANSWER,
+            d.answer.clone(),
+            MAX_ANSWER_CHARS,
+        ),
+        input(
+            InputTextStyle::Short,
+            paragraph_label,
+            F_PARAGRAPH,
+            paragraph,
+            100,
+        ),
+        input(
+            InputTextStyle::Paragraph,
+            "Quote, exactly as in the paragraph",
+            F_QUOTE,
+            d.quote.clone(),
+            MAX_QUOTE_CHARS,
+        ),
+    ])
+}
+
+/// What the moderator typed into the form.
+fn draft_from_form(kb: &KnowledgeBase, fields: &HashMap<String, String>) -> Draft {
+    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    // "report-id 5", "report-id:5" or, with one report, "5".
+    let place = field(F_PARAGRAPH);
+    let parts: Vec<&str> = place
+        .split([' ', ':', '#'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let (report, paragraph) = match parts.as_slice() {
+        [] => (String::new(), String::new()),
+        [one] => (String::new(), one.to_string()),
+        [report @ .., last] => (report.join(" "), last.to_string()),
+    };
+    let report = if report.is_empty() {
+        kb.reports.first().map(|r| r.id.clone()).unwrap_or_default()
+    } else {
+        report
+    };
+    Draft {
+        report,
+        question: field(F_QUESTION),
+        variants: field(F_VARIANTS).lines().map(str::to_string).collect(),
+        answer: field(F_ANSWER),
+        paragraph,
+        quote: field(F_QUOTE),
+    }
+}
+
+fn is_moderator(data: &Data, member: Option<&serenity::Member>) -> bool {
+    admin::member_is_moderator(member, data.mod_role)
+}
+
+fn refusal() -> CreateInteractionResponse {
+    let note = "Only moderators (Manage Server, or the moderator role) can curate questions.";
+    CreateInteractionResponse::Message(Rendered::text(note).to_interaction(true))
+}
+
+fn private(text: impl Into<String>) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(Rendered::text(text).to_interaction(true))
+}
+
+const NO_FOLDER: &str = "Curation writes to the knowledge folder, and this bot serves the built-in knowledge base. Start it with `factdesk serve --knowledge <folder>` (or FACTDESK_KNOWLEDGE) to curate from Discord.";
+const GONE: &str = "That cluster is no longer listed (dismissed or fixed already). `/faq-admin unanswered` shows the current ones.";
+
+async fn find(data: &Data, store: &Store, cluster: &str) -> Result<Option<Cluster>, Error> {
+    let (store, desk, id) = (store.clone(), data.desk.load_full(), cluster.to_string());
+    Ok(
+        tokio::task::spawn_blocking(move || store.find_cluster(desk.matcher(), CLUSTER_DAYS, &id))
+            .await??,
+    )
+}
+
+/// Applies a change in the knowledge folder; on success the new knowledge serves at once
+/// and the cluster leaves the list.
+async fn accept(
+    data: &Data,
+    cluster: &str,
+    addition: Addition,
+    note: String,
+) -> Result<additions::Applied, String> {
+    let Some(dir) = data.knowledge_dir.clone() else {
+        return Err(NO_FOLDER.into());
+    };
+    let applied = tokio::task::spawn_blocking(move || additions::apply(&dir, &addition, &note))
+        .await
+        .map_err(|e| format!("the change could not be made: {e}"))?
+        .map_err(|e| e.to_string())?;
+    data.desk
+        .store(Arc::new(Desk::new(applied.knowledge.clone())));
+    if let Some(store) = &data.store {
+        store.dismiss_cluster(cluster, None);
+    }
+    tracing::info!(entry = %applied.entry, file = %applied.file.display(), "curated from Discord");
+    Ok(applied)
+}
+
+fn origin_note(c: Option<&Cluster>) -> String {
+    let date = crate::store::now_text();
+    match c {
+        Some(c) => format!(
+            "added from Discord on {date}: asked {} time(s) by {} people",
+            c.asks, c.askers
+        ),
+        None => format!("added from Discord on {date}"),
+    }
+}
+
+/// A click on a curation button or menu.
+pub async fn handle_click(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &ComponentInteraction,
+    action: Action,
+    cluster: &str,
+) -> Result<(), Error> {
+    let response = if !is_moderator(data, click.member.as_ref()) {
+        refusal()
+    } else if let Some(store) = data.store.as_ref() {
+        respond(data, store, click, action, cluster, click.user.id.get()).await?
+    } else {
+        private("The question log is off (see the bot's logs), so there are no clusters to curate.")
+    };
+    if let Err(e) = click.create_response(&ctx.http, response).await {
+        tracing::error!(error = %redact(&e.to_string()), "could not answer a curation click");
+    }
+    Ok(())
+}
+
+async fn respond(
+    data: &Data,
+    store: &Store,
+    click: &ComponentInteraction,
+    action: Action,
+    cluster: &str,
+    user: u64,
+) -> Result<CreateInteractionResponse, Error> {
+    if action == Action::Dismiss {
+        store.dismiss_cluster(cluster, Some(user));
+        return Ok(private("Dismissed: it won't be listed or posted again."));
+    }
+    let Some(c) = find(data, store, cluster).await? else {
+        return Ok(private(GONE));
+    };
+    let desk = data.desk.load_full();
+    Ok(match action {
+        Action::Add => {
+            CreateInteractionResponse::Message(entry_menu(&desk, &c).to_interaction(true))
+        }
+        Action::Draft => {
+            let kept = data.drafts().get(&(user, c.id.clone())).cloned();
+            let draft = kept.unwrap_or_else(|| draft_for(&desk, &c));
+            CreateInteractionResponse::Modal(draft_form(desk.knowledge(), &c.id, &draft))
+        }
+        Action::Pick => {
+            let entry = match &click.data.kind {
+                ComponentInteractionDataKind::StringSelect { values } => values.first().cloned(),
+                _ => None,
+            };
+            let (Some(entry), Some(question)) = (entry, c.questions.first().cloned()) else {
+                return Ok(private("Pick an entry in the menu."));
+            };
+            let addition = Addition::Variant {
+                entry: entry.clone(),
+                question: question.clone(),
+            };
+            let text = match accept(data, &c.id, addition, origin_note(Some(&c))).await {
+                Ok(applied) => format!(
+                    "Added “{}” as a phrasing of `{entry}` in `{}`. It is live now.",
+                    render::echo(&question),
+                    applied.file.display()
+                ),
+                Err(why) => format!("Not added. {why}"),
+            };
+            CreateInteractionResponse::UpdateMessage(
+                Rendered::text(render::shorten(&text, MAX_CONTENT)).to_update(),
+            )
+        }
+        Action::Submit | Action::Dismiss => return Ok(private(GONE)),
+    })
+}
+
+/// The new-entry form, sent.
+pub async fn handle_modal(
+    ctx: &serenity::Context,
+    data: &Data,
+    modal: &ModalInteraction,
+) -> Result<(), Error> {
+    let Some((Action::Submit, cluster)) = parse(&modal.data.custom_id) else {
+        return Ok(()); // Not one of ours.
+    };
+    let response = if is_moderator(data, modal.member.as_ref()) {
+        submit(data, modal, &cluster).await?
+    } else {
+        refusal()
+    };
+    if let Err(e) = modal.create_response(&ctx.http, response).await {
+        tracing::error!(error = %redact(&e.to_string()), "could not answer a drafted entry");
+    }
+    Ok(())
+}
+
+async fn submit(
+    data: &Data,
+    modal: &ModalInteraction,
+    cluster: &str,
+) -> Result<CreateInteractionResponse, Error> {
+    let fields: HashMap<String, String> = modal
+        .data
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .filter_map(|c| match c {
+            ActionRowComponent::InputText(t) => {
+                Some((t.custom_id.clone(), t.value.clone().unwrap_or_default()))
+            }
+            _ => None,
+        })
+        .collect();
+    let desk = data.desk.load_full();
+    let draft = draft_from_form(desk.knowledge(), &fields);
+    let c = match &data.store {
+        Some(store) => find(data, store, cluster).await?,
+        None => None,
+    };
+    let key = (modal.user.id.get(), cluster.to_string());
+    match accept(
+        data,
+        cluster,
+        Addition::Entry(draft.clone()),
+        origin_note(c.as_ref()),
+    )
+    .await
+    {
+        Ok(applied) => {
+            data.drafts().remove(&key);
+            let text = format!(
+                "Added the entry `{}` to `{}`. It is live now: “{}” gets its answer.",
+                applied.entry,
+                applied.file.display(),
+                render::echo(&draft.question)
+            );
+            Ok(private(render::shorten(&text, MAX_CONTENT)))
+        }
+        Err(why) => {
+            // Kept, so fixing it does not mean typing it all again.
+            {
+                let mut drafts = data.drafts();
+                if drafts.len() >= KEPT_DRAFTS {
+                    drafts.clear();
+                }
+                drafts.insert(key, draft);
+            }
+            let text = format!("The entry was not added. {why}");
+            let fix = CreateActionRow::Buttons(vec![CreateButton::new(Action::Draft.id(cluster))
+                .label("Fix the draft")
+                .style(ButtonStyle::Primary)]);
+            let rendered = Rendered {
+                components: vec![fix],
+                ..Rendered::text(render::shorten(&text, MAX_CONTENT))
+            };
+            Ok(CreateInteractionResponse::Message(
+                rendered.to_interaction(true),
+            ))
+        }
+    }
+}
+
+/// Posts each unanswered cluster that reaches `min_asks` asks to the moderator channel,
+/// once; looks every `every`.
+pub async fn post_clusters(
+    desk: Arc<ArcSwap<Desk>>,
+    store: Store,
+    http: Arc<serenity::Http>,
+    channel: serenity::ChannelId,
+    min_asks: u64,
+    every: Duration,
+) {
+    loop {
+        tokio::time::sleep(every).await;
+        let (s, d) = (store.clone(), desk.load_full());
+        let due = tokio::task::spawn_blocking(move || {
+            s.clusters_to_alert(d.matcher(), admin::DEFAULT_DAYS, min_asks)
+        })
+        .await;
+        let due = match due {
+            Ok(Ok(due)) => due,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "could not read unanswered clusters");
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "reading unanswered clusters failed");
+                continue;
+            }
+        };
+        for c in due.iter().take(ALERTS_PER_ROUND) {
+            match channel.send_message(&http, alert(c).to_message()).await {
+                // Marked only once posted: a failed post is tried again next time.
+                Ok(_) => {
+                    store.mark_alerted(&c.id);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %redact(&e.to_string()), "could not post a cluster to the moderator channel");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_ids_round_trip_and_reject_junk() {
+        for a in [
+            Action::Add,
+            Action::Pick,
+            Action::Draft,
+            Action::Submit,
+            Action::Dismiss,
+        ] {
+            assert_eq!(
+                parse(&a.id("0a1b2c3d4e5f")),
+                Some((a, "0a1b2c3d4e5f".into()))
+            );
+            assert!(a.id("0a1b2c3d4e5f").len() <= render::MAX_CUSTOM_ID);
+        }
+        assert_eq!(parse("fd:cl:add:"), None);
+        assert_eq!(parse("fd:cl:add:../../etc"), None);
+        assert_eq!(parse("fd:cl:burn:0a1b"), None);
+        assert_eq!(parse("fd:entry:x"), None);
+    }
+
+    #[test]
+    fn the_form_reads_report_and_paragraph() {
+        let kb = KnowledgeBase::bundled().unwrap();
+        let form = |place: &str| {
+            let fields = HashMap::from([(F_PARAGRAPH.to_string(), place.to_string())]);
+            let d = draft_from_form(&kb, &fields);
+            (d.report, d.paragraph)
+        };
+        let only = kb.reports[0].id.clone();
+        assert_eq!(form("5"), (only.clone(), "5".into()));
+        assert_eq!(form(" city-bikes 7 "), ("city-bikes".into(), "7".into()));
+        assert_eq!(form("city-bikes:7"), ("city-bikes".into(), "7".into()));
+        assert_eq!(form(""), (only, String::new()));
+    }
+}
