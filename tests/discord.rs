@@ -191,9 +191,8 @@ async fn questions_and_clicks_are_logged_with_where_and_who() {
             .message(mention, Duration::from_secs(10))
             .await
             .is_some());
-        store
-            .flush(Duration::from_secs(10))
-            .expect("the log is written");
+        // The /ask, the click and the mention.
+        settle(&store, 3).await;
 
         let path = store.path().to_path_buf();
         let stats = Reader::open(&path)
@@ -267,9 +266,18 @@ async fn votes_are_acknowledged_privately_kept_once_and_downvotes_reach_moderato
         );
         assert_no_pings(&posted.body["allowed_mentions"], &posted.body);
 
-        store
-            .flush(Duration::from_secs(10))
-            .expect("the log is written");
+        // The question and two votes.
+        settle(&store, 3).await;
+        // The vote is tied to the question it answered.
+        let tied: i64 = rusqlite::Connection::open(store.path())
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM votes v JOIN questions q ON q.qid = v.qid WHERE q.question = ?1",
+                [GOAL_Q],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tied, 1);
         let stats = Reader::open(store.path())
             .unwrap()
             .stats(Desk::new(knowledge()).matcher(), 7)
@@ -427,7 +435,7 @@ async fn moderators_see_stats_and_unanswered_others_are_refused() {
         let bot = Bot::start_logged(knowledge(), Some(store.clone()), |_| {}).await;
         bot.ask(GOAL_Q).await;
         bot.ask("what is the weather on mars tomorrow").await;
-        store.flush(Duration::from_secs(10)).unwrap();
+        settle(&store, 2).await;
         let user = bot.user.clone();
 
         let stats = bot
@@ -1215,4 +1223,50 @@ async fn reply_latency() {
         complete_p99 <= Duration::from_millis(10),
         "autocomplete p99 {complete_p99:?}"
     );
+}
+
+/// `/ask` from interaction to reply, with and without the question log, in alternating
+/// blocks so that other load on the machine hits both alike. A measurement, not a check:
+/// `cargo test --release --test discord -- --ignored --nocapture logging_on_and_off`
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn logging_on_and_off() {
+    let (_dir, store) = temp_store();
+    let on = Bot::start_logged(knowledge(), Some(store.clone()), |s| {
+        s.repeat_window = Duration::ZERO
+    })
+    .await;
+    let off = Bot::start(|s| s.repeat_window = Duration::ZERO).await;
+    let questions = [GOAL_Q, "who are the sources", "courts", "deprtation goal"];
+    let (mut with_log, mut without) = (Vec::new(), Vec::new());
+    for round in 0..20 {
+        for (bot, times) in [(&on, &mut with_log), (&off, &mut without)] {
+            for i in 0..50 {
+                let (id, tok) = (bot.fake.next_id(), bot.token());
+                let q = questions[(round + i) % questions.len()];
+                let sent = Instant::now();
+                bot.fake
+                    .dispatch(
+                        "INTERACTION_CREATE",
+                        command(&id, &tok, "99", "ask", &[("question", json!(q))]),
+                    )
+                    .await;
+                let call = bot.fake.callback(&tok).await;
+                times.push(call.at.duration_since(sent));
+            }
+        }
+    }
+    settle(&store, 1000).await;
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2].as_secs_f64() * 1e3
+    };
+    let (a, b) = (median(&mut with_log), median(&mut without));
+    println!(
+        "/ask median, 1,000 each: logging on {a:.3} ms, off {b:.3} ms ({:+.1} %); store: {}",
+        (a / b - 1.0) * 100.0,
+        store.health().summary()
+    );
+    on.stop().await;
+    off.stop().await;
 }

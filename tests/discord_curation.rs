@@ -124,7 +124,7 @@ async fn a_cluster_reaching_three_asks_is_posted_and_one_pick_makes_it_answered(
         KnowledgeBase::load_dir(dir.path()).expect("the folder still validates");
 
         // Fixed clusters leave the list and are not posted again.
-        store.flush(Duration::from_secs(10)).unwrap();
+        settle(&store, 5).await;
         let list = unanswered(&bot).await;
         assert!(!content(&list).contains(WORDING), "{list}");
         tokio::time::sleep(Duration::from_millis(400)).await;
@@ -150,7 +150,7 @@ async fn a_bad_draft_is_refused_with_the_reason_kept_and_fixed() {
             let body = bot.ask_with(user, &[("question", json!(DESAI))]).await;
             assert!(body["data"]["embeds"][0].is_null(), "not answered yet: {body}");
         }
-        store.flush(Duration::from_secs(10)).unwrap();
+        settle(&store, 2).await;
         let list = unanswered(&bot).await;
         assert!(content(&list).contains(DESAI), "{list}");
         let draft = buttons(&list["data"])
@@ -220,7 +220,7 @@ async fn dismissed_clusters_go_and_the_built_in_knowledge_cannot_be_curated() {
         let bot = start(None, &store).await;
         bot.ask("what is the weather on mars tomorrow").await;
         bot.ask(WORDING).await;
-        store.flush(Duration::from_secs(10)).unwrap();
+        settle(&store, 2).await;
         let list = unanswered(&bot).await;
         let ids = buttons(&list["data"]);
         assert_eq!(ids.len(), 6, "two clusters, three buttons each: {ids:?}");
@@ -247,7 +247,7 @@ async fn dismissed_clusters_go_and_the_built_in_knowledge_cannot_be_curated() {
             .unwrap();
         let done = bot.click(dismiss, None).await;
         assert!(content(&done).starts_with("Dismissed"), "{done}");
-        store.flush(Duration::from_secs(10)).unwrap();
+        settle(&store, 3).await;
         let after = content(&unanswered(&bot).await);
         assert!(!after.contains("mars"), "{after}");
         assert!(after.contains("headline"), "{after}");

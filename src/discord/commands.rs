@@ -171,13 +171,7 @@ pub async fn ask(
     }
     let answered = desk.ask_timed(&question, report_id, &desk.matcher().config())?;
     let reply = answered.reply;
-    data.log_question(
-        &reply,
-        answered.elapsed,
-        ctx.guild_id(),
-        channel,
-        ctx.author().id,
-    );
+    let logged = data.reserve_question();
     let remember = !private && reply.status == Status::Answered;
     if remember {
         // Until the message id is known, a repeat points at the channel.
@@ -185,7 +179,18 @@ pub async fn ask(
         data.recent()
             .remember(channel.get(), key.clone(), url, started);
     }
-    let handle = ctx.send(render::reply(&reply).to_poise(private)).await?;
+    let sent = ctx
+        .send(render::reply_logged(&reply, logged).to_poise(private))
+        .await;
+    data.log_question(
+        logged,
+        &reply,
+        answered.elapsed,
+        ctx.guild_id(),
+        channel,
+        ctx.author().id,
+    );
+    let handle = sent?;
     tracing::debug!(
         micros = started.elapsed().as_micros() as u64,
         status = reply.status.as_str(),

@@ -12,21 +12,36 @@ pub enum Click {
     Entry(String),
     Page(usize),
     Pick(Option<String>),
-    Vote { entry: String, up: bool },
+    /// `question`: the logged question the answer was for, when known.
+    Vote {
+        entry: String,
+        question: Option<i64>,
+        up: bool,
+    },
+}
+
+/// `[<question id>:]<entry>` after a vote prefix.
+fn vote_target(rest: &str) -> (String, Option<i64>) {
+    match rest.split_once(':') {
+        Some((q, entry))
+            if !entry.is_empty() && !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            (entry.to_string(), q.parse().ok())
+        }
+        _ => (rest.to_string(), None),
+    }
 }
 
 pub fn parse(custom_id: &str, values: &[String]) -> Option<Click> {
-    if let Some(entry) = custom_id.strip_prefix(VOTE_UP_ID) {
-        return Some(Click::Vote {
-            entry: entry.to_string(),
-            up: true,
-        });
-    }
-    if let Some(entry) = custom_id.strip_prefix(VOTE_DOWN_ID) {
-        return Some(Click::Vote {
-            entry: entry.to_string(),
-            up: false,
-        });
+    for (prefix, up) in [(VOTE_UP_ID, true), (VOTE_DOWN_ID, false)] {
+        if let Some(rest) = custom_id.strip_prefix(prefix) {
+            let (entry, question) = vote_target(rest);
+            return Some(Click::Vote {
+                entry,
+                question,
+                up,
+            });
+        }
     }
     if let Some(id) = custom_id.strip_prefix(ENTRY_ID) {
         return Some(Click::Entry(id.to_string()));
@@ -79,8 +94,12 @@ pub async fn handle(
             CreateInteractionResponse::Message(rendered.to_interaction(true))
         }
         Click::Pick(None) => return Ok(()),
-        Click::Vote { entry, up } => {
-            record_vote(data, click, &entry, up);
+        Click::Vote {
+            entry,
+            question,
+            up,
+        } => {
+            record_vote(data, click, &entry, question, up);
             CreateInteractionResponse::Message(render::vote_ack(up).to_interaction(true))
         }
     };
@@ -90,19 +109,30 @@ pub async fn handle(
         let _ = click.create_response(&ctx.http, note).await;
     }
     // After the acknowledgement: Discord wants an answer to the click within 3 seconds.
-    if let Click::Vote { entry, up: false } = &action {
-        report_downvote(ctx, data, click, entry).await;
+    if let Click::Vote {
+        entry,
+        question,
+        up: false,
+    } = &action
+    {
+        report_downvote(ctx, data, click, entry, *question).await;
     }
     Ok(())
 }
 
 /// Records a vote: one per person per answer message (the store keeps the newest).
-fn record_vote(data: &Data, click: &ComponentInteraction, entry: &str, up: bool) {
+fn record_vote(
+    data: &Data,
+    click: &ComponentInteraction,
+    entry: &str,
+    question: Option<i64>,
+    up: bool,
+) {
     if let Some(store) = &data.store {
         store.record_vote(crate::store::Vote {
             at: std::time::SystemTime::now(),
             message: click.message.id.get(),
-            question: None,
+            question,
             entry: entry.to_string(),
             user: click.user.id.get(),
             up,
@@ -117,6 +147,7 @@ async fn report_downvote(
     data: &Data,
     click: &ComponentInteraction,
     entry: &str,
+    question: Option<i64>,
 ) {
     let Some(channel) = data.mod_channel else {
         return;
@@ -124,12 +155,25 @@ async fn report_downvote(
     let Some(reply) = data.desk.load().answer_entry(entry) else {
         return;
     };
-    // A mention's answer replies to the question it answers.
-    let asked = click
-        .message
-        .referenced_message
-        .as_ref()
-        .map(|m| m.content.as_str());
+    // The question as logged; else, for a mention, the message the answer replies to.
+    let logged = match (&data.store, question) {
+        (Some(store), Some(id)) => {
+            let store = store.clone();
+            tokio::task::spawn_blocking(move || store.question_text(id))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .flatten()
+        }
+        _ => None,
+    };
+    let asked = logged.as_deref().or_else(|| {
+        click
+            .message
+            .referenced_message
+            .as_ref()
+            .map(|m| m.content.as_str())
+    });
     let link = super::commands::message_link(click.guild_id, click.channel_id, click.message.id);
     let report = render::downvote_report(&reply, asked, &link);
     if let Err(e) = channel.send_message(&ctx.http, report.to_message()).await {
@@ -158,13 +202,31 @@ mod tests {
             parse("fd:vote:down:goal", &[]),
             Some(Click::Vote {
                 entry: "goal".into(),
+                question: None,
                 up: false
+            })
+        );
+        assert_eq!(
+            parse("fd:vote:down:123456:goal", &[]),
+            Some(Click::Vote {
+                entry: "goal".into(),
+                question: Some(123456),
+                up: false
+            })
+        );
+        assert_eq!(
+            parse("fd:vote:up:x1:goal", &[]),
+            Some(Click::Vote {
+                entry: "x1:goal".into(),
+                question: None,
+                up: true
             })
         );
         assert_eq!(
             parse("fd:vote:up:goal", &[]),
             Some(Click::Vote {
                 entry: "goal".into(),
+                question: None,
                 up: true
             })
         );

@@ -115,14 +115,17 @@ pub async fn handle(
         send(ctx, msg, &render::repeat_pointer(&earlier.link)).await?;
         return Ok(());
     }
+    let logged = data.reserve_question();
+    let sent = send(ctx, msg, &render::reply_logged(&reply, logged)).await;
     data.log_question(
+        logged,
         &reply,
         answered.elapsed,
         msg.guild_id,
         msg.channel_id,
         msg.author.id,
     );
-    let sent = send(ctx, msg, &render::reply(&reply)).await?;
+    let sent = sent?;
     tracing::debug!(
         micros = started.elapsed().as_micros() as u64,
         status = reply.status.as_str(),

@@ -86,22 +86,31 @@ impl Data {
         self.recent.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues the question and its reply in the question log (never blocks).
+    /// An id for a question about to be answered, when there is a question log.
+    pub fn reserve_question(&self) -> Option<QuestionId> {
+        self.store.as_ref().map(Store::reserve_question_id)
+    }
+
+    /// Queues the question and its reply in the question log under `id` (never blocks).
+    /// Called once the reply is sent: logging stays off the answering path.
     pub fn log_question(
         &self,
+        id: Option<QuestionId>,
         reply: &Reply,
         matching: std::time::Duration,
         guild: Option<serenity::GuildId>,
         channel: serenity::ChannelId,
         user: serenity::UserId,
-    ) -> Option<QuestionId> {
-        let store = self.store.as_ref()?;
+    ) {
+        let (Some(store), Some(id)) = (self.store.as_ref(), id) else {
+            return;
+        };
         let record = crate::store::QuestionLog::from_reply(reply, matching).asked_by(
             guild.map(|g| g.get()),
             Some(channel.get()),
             Some(user.get()),
         );
-        Some(store.log_question(record).id)
+        store.log_question_as(id, record);
     }
 }
 

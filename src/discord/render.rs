@@ -29,7 +29,7 @@ pub const TOPICS_PER_PAGE: usize = 10;
 pub const ENTRY_ID: &str = "fd:entry:";
 pub const TOPICS_ID: &str = "fd:topics:";
 pub const PICK_ID: &str = "fd:pick";
-/// `fd:vote:up:<entry>` and `fd:vote:down:<entry>`.
+/// `fd:vote:up:[<question id>:]<entry>` and `fd:vote:down:[<question id>:]<entry>`.
 pub const VOTE_UP_ID: &str = "fd:vote:up:";
 pub const VOTE_DOWN_ID: &str = "fd:vote:down:";
 
@@ -193,8 +193,13 @@ fn entry_buttons(suggestions: &[Suggestion], style: ButtonStyle) -> Vec<CreateAc
 
 /// A reply from the desk as a Discord message.
 pub fn reply(reply: &Reply) -> Rendered {
+    reply_logged(reply, None)
+}
+
+/// [`reply`] for a question logged under `question`: its votes are tied to that question.
+pub fn reply_logged(reply: &Reply, question: Option<i64>) -> Rendered {
     match reply.status {
-        Status::Answered => answered(reply),
+        Status::Answered => answered(reply, question),
         Status::Suggested => {
             let mut content = String::from("Not sure — did you mean one of these?");
             if !reply.question.trim().is_empty() {
@@ -210,7 +215,7 @@ pub fn reply(reply: &Reply) -> Rendered {
     }
 }
 
-fn answered(reply: &Reply) -> Rendered {
+fn answered(reply: &Reply, question: Option<i64>) -> Rendered {
     let mut embed = CreateEmbed::new().colour(GREEN).description(shorten(
         reply.answer.as_deref().unwrap_or_default(),
         MAX_EMBED_DESCRIPTION,
@@ -243,12 +248,15 @@ fn answered(reply: &Reply) -> Rendered {
         "Confidence {confidence:.0}% · answers quote the report verbatim"
     )));
     let mut components = entry_buttons(&reply.related, ButtonStyle::Secondary);
-    if let Some(entry) = reply
-        .entry
-        .as_deref()
-        .filter(|e| VOTE_DOWN_ID.len() + e.len() <= MAX_CUSTOM_ID)
-    {
-        components.push(vote_buttons(entry));
+    if let Some(entry) = reply.entry.as_deref() {
+        let tied = question.map(|q| format!("{q}:{entry}"));
+        let target = tied
+            .as_deref()
+            .filter(|t| VOTE_DOWN_ID.len() + t.len() <= MAX_CUSTOM_ID)
+            .unwrap_or(entry);
+        if VOTE_DOWN_ID.len() + target.len() <= MAX_CUSTOM_ID {
+            components.push(vote_buttons(target));
+        }
     }
     Rendered {
         content: String::new(),
@@ -281,13 +289,13 @@ fn declined(reply: &Reply) -> Rendered {
     }
 }
 
-/// 👍 / 👎 under an answer.
-fn vote_buttons(entry: &str) -> CreateActionRow {
+/// 👍 / 👎 under an answer; `target` is `<question id>:<entry>`, or the entry alone.
+fn vote_buttons(target: &str) -> CreateActionRow {
     CreateActionRow::Buttons(vec![
-        CreateButton::new(format!("{VOTE_UP_ID}{entry}"))
+        CreateButton::new(format!("{VOTE_UP_ID}{target}"))
             .emoji('👍')
             .style(ButtonStyle::Secondary),
-        CreateButton::new(format!("{VOTE_DOWN_ID}{entry}"))
+        CreateButton::new(format!("{VOTE_DOWN_ID}{target}"))
             .emoji('👎')
             .style(ButtonStyle::Secondary),
     ])

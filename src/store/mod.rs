@@ -453,7 +453,17 @@ impl Store {
 
     /// Queues a question; never blocks. The id is valid even when the record was dropped.
     pub fn log_question(&self, q: QuestionLog) -> Logged {
-        let id = self.next_question_id();
+        self.log_question_as(self.next_question_id(), q)
+    }
+
+    /// A question id to give a reply before the question is logged with
+    /// [`Store::log_question_as`] (so logging can wait until the reply is sent).
+    pub fn reserve_question_id(&self) -> QuestionId {
+        self.next_question_id()
+    }
+
+    /// [`Store::log_question`] with an id from [`Store::reserve_question_id`].
+    pub fn log_question_as(&self, id: QuestionId, q: QuestionLog) -> Logged {
         let user = q.user.map(|u| self.user_hash(u));
         let ack = self.enqueue(Record::Question { id, user, q });
         Logged { id, ack }
@@ -532,6 +542,25 @@ impl Store {
     /// the last `days` days. `matcher` gives the normalisation for clustering.
     pub fn stats(&self, matcher: &Matcher, days: u32) -> Result<Stats, StoreError> {
         self.read(|c| stats::stats(c, &self.inner.path, matcher, days, now_ms()))
+    }
+
+    /// The text of a logged question, if it is (still) in the log.
+    pub fn question_text(&self, id: QuestionId) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        let path = self.inner.path.clone();
+        self.read(|c| {
+            c.query_row(
+                "SELECT question FROM questions WHERE qid = ?1 LIMIT 1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|source| StoreError::Sqlite {
+                context: "reading a question",
+                path,
+                source,
+            })
+        })
     }
 
     /// The current cluster that has `id` as its id or as one of its members' ids.

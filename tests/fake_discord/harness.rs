@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use factdesk::desk::Desk;
@@ -249,4 +249,25 @@ pub fn admin_command(
         v["member"]["permissions"] = json!(p);
     }
     v
+}
+
+/// Waits until at least `records` records reached the store, then until they are written.
+/// Questions are logged just after their reply is sent, so a test can see the reply first.
+pub async fn settle(store: &Store, records: u64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let h = store.health();
+        if h.written + h.backlog >= records {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {records} records arrived",
+            h.written + h.backlog
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    store
+        .flush(Duration::from_secs(10))
+        .expect("the log is written");
 }
