@@ -116,6 +116,44 @@ pub async fn watch(
     }
 }
 
+/// Tells the moderator channel when the question log stops being written (full or
+/// read-only disk, a lock held elsewhere) and when it recovers. Answering never waits for
+/// the log; this is how moderators learn that records are waiting or being lost.
+pub async fn watch_store(
+    store: crate::store::Store,
+    http: Arc<serenity::Http>,
+    channel: serenity::ChannelId,
+    every: Duration,
+) {
+    let mut was_ok = true;
+    loop {
+        tokio::time::sleep(every).await;
+        let health = store.health();
+        if health.ok == was_ok {
+            continue;
+        }
+        let note = if health.ok {
+            format!(
+                "The question log is being written again ({}).",
+                health.summary()
+            )
+        } else {
+            format!(
+                "⚠️ The question log can't be written: {}. The bot keeps answering; records wait in memory and are retried (see `/faq-admin stats`).",
+                health.summary()
+            )
+        };
+        let msg = Rendered::text(render::shorten(&render::escape(&note), MAX_CONTENT)).to_message();
+        match channel.send_message(&http, msg).await {
+            Ok(_) => was_ok = health.ok,
+            // Not marked as told: the next look tries again.
+            Err(e) => {
+                tracing::warn!(error = %super::redact(&e.to_string()), "could not tell the moderators about the question log")
+            }
+        }
+    }
+}
+
 /// Manage Server, or the role in `FACTDESK_MOD_ROLE`.
 async fn is_moderator(ctx: Context<'_>) -> bool {
     let member = ctx.author_member().await;

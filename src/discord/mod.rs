@@ -235,16 +235,26 @@ pub async fn run_with_store(
             notify,
         ))
     });
-    let poster = match (&store, settings.mod_channel) {
-        (Some(store), Some(channel)) => Some(tokio::spawn(curation::post_clusters(
-            Arc::clone(&desk),
-            store.clone(),
-            Arc::clone(&client.http),
-            serenity::ChannelId::new(channel),
-            settings.alert_asks,
-            settings.alert_poll,
-        ))),
-        _ => None,
+    let (poster, health) = match (&store, settings.mod_channel) {
+        (Some(store), Some(channel)) => {
+            let channel = serenity::ChannelId::new(channel);
+            let poster = tokio::spawn(curation::post_clusters(
+                Arc::clone(&desk),
+                store.clone(),
+                Arc::clone(&client.http),
+                channel,
+                settings.alert_asks,
+                settings.alert_poll,
+            ));
+            let health = tokio::spawn(admin::watch_store(
+                store.clone(),
+                Arc::clone(&client.http),
+                channel,
+                settings.alert_poll,
+            ));
+            (Some(poster), Some(health))
+        }
+        _ => (None, None),
     };
     let manager = client.shard_manager.clone();
     tokio::spawn(async move {
@@ -257,7 +267,7 @@ pub async fn run_with_store(
         // serenity's range end is inclusive.
         Some(r) => client.start_shard_range(r.first..r.last, r.total).await,
     };
-    for task in [watcher, poster].into_iter().flatten() {
+    for task in [watcher, poster, health].into_iter().flatten() {
         task.abort();
     }
     started.map_err(|e| anyhow::anyhow!("Discord connection failed: {}", redact(&e.to_string())))

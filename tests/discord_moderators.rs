@@ -1,6 +1,7 @@
-//! Curation in chat, end to end against the fake Discord: unanswered clusters reach the
+//! Moderators in chat, end to end against the fake Discord: unanswered clusters reach the
 //! moderator channel, and one click adds a phrasing, drafts an entry or dismisses them;
 //! accepted changes land in the knowledge folder and answer the next question at once.
+//! A question log that can't be written is reported there too, while answering goes on.
 
 mod fake_discord;
 
@@ -255,6 +256,52 @@ async fn dismissed_clusters_go_and_the_built_in_knowledge_cannot_be_curated() {
         // Stale or forged buttons are harmless.
         let stale = bot.click("fd:cl:add:000000000000", None).await;
         assert!(content(&stale).contains("no longer listed"), "{stale}");
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_question_log_is_reported_to_moderators_and_answering_goes_on() {
+    within(async {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("factdesk.db");
+        let mut config = factdesk::store::StoreConfig::new(&path);
+        config.hash_key = Some("test".into());
+        config.busy_timeout = Duration::from_millis(50);
+        config.retry = Duration::from_millis(50);
+        config.max_retry = Duration::from_millis(200);
+        let store = factdesk::store::Store::open(config).unwrap();
+        let bot = start(None, &store).await;
+
+        let mut other = rusqlite::Connection::open(&path).unwrap();
+        let lock = other
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)
+            .unwrap();
+        let body = bot.ask(GOAL_Q).await;
+        assert!(
+            embed_text(&body).contains("at least one million"),
+            "answered while the log is locked: {body}"
+        );
+        let channel = format!("/api/v10/channels/{MOD_CHANNEL}/messages");
+        let warned = bot
+            .fake
+            .wait_call(|c| c.path == channel && c.body.to_string().contains("can't be written"))
+            .await;
+        let text = warned.body["content"].as_str().unwrap();
+        assert!(text.contains("locked"), "says why: {text}");
+        assert_no_pings(&warned.body["allowed_mentions"], &warned.body);
+
+        drop(lock);
+        bot.fake
+            .wait_call(|c| c.path == channel && c.body.to_string().contains("written again"))
+            .await;
+        settle(&store, 1).await;
+        let logged: i64 = rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM questions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(logged, 1, "the question waited, then was written");
         bot.stop().await;
     })
     .await;
