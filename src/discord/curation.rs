@@ -152,6 +152,8 @@ fn menu_entries(desk: &Desk, c: &Cluster) -> Vec<usize> {
     for i in 0..kb.entries.len() {
         push(i, &mut picked);
     }
+    // A menu value holds at most 100 characters.
+    picked.retain(|&i| kb.entries[i].id.len() <= MAX_CHOICE_CHARS);
     picked
 }
 
