@@ -300,9 +300,7 @@ async fn votes_are_acknowledged_privately_kept_once_and_downvotes_reach_moderato
 #[tokio::test(flavor = "multi_thread")]
 async fn reload_with_a_broken_file_keeps_the_old_knowledge_serving() {
     within(async {
-        let dir = tempfile::tempdir().unwrap();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
-        copy_dir(&root, dir.path());
+        let dir = knowledge_copy();
         let kb = KnowledgeBase::load_dir(dir.path()).expect("the copy loads");
         let mod_channel = "710000000000000011";
         let folder = dir.path().to_path_buf();
@@ -369,9 +367,7 @@ async fn reload_with_a_broken_file_keeps_the_old_knowledge_serving() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_changed_knowledge_folder_goes_live_by_itself() {
     within(async {
-        let dir = tempfile::tempdir().unwrap();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
-        copy_dir(&root, dir.path());
+        let dir = knowledge_copy();
         let kb = KnowledgeBase::load_dir(dir.path()).expect("the copy loads");
         let folder = dir.path().to_path_buf();
         let bot = Bot::start_logged(kb, None, |s| {
@@ -1179,17 +1175,8 @@ async fn reply_latency() {
     let mut asks = Vec::new();
     let mut completes = Vec::new();
     for i in 0..1000 {
-        let (id, tok) = (bot.fake.next_id(), bot.token());
         let q = questions[i % questions.len()];
-        let sent = Instant::now();
-        bot.fake
-            .dispatch(
-                "INTERACTION_CREATE",
-                command(&id, &tok, "99", "ask", &[("question", json!(q))]),
-            )
-            .await;
-        let call = bot.fake.callback(&tok).await;
-        asks.push(call.at.duration_since(sent));
+        asks.push(bot.time_ask(q).await);
 
         let (id, tok) = (bot.fake.next_id(), bot.token());
         let partial = &q[..q.len().min(1 + i % 20)];
@@ -1242,17 +1229,7 @@ async fn logging_on_and_off() {
     for round in 0..20 {
         for (bot, times) in [(&on, &mut with_log), (&off, &mut without)] {
             for i in 0..50 {
-                let (id, tok) = (bot.fake.next_id(), bot.token());
-                let q = questions[(round + i) % questions.len()];
-                let sent = Instant::now();
-                bot.fake
-                    .dispatch(
-                        "INTERACTION_CREATE",
-                        command(&id, &tok, "99", "ask", &[("question", json!(q))]),
-                    )
-                    .await;
-                let call = bot.fake.callback(&tok).await;
-                times.push(call.at.duration_since(sent));
+                times.push(bot.time_ask(questions[(round + i) % questions.len()]).await);
             }
         }
     }

@@ -17,13 +17,6 @@ const MOD_CHANNEL: &str = "710000000000000021";
 const WORDING: &str = "yo whats the headline number they want gone";
 const DESAI: &str = "how did desai get in touch with the paper";
 
-fn knowledge_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
-    copy_dir(&root, dir.path());
-    dir
-}
-
 fn content(body: &Value) -> String {
     body["data"]["content"]
         .as_str()

@@ -15,6 +15,11 @@ use tokio::sync::oneshot;
 
 use super::*;
 
+#[path = "../util/mod.rs"]
+mod util;
+#[allow(unused_imports)]
+pub use util::{copy_dir, knowledge_copy};
+
 /// Every test finishes well inside this, or fails.
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -140,6 +145,20 @@ impl Bot {
             .await
     }
 
+    /// Time from sending `/ask question` (as user 99) to the bot's reply arriving.
+    pub async fn time_ask(&self, question: &str) -> Duration {
+        let (id, tok) = (self.fake.next_id(), self.token());
+        let sent = Instant::now();
+        self.fake
+            .dispatch(
+                "INTERACTION_CREATE",
+                command(&id, &tok, "99", "ask", &[("question", json!(question))]),
+            )
+            .await;
+        let call = self.fake.callback(&tok).await;
+        call.at.duration_since(sent)
+    }
+
     pub async fn click(&self, custom_id: &str, values: Option<&[&str]>) -> Value {
         self.interact(|id, tok| click(id, tok, &self.user, custom_id, values))
             .await
@@ -208,19 +227,6 @@ pub fn buttons(data: &Value) -> Vec<String> {
 
 pub const GOAL_Q: &str =
     "How many migrants does the Trump administration aim to deport in its first year?";
-
-pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 pub fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
