@@ -31,6 +31,9 @@ pub struct Analyzer {
     stop_stems: HashSet<String>,
     /// Stemmed phrase (words joined by spaces) → concept.
     phrases: HashMap<String, String>,
+    /// Single words as listed → concept, looked up before stems: different words
+    /// can share a stem ("immigrants" and "immigration", "nations" and "nationals").
+    words: HashMap<String, String>,
     /// For each stem that starts a phrase, the longest phrase it starts (in words):
     /// most words start none, and skip the lookups.
     phrase_starts: HashMap<String, usize>,
@@ -48,6 +51,7 @@ impl Analyzer {
     pub fn new(vocabulary: &Vocabulary) -> Self {
         let stemmer = WordStemmer::default();
         let mut phrases = HashMap::default();
+        let mut words = HashMap::default();
         let mut phrase_starts: HashMap<String, usize> = HashMap::default();
         for group in &vocabulary.synonyms {
             for term in group.terms.iter().chain(std::iter::once(&group.canonical)) {
@@ -61,7 +65,25 @@ impl Analyzer {
                 let longest = phrase_starts.entry(stems[0].clone()).or_insert(1);
                 *longest = (*longest).max(stems.len());
                 phrases.insert(stems.join(" "), group.canonical.clone());
+                if let [token] = tokenize(term).as_slice() {
+                    words.insert(token.surface.clone(), group.canonical.clone());
+                }
             }
+        }
+        // A stop word of several words is a filler phrase ("fit into", "keep hearing"):
+        // found like a synonym phrase, and dropped. Its words alone may still mean
+        // something ("hearing" is a court word).
+        for phrase in vocabulary.stop_words.iter().filter(|w| w.contains(' ')) {
+            let stems: Vec<String> = tokenize(phrase)
+                .iter()
+                .map(|t| stemmer.stem(&t.surface))
+                .collect();
+            if stems.len() < 2 {
+                continue;
+            }
+            let longest = phrase_starts.entry(stems[0].clone()).or_insert(1);
+            *longest = (*longest).max(stems.len());
+            phrases.entry(stems.join(" ")).or_insert_with(String::new);
         }
         let chitchat: HashSet<String> = vocabulary
             .chitchat
@@ -82,6 +104,7 @@ impl Analyzer {
         let stop_words: HashSet<String> = vocabulary
             .stop_words
             .iter()
+            .filter(|w| !w.contains(' '))
             .map(|w| fold(w).replace('\'', ""))
             .collect();
         let stop_stems = stop_words
@@ -93,6 +116,7 @@ impl Analyzer {
             stop_words,
             stop_stems,
             phrases,
+            words,
             phrase_starts,
             stem_cache: HashMap::default(),
             concepts: vocabulary
@@ -252,7 +276,15 @@ impl Analyzer {
                     }
                     key.push_str(&w.0);
                 }
-                if let Some(concept) = self.phrases.get(&key) {
+                let found = match len {
+                    1 => self.words.get(&words[i].1.surface),
+                    _ => None,
+                };
+                if let Some(concept) = found.or_else(|| self.phrases.get(&key)) {
+                    if concept.is_empty() {
+                        i += len;
+                        continue 'outer;
+                    }
                     let span = &words[i..i + len];
                     push(
                         Term {
