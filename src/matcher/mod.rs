@@ -57,6 +57,10 @@ pub struct Config {
     /// Share of confidence lost by an entry whose answer does not state the kind of
     /// thing the question asks for ("how long" and no duration).
     pub type_mismatch_penalty: f32,
+    /// Share of confidence lost by a gap whose question asks for a kind of fact
+    /// ("how much money…?") that the question does not ask for: "is the administration
+    /// asking Congress for money?" is answered by the request, not by its missing amount.
+    pub gap_type_mismatch_penalty: f32,
     /// Within the phrasing score, the share of the single closest phrasing (the rest:
     /// the mean of the three closest, rewarding entries that many phrasings support).
     pub best_phrasing_share: f32,
@@ -76,6 +80,7 @@ impl Config {
         specific_weight: 1.5,
         answer_field_credit: 0.5,
         type_mismatch_penalty: 0.1,
+        gap_type_mismatch_penalty: 0.1,
         best_phrasing_share: 0.7,
     };
 
@@ -155,6 +160,9 @@ struct IndexedEntry {
     phrasings: Vec<Phrasing>,
     /// Answer types the entry's answer states (see [`Analyzer::stated_types`]).
     types: u32,
+    /// For a gap, the required answer types its question asks for (see
+    /// [`Analyzer::asked_types`]): what the report is missing.
+    asks: u32,
     is_gap: bool,
 }
 
@@ -235,6 +243,7 @@ impl Matcher {
             }
             let mut body_text = entry.topic.clone();
             let mut types = 0;
+            let mut asks = 0;
             match &entry.body {
                 Body::Fact { answer, source } => {
                     body_text.push(' ');
@@ -246,6 +255,8 @@ impl Matcher {
                 Body::Gap { note } => {
                     body_text.push(' ');
                     body_text.push_str(note);
+                    asks = analyzer.asked_types(&tokenize(&entry.question))
+                        & analyzer.required_types();
                 }
             }
             for token in tokenize(&body_text) {
@@ -265,6 +276,7 @@ impl Matcher {
                 paragraph: entry.source().map_or(0, |s| s.paragraph),
                 phrasings,
                 types,
+                asks,
                 is_gap: entry.is_gap(),
             });
         }
@@ -483,6 +495,9 @@ impl Matcher {
                     + (1.0 - config.coverage_share) * phrasing * coverage.sqrt();
                 if asked & !e.types != 0 {
                     confidence *= 1.0 - config.type_mismatch_penalty;
+                }
+                if e.asks & !asked != 0 {
+                    confidence *= 1.0 - config.gap_type_mismatch_penalty;
                 }
                 Ranked {
                     entry: entry as usize,
