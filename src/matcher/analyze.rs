@@ -22,6 +22,8 @@ pub struct Term {
     pub credit: f32,
     /// The key is a vocabulary concept (a synonym group), not a plain stem.
     pub concept: bool,
+    /// Every word of it was said around the question, not in it (see [`Token::context`]).
+    pub context: bool,
 }
 
 /// The language side of matching: stop words, synonyms, small talk and stemming.
@@ -261,6 +263,7 @@ impl Analyzer {
             Some(existing) => {
                 existing.credit = existing.credit.max(term.credit);
                 existing.specific |= term.specific;
+                existing.context &= term.context;
             }
             None => terms.push(term),
         };
@@ -292,6 +295,7 @@ impl Analyzer {
                             specific: span.iter().any(|w| w.1.capitalized || w.1.number),
                             credit: span.iter().map(|w| w.2).fold(1.0, f32::min),
                             concept: true,
+                            context: span.iter().all(|w| w.1.context),
                         },
                         &mut terms,
                     );
@@ -310,6 +314,7 @@ impl Analyzer {
                         specific: token.capitalized || token.number,
                         credit: *credit,
                         concept: false,
+                        context: token.context,
                     },
                     &mut terms,
                 );

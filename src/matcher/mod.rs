@@ -61,6 +61,12 @@ pub struct Config {
     /// ("how much money…?") that the question does not ask for: "is the administration
     /// asking Congress for money?" is answered by the request, not by its missing amount.
     pub gap_type_mismatch_penalty: f32,
+    /// In a message of at least `context_min_tokens` words that asks a question, how
+    /// much a word said outside the question sentences counts ("My uncle keeps saying
+    /// … What is the target?"): the story around a question is not what it asks.
+    /// Names and numbers count fully wherever they are: they still say what it is about.
+    pub context_weight: f32,
+    pub context_min_tokens: usize,
     /// Within the phrasing score, the share of the single closest phrasing (the rest:
     /// the mean of the three closest, rewarding entries that many phrasings support).
     pub best_phrasing_share: f32,
@@ -81,6 +87,8 @@ impl Config {
         answer_field_credit: 0.5,
         type_mismatch_penalty: 0.1,
         gap_type_mismatch_penalty: 0.1,
+        context_weight: 0.5,
+        context_min_tokens: 12,
         best_phrasing_share: 0.7,
     };
 
@@ -145,6 +153,9 @@ pub const MAX_QUESTION_BYTES: usize = 4_000;
 const SHORTLIST: usize = 8;
 
 type TermId = u32;
+/// A term of a question, its id if the knowledge base knows it, and the share of its
+/// weight it counts for (see [`Config::context_weight`]).
+type QueryTerm = (Term, Option<TermId>, f32);
 
 /// One phrasing (question, variant or keyword) as its terms with their weights.
 struct Phrasing {
@@ -350,7 +361,22 @@ impl Matcher {
     /// As [`Matcher::ask`], with other thresholds (e.g. [`Config::strict`]).
     pub fn ask_with(&self, question: &str, report: Option<usize>, config: &Config) -> Match {
         let tokens = tokenize(clip(question));
-        let terms = self.resolve(&self.analyzer.query_terms(&tokens, &self.typos));
+        let long = tokens.len() >= config.context_min_tokens;
+        let weighted = |t: &Term| {
+            if long && t.context && !t.specific {
+                config.context_weight
+            } else {
+                1.0
+            }
+        };
+        let terms: Vec<(Term, Option<TermId>, f32)> = self
+            .resolve(&self.analyzer.query_terms(&tokens, &self.typos))
+            .into_iter()
+            .map(|(t, id)| {
+                let w = weighted(&t);
+                (t, id, w)
+            })
+            .collect();
         let asked = self.analyzer.asked_types(&tokens);
         let ranked = self.rank(&terms, asked, report, config);
         let outcome = self.decide(&tokens, &terms, asked, &ranked, config);
@@ -375,11 +401,12 @@ impl Matcher {
     }
 
     /// The question's total weight as seen from one report.
-    fn query_mass(&self, terms: &[(Term, Option<TermId>)], report: usize, config: &Config) -> f32 {
+    fn query_mass(&self, terms: &[QueryTerm], report: usize, config: &Config) -> f32 {
         let mut known = 0.0;
         let mut unknown = 0.0;
-        for (term, id) in terms {
+        for (term, id, share) in terms {
             let (w, is_known) = self.weight(term, *id, report, config);
+            let w = w * share;
             if is_known || term.specific || term.concept {
                 known += w;
             } else {
@@ -417,21 +444,21 @@ impl Matcher {
 
     fn rank(
         &self,
-        terms: &[(Term, Option<TermId>)],
+        terms: &[QueryTerm],
         asked: u32,
         report: Option<usize>,
         config: &Config,
     ) -> Vec<Ranked> {
         // First pass: how much of the question each entry explains.
         let mut covered: HashMap<u32, (f32, u32)> = HashMap::default();
-        for (term, id) in terms {
+        for (term, id, share) in terms {
             let Some(id) = id else { continue };
             for &(entry, credit, idf) in &self.postings[*id as usize] {
                 if report.is_some_and(|r| r != self.entries[entry as usize].report) {
                     continue;
                 }
                 let c = covered.entry(entry).or_default();
-                c.0 += idf * credit * term.credit;
+                c.0 += idf * credit * term.credit * share;
                 c.1 += 1;
             }
         }
@@ -452,7 +479,7 @@ impl Matcher {
         // Second pass: how much of its closest phrasing the question repeats.
         let query: Vec<(TermId, f32)> = terms
             .iter()
-            .filter_map(|(t, id)| id.map(|id| (id, t.credit)))
+            .filter_map(|(t, id, share)| id.map(|id| (id, t.credit * share)))
             .collect();
         let mut ranked: Vec<Ranked> = shortlist
             .into_iter()
@@ -519,13 +546,15 @@ impl Matcher {
     fn enough_evidence(
         &self,
         best: &Ranked,
-        terms: &[(Term, Option<TermId>)],
+        terms: &[QueryTerm],
         config: &Config,
     ) -> bool {
         if best.matched >= 2 {
             return true;
         }
-        let [(_, Some(id))] = terms else { return false };
+        let [(_, Some(id), _)] = terms else {
+            return false;
+        };
         let stats = &self.reports[self.entries[best.entry].report];
         let idf = stats.idf.get(id).copied().unwrap_or(0.0);
         idf >= config.single_word_rarity * stats.max_idf
@@ -534,7 +563,7 @@ impl Matcher {
     fn decide(
         &self,
         tokens: &[Token],
-        terms: &[(Term, Option<TermId>)],
+        terms: &[QueryTerm],
         asked: u32,
         ranked: &[Ranked],
         config: &Config,

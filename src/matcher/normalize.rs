@@ -15,6 +15,9 @@ pub struct Token {
     pub capitalized: bool,
     /// A number, stored as `#<value>` in `surface`.
     pub number: bool,
+    /// Said around the question rather than in it: outside every sentence that ends
+    /// with `?`, in a text that has one ("My uncle keeps saying X. What is Y?").
+    pub context: bool,
 }
 
 /// Lowercase, NFKC (full-width and compatibility forms), accents removed, typographic
@@ -89,8 +92,11 @@ fn ordinal(word: &str) -> Option<&'static str> {
 
 /// Splits folded text into raw words: letters and digits, keeping `1.4` and `400,000`
 /// together and dropping apostrophes (`don't` → `dont`, `obama's` → `obama`).
-fn raw_words(original: &str) -> Vec<(String, bool)> {
+/// Each word comes with the number of its sentence; the second list tells, per
+/// sentence, whether it ends with a question mark.
+fn raw_words(original: &str) -> (Vec<(String, bool, usize)>, Vec<bool>) {
     let mut words = Vec::new();
+    let mut questions = vec![false];
     let mut current = String::new();
     let mut capital = false;
     let mut sentence_start = true;
@@ -101,12 +107,15 @@ fn raw_words(original: &str) -> Vec<(String, bool)> {
     };
     let mut chars = unified.chars().peekable();
     let mut prev_digit = false;
-    let flush = |current: &mut String, capital: bool, words: &mut Vec<(String, bool)>| {
+    let flush = |current: &mut String,
+                 capital: bool,
+                 sentence: usize,
+                 words: &mut Vec<(String, bool, usize)>| {
         if !current.is_empty() {
             let word = fold(current);
             let word = word.strip_suffix("'s").unwrap_or(&word).replace('\'', "");
             if !word.is_empty() {
-                words.push((word, capital));
+                words.push((word, capital, sentence));
             }
             current.clear();
         }
@@ -125,18 +134,27 @@ fn raw_words(original: &str) -> Vec<(String, bool)> {
             }
             current.push(c);
         } else {
-            flush(&mut current, capital, &mut words);
+            let sentence = questions.len() - 1;
+            flush(&mut current, capital, sentence, &mut words);
             if c == '$' {
-                words.push(("$".to_string(), false));
+                words.push(("$".to_string(), false, sentence));
             }
             if matches!(c, '.' | '?' | '!' | ':' | '\n') {
                 sentence_start = true;
+                // A sentence ends here if it has words ("??" and "..." end one).
+                if words.last().is_some_and(|w| w.2 == sentence) {
+                    questions.push(false);
+                }
+                if c == '?' {
+                    questions[sentence] = true;
+                }
             }
         }
         prev_digit = c.is_ascii_digit();
     }
-    flush(&mut current, capital, &mut words);
-    words
+    let sentence = questions.len() - 1;
+    flush(&mut current, capital, sentence, &mut words);
+    (words, questions)
 }
 
 fn parse_digits(word: &str) -> Option<f64> {
@@ -174,19 +192,22 @@ fn number_token(value: f64) -> Token {
         surface,
         capitalized: false,
         number: true,
+        context: false,
     }
 }
 
 /// Tokens of `text`: folded words, with numbers merged into one canonical token
 /// (`1.4 million`, `1,400,000` and `1.4m` all become `#1400000`).
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let words = raw_words(text);
+    let (words, questions) = raw_words(text);
+    let asks = questions.iter().any(|&q| q);
     let mut tokens = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
-        let (word, capital) = &words[i];
-        let next = words.get(i + 1).map(|(w, _)| w.as_str());
-        let next2 = words.get(i + 2).map(|(w, _)| w.as_str());
+        let (word, capital, sentence) = &words[i];
+        let context = asks && !questions[*sentence];
+        let next = words.get(i + 1).map(|(w, _, _)| w.as_str());
+        let next2 = words.get(i + 2).map(|(w, _, _)| w.as_str());
         // "1.4 million", "400k", "one million", "a million", "one point four million"
         let mut value = split_number(word).map(|(v, m)| v * m.unwrap_or(1) as f64);
         let mut used = 1;
@@ -204,7 +225,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             }
         }
         if let Some(v) = value {
-            let after = words.get(i + used).map(|(w, _)| w.as_str());
+            let after = words.get(i + used).map(|(w, _, _)| w.as_str());
             let glued = split_number(word).is_some_and(|(_, m)| m.is_some());
             let scaled = match after.and_then(multiplier) {
                 Some(m)
@@ -226,9 +247,13 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     surface: word.clone(),
                     capitalized: false,
                     number: false,
+                    context,
                 });
             } else {
-                tokens.push(number_token(scaled));
+                tokens.push(Token {
+                    context,
+                    ..number_token(scaled)
+                });
             }
             i += used;
             continue;
@@ -238,12 +263,14 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 surface: ord.to_string(),
                 capitalized: false,
                 number: true,
+                context,
             });
         } else {
             tokens.push(Token {
                 surface: word.clone(),
                 capitalized: *capital,
                 number: false,
+                context,
             });
         }
         i += 1;
