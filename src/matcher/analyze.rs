@@ -10,6 +10,9 @@ use crate::knowledge::Vocabulary;
 /// How much a corrected word counts compared with one typed right, by edit distance.
 pub const CORRECTION_CREDIT: [f32; 3] = [1.0, 0.9, 0.75];
 
+/// Most filler words a phrase may pass over ("send them all back").
+pub const MAX_SKIPPED_IN_PHRASE: usize = 2;
+
 /// One meaningful term of a text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Term {
@@ -42,6 +45,8 @@ pub struct Analyzer {
     /// Stems of words seen in the knowledge base, so queries rarely run the stemmer.
     stem_cache: HashMap<String, String>,
     concepts: HashSet<String>,
+    /// Stop words that no phrase has after its first word: a phrase may pass over them.
+    skippable: HashSet<String>,
     chitchat: HashSet<String>,
     longest_chitchat: usize,
     /// (required, cues, words) per answer type; bit `i` of a mask is type `i`.
@@ -109,6 +114,19 @@ impl Analyzer {
             .filter(|w| !w.contains(' '))
             .map(|w| fold(w).replace('\'', ""))
             .collect();
+        let phrase_words: HashSet<String> = vocabulary
+            .synonyms
+            .iter()
+            .flat_map(|g| &g.terms)
+            .chain(&vocabulary.stop_words)
+            .flat_map(|t| tokenize(t).into_iter().skip(1))
+            .map(|t| t.surface)
+            .collect();
+        let skippable = stop_words
+            .iter()
+            .filter(|w| !phrase_words.contains(*w))
+            .cloned()
+            .collect();
         let stop_stems = stop_words
             .iter()
             .map(|w| stemmer.stem(w))
@@ -117,6 +135,7 @@ impl Analyzer {
         Self {
             stop_words,
             stop_stems,
+            skippable,
             phrases,
             words,
             phrase_starts,
@@ -269,37 +288,54 @@ impl Analyzer {
         };
         let mut i = 0;
         let mut key = String::new();
+        let mut picks: Vec<usize> = Vec::new();
         'outer: while i < words.len() {
             let longest = self.phrase_starts.get(&words[i].0).copied().unwrap_or(0);
-            for len in (1..=longest.min(words.len() - i)).rev() {
+            // The words a phrase starting here may take, passing over a little filler
+            // ("kick them out", "arent even from there").
+            picks.clear();
+            picks.push(i);
+            let mut skipped = 0;
+            for (j, w) in words.iter().enumerate().skip(i + 1) {
+                if picks.len() >= longest {
+                    break;
+                }
+                if skipped < MAX_SKIPPED_IN_PHRASE && self.skippable.contains(&w.1.surface) {
+                    skipped += 1;
+                } else {
+                    picks.push(j);
+                }
+            }
+            for len in (1..=longest.min(picks.len())).rev() {
                 key.clear();
-                for (n, w) in words[i..i + len].iter().enumerate() {
+                for (n, &p) in picks[..len].iter().enumerate() {
                     if n > 0 {
                         key.push(' ');
                     }
-                    key.push_str(&w.0);
+                    key.push_str(&words[p].0);
                 }
                 let found = match len {
                     1 => self.words.get(&words[i].1.surface),
                     _ => None,
                 };
                 if let Some(concept) = found.or_else(|| self.phrases.get(&key)) {
+                    let next = picks[len - 1] + 1;
                     if concept.is_empty() {
-                        i += len;
+                        i = next;
                         continue 'outer;
                     }
-                    let span = &words[i..i + len];
+                    let span = || picks[..len].iter().map(|&p| &words[p]);
                     push(
                         Term {
                             key: concept.clone(),
-                            specific: span.iter().any(|w| w.1.capitalized || w.1.number),
-                            credit: span.iter().map(|w| w.2).fold(1.0, f32::min),
+                            specific: span().any(|w| w.1.capitalized || w.1.number),
+                            credit: span().map(|w| w.2).fold(1.0, f32::min),
                             concept: true,
-                            context: span.iter().all(|w| w.1.context),
+                            context: span().all(|w| w.1.context),
                         },
                         &mut terms,
                     );
-                    i += len;
+                    i = next;
                     continue 'outer;
                 }
             }
