@@ -3,7 +3,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::normalize::{fold, tokenize, Token, WordStemmer};
+use super::normalize::{fold, ordinal, tokenize, Token, WordStemmer};
 use super::typo::TypoIndex;
 use crate::knowledge::Vocabulary;
 
@@ -21,6 +21,8 @@ pub struct Term {
     /// Written as a name or a number: when the report doesn't know it, the question is
     /// about something else, so it weighs heavily.
     pub specific: bool,
+    /// Written as a number (a kind of `specific`).
+    pub number: bool,
     /// 1.0 as typed; less when it was corrected from a typo.
     pub credit: f32,
     /// The key is a vocabulary concept (a synonym group), not a plain stem.
@@ -127,8 +129,10 @@ impl Analyzer {
             .filter(|w| !phrase_words.contains(*w))
             .cloned()
             .collect();
+        // Not the stems of "-ly" adverbs: "totally" stems to "total", a word that means something.
         let stop_stems = stop_words
             .iter()
+            .filter(|w| !w.ends_with("ly"))
             .map(|w| stemmer.stem(w))
             .filter(|s| s.len() >= 4)
             .collect();
@@ -204,7 +208,23 @@ impl Analyzer {
     /// Answer types the question asks for, as a bit mask.
     pub fn asked_types(&self, question: &[Token]) -> u32 {
         let text = padded_tokens(question);
-        self.mask(|(_, cues, _)| cues.iter().any(|c| text.contains(c.as_str())))
+        let found: Vec<(usize, &str)> = self
+            .answer_types
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (_, cues, _))| cues.iter().map(move |c| (i, c.as_str())))
+            .filter(|(_, c)| text.contains(c))
+            .collect();
+        // A cue inside a longer cue of another type is not asking: "how many years"
+        // asks for a duration, not an amount.
+        found
+            .iter()
+            .filter(|(i, c)| {
+                !found
+                    .iter()
+                    .any(|(j, longer)| j != i && longer.len() > c.len() && longer.contains(c))
+            })
+            .fold(0, |m, (i, _)| m | (1 << i))
     }
 
     /// Answer types that the question asks for and an answer must state.
@@ -268,6 +288,11 @@ impl Analyzer {
                         if let Some((word, distance)) = typos.correct(&token.surface) {
                             token.surface = word.to_string();
                             credit = CORRECTION_CREDIT[distance.min(2)];
+                            // "secnd year" asks about the second year as surely as typed right.
+                            if let Some(ord) = ordinal(word) {
+                                token.surface = ord.to_string();
+                                token.number = true;
+                            }
                         }
                     }
                 }
@@ -282,6 +307,7 @@ impl Analyzer {
             Some(existing) => {
                 existing.credit = existing.credit.max(term.credit);
                 existing.specific |= term.specific;
+                existing.number |= term.number;
                 existing.context &= term.context;
             }
             None => terms.push(term),
@@ -329,6 +355,7 @@ impl Analyzer {
                         Term {
                             key: concept.clone(),
                             specific: span().any(|w| w.1.capitalized || w.1.number),
+                            number: span().any(|w| w.1.number),
                             credit: span().map(|w| w.2).fold(1.0, f32::min),
                             concept: true,
                             context: span().all(|w| w.1.context),
@@ -348,6 +375,7 @@ impl Analyzer {
                     Term {
                         key: stem.clone(),
                         specific: token.capitalized || token.number,
+                        number: token.number,
                         credit: *credit,
                         concept: false,
                         context: token.context,

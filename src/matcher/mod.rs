@@ -64,7 +64,8 @@ pub struct Config {
     /// In a message of at least `context_min_tokens` words that asks a question, how
     /// much a word said outside the question sentences counts ("My uncle keeps saying
     /// … What is the target?"): the story around a question is not what it asks.
-    /// Names and numbers count fully wherever they are: they still say what it is about.
+    /// Names count fully wherever they are: they still say what it is about (a number
+    /// around the question is mostly a claim being checked: "my dad says 30 million").
     pub context_weight: f32,
     pub context_min_tokens: usize,
     /// Within the phrasing score, the share of the single closest phrasing (the rest:
@@ -209,7 +210,7 @@ impl Matcher {
         let mut df: Vec<HashMap<TermId, u32>> = vec![HashMap::default(); kb.reports.len()];
         let mut counts = vec![0u32; kb.reports.len()];
 
-        for word in analyzer.vocabulary_words() {
+        for word in analyzer.vocabulary_words().chain(normalize::ORDINAL_WORDS) {
             typos.add(word);
         }
         for group in &kb.vocabulary.synonyms {
@@ -363,7 +364,7 @@ impl Matcher {
         let tokens = tokenize(clip(question));
         let long = tokens.len() >= config.context_min_tokens;
         let weighted = |t: &Term| {
-            if long && t.context && !t.specific {
+            if long && t.context && !(t.specific && !t.number) {
                 config.context_weight
             } else {
                 1.0

@@ -78,8 +78,11 @@ fn multiplier(word: &str) -> Option<u64> {
     })
 }
 
+/// Ordinal words, so that a misspelt one ("secnd") can be corrected to one.
+pub const ORDINAL_WORDS: [&str; 5] = ["first", "second", "third", "fourth", "fifth"];
+
 /// Ordinals read as their number, so "second year" is a number the report may not know.
-fn ordinal(word: &str) -> Option<&'static str> {
+pub fn ordinal(word: &str) -> Option<&'static str> {
     Some(match word {
         "first" | "1st" => "#1st",
         "second" | "2nd" => "#2nd",
