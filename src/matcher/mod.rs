@@ -373,8 +373,12 @@ impl Matcher {
         let terms: Vec<(Term, Option<TermId>, f32)> = self
             .resolve(&self.analyzer.query_terms(&tokens, &self.typos))
             .into_iter()
-            .map(|(t, id)| {
+            .map(|(mut t, id)| {
                 let w = weighted(&t);
+                if w < 1.0 && t.number {
+                    // A claim being checked, not what is asked about.
+                    t.specific = false;
+                }
                 (t, id, w)
             })
             .collect();
