@@ -39,6 +39,12 @@ pub struct Config {
     /// A one-word question is answered only when the word's idf is at least this
     /// share of the rarest possible (it names one thing, not a whole subject).
     pub single_word_rarity: f32,
+    /// A name the question spells with a capital, known to the report and at least
+    /// this rare in it (as a share of the rarest possible idf), must be in the entry
+    /// that answers: "What did Obama say about the plan?" is about Obama, and an entry
+    /// about the plan that never mentions him is a suggestion at most. Names in most
+    /// entries ("Trump") say little and are exempt.
+    pub name_rarity: f32,
     /// Confidence at or above which entries are offered as "did you mean".
     pub suggest_threshold: f32,
     /// Share of confidence from covering the question (the rest: from repeating a phrasing).
@@ -58,8 +64,9 @@ pub struct Config {
     /// thing the question asks for ("how long" and no duration).
     pub type_mismatch_penalty: f32,
     /// Share of confidence lost by a gap whose question asks for a kind of fact
-    /// ("how much money…?") that the question does not ask for: "is the administration
-    /// asking Congress for money?" is answered by the request, not by its missing amount.
+    /// ("how much money…?", "when…?") that the question does not ask for: "is the
+    /// administration asking Congress for money?" is answered by the request, not by
+    /// its missing amount.
     pub gap_type_mismatch_penalty: f32,
     /// In a message of at least `context_min_tokens` words that asks a question, how
     /// much a word said outside the question sentences counts ("My uncle keeps saying
@@ -80,6 +87,7 @@ impl Config {
         low_answer_threshold: 0.40,
         clear_lead: 0.10,
         single_word_rarity: 0.6,
+        name_rarity: 0.5,
         suggest_threshold: 0.30,
         coverage_share: 0.8,
         unknown_weight: 0.4,
@@ -172,7 +180,7 @@ struct IndexedEntry {
     phrasings: Vec<Phrasing>,
     /// Answer types the entry's answer states (see [`Analyzer::stated_types`]).
     types: u32,
-    /// For a gap, the required answer types its question asks for (see
+    /// For a gap, the answer types its question asks for (see
     /// [`Analyzer::asked_types`]): what the report is missing.
     asks: u32,
     is_gap: bool,
@@ -267,8 +275,7 @@ impl Matcher {
                 Body::Gap { note } => {
                     body_text.push(' ');
                     body_text.push_str(note);
-                    asks = analyzer.asked_types(&tokenize(&entry.question))
-                        & analyzer.required_types();
+                    asks = analyzer.asked_types(&tokenize(&entry.question));
                 }
             }
             for token in tokenize(&body_text) {
@@ -565,6 +572,23 @@ impl Matcher {
         idf >= config.single_word_rarity * stats.max_idf
     }
 
+    /// Does the question name something rare in the report that `entry` never mentions?
+    fn misses_a_name(&self, entry: usize, terms: &[QueryTerm], config: &Config) -> bool {
+        let stats = &self.reports[self.entries[entry].report];
+        terms.iter().any(|(term, id, _)| {
+            let Some(id) = id else { return false };
+            term.specific
+                && !term.number
+                && stats
+                    .idf
+                    .get(id)
+                    .is_some_and(|&idf| idf >= config.name_rarity * stats.max_idf)
+                && !self.postings[*id as usize]
+                    .iter()
+                    .any(|&(e, _, _)| e as usize == entry)
+        })
+    }
+
     fn decide(
         &self,
         tokens: &[Token],
@@ -622,7 +646,7 @@ impl Matcher {
             };
         }
         let missing = asked & self.analyzer.required_types() & !entry.types;
-        let fits = missing == 0;
+        let fits = missing == 0 && !self.misses_a_name(best.entry, terms, config);
         if clear && fits && !entry.is_gap {
             return Outcome::Answered { entry: best.entry };
         }
