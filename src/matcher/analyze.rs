@@ -403,3 +403,56 @@ fn padded_tokens(tokens: &[Token]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::SynonymGroup;
+
+    fn analyzer() -> Analyzer {
+        let group = |canonical: &str, terms: &[&str]| SynonymGroup {
+            canonical: canonical.into(),
+            terms: terms.iter().map(|t| t.to_string()).collect(),
+        };
+        Analyzer::new(&Vocabulary {
+            stop_words: [
+                "the", "them", "all", "they", "can", "just", "fit into", "of",
+            ]
+            .map(String::from)
+            .to_vec(),
+            synonyms: vec![
+                group("deport", &["deport", "kick out"]),
+                group(
+                    "migrant",
+                    &["migrant", "migrants", "immigrant", "immigrants"],
+                ),
+                group("immigration", &["immigration"]),
+                group("record", &["all time high"]),
+            ],
+            ..Vocabulary::default()
+        })
+    }
+
+    fn keys(a: &Analyzer, text: &str) -> Vec<String> {
+        a.terms(text).into_iter().map(|t| t.key).collect()
+    }
+
+    #[test]
+    fn phrases_pass_over_filler_and_filler_phrases_drop() {
+        let a = analyzer();
+        assert_eq!(keys(&a, "can they just kick them all out"), ["deport"]);
+        // "all" starts a phrase, so it may still be passed over inside another.
+        assert_eq!(keys(&a, "an all time high"), ["an", "record"]);
+        assert_eq!(
+            keys(&a, "where does vance fit into the story"),
+            ["where", "doe", "vanc", "stori"]
+        );
+    }
+
+    #[test]
+    fn words_listed_in_a_group_win_over_a_shared_stem() {
+        let a = analyzer();
+        assert_eq!(keys(&a, "immigrants"), ["migrant"]);
+        assert_eq!(keys(&a, "immigration"), ["immigration"]);
+    }
+}

@@ -36,8 +36,9 @@ pub struct Config {
     /// never uses, yet point clearly at one entry; one shared word is a coincidence).
     pub low_answer_threshold: f32,
     pub clear_lead: f32,
-    /// A one-word question is answered only when the word's idf is at least this
-    /// share of the rarest possible (it names one thing, not a whole subject).
+    /// A one-word question is answered only when the word's idf among the report's
+    /// facts is at least this share of the rarest possible (it names one thing, not a
+    /// whole subject).
     pub single_word_rarity: f32,
     /// A name the question spells with a capital, known to the report and at least
     /// this rare in it (as a share of the rarest possible idf), must be in the entry
@@ -189,6 +190,10 @@ struct IndexedEntry {
 struct ReportStats {
     idf: HashMap<TermId, f32>,
     max_idf: f32,
+    /// The same among the report's facts only: how rare a word is among the things
+    /// the report says (gaps mentioning a place do not make it a whole subject).
+    fact_idf: HashMap<TermId, f32>,
+    fact_max_idf: f32,
 }
 
 /// Ranks entries of a knowledge base for a question. Built once per knowledge base.
@@ -217,6 +222,8 @@ impl Matcher {
         let mut entries = Vec::with_capacity(kb.entries.len());
         let mut df: Vec<HashMap<TermId, u32>> = vec![HashMap::default(); kb.reports.len()];
         let mut counts = vec![0u32; kb.reports.len()];
+        let mut fact_df = df.clone();
+        let mut fact_counts = counts.clone();
 
         for word in analyzer.vocabulary_words().chain(normalize::ORDINAL_WORDS) {
             typos.add(word);
@@ -288,8 +295,14 @@ impl Matcher {
             for (&id, &c) in &credit {
                 postings[id as usize].push((index as u32, c, 0.0));
                 *df[entry.report].entry(id).or_default() += 1;
+                if !entry.is_gap() {
+                    *fact_df[entry.report].entry(id).or_default() += 1;
+                }
             }
             counts[entry.report] += 1;
+            if !entry.is_gap() {
+                fact_counts[entry.report] += 1;
+            }
             entries.push(IndexedEntry {
                 report: entry.report,
                 paragraph: entry.source().map_or(0, |s| s.paragraph),
@@ -306,16 +319,26 @@ impl Matcher {
             typos.add_stem(analyzer.stem(&word));
         }
 
+        let idf_of = |df: HashMap<TermId, u32>, n: u32| -> (HashMap<TermId, f32>, f32) {
+            let idf = df
+                .into_iter()
+                .map(|(id, d)| (id, (1.0 + n as f32 / d as f32).ln()))
+                .collect();
+            (idf, (1.0 + n.max(1) as f32).ln())
+        };
         let reports: Vec<ReportStats> = df
             .into_iter()
             .zip(counts)
-            .map(|(df, n)| {
-                let idf: HashMap<TermId, f32> = df
-                    .into_iter()
-                    .map(|(id, d)| (id, (1.0 + n as f32 / d as f32).ln()))
-                    .collect();
-                let max_idf = (1.0 + n.max(1) as f32).ln();
-                ReportStats { idf, max_idf }
+            .zip(fact_df.into_iter().zip(fact_counts))
+            .map(|((df, n), (fact_df, fact_n))| {
+                let (idf, max_idf) = idf_of(df, n);
+                let (fact_idf, fact_max_idf) = idf_of(fact_df, fact_n);
+                ReportStats {
+                    idf,
+                    max_idf,
+                    fact_idf,
+                    fact_max_idf,
+                }
             })
             .collect();
 
@@ -370,23 +393,19 @@ impl Matcher {
     pub fn ask_with(&self, question: &str, report: Option<usize>, config: &Config) -> Match {
         let tokens = tokenize(clip(question));
         let long = tokens.len() >= config.context_min_tokens;
-        let weighted = |t: &Term| {
-            if long && t.context && !(t.specific && !t.number) {
-                config.context_weight
-            } else {
-                1.0
-            }
-        };
-        let terms: Vec<(Term, Option<TermId>, f32)> = self
+        let terms: Vec<QueryTerm> = self
             .resolve(&self.analyzer.query_terms(&tokens, &self.typos))
             .into_iter()
             .map(|(mut t, id)| {
-                let w = weighted(&t);
-                if w < 1.0 && t.number {
-                    // A claim being checked, not what is asked about.
+                let name = t.specific && !t.number;
+                if long && t.context && !name {
+                    // A number around the question is a claim being checked, not a
+                    // specific the report must know.
                     t.specific = false;
+                    (t, id, config.context_weight)
+                } else {
+                    (t, id, 1.0)
                 }
-                (t, id, w)
             })
             .collect();
         let asked = self.analyzer.asked_types(&tokens);
@@ -555,12 +574,7 @@ impl Matcher {
 
     /// One shared word answers only a one-word question, and only when that word is
     /// rare in its report ("guantanamo", not "deportation" nor "pizza topping").
-    fn enough_evidence(
-        &self,
-        best: &Ranked,
-        terms: &[QueryTerm],
-        config: &Config,
-    ) -> bool {
+    fn enough_evidence(&self, best: &Ranked, terms: &[QueryTerm], config: &Config) -> bool {
         if best.matched >= 2 {
             return true;
         }
@@ -568,8 +582,8 @@ impl Matcher {
             return false;
         };
         let stats = &self.reports[self.entries[best.entry].report];
-        let idf = stats.idf.get(id).copied().unwrap_or(0.0);
-        idf >= config.single_word_rarity * stats.max_idf
+        let idf = stats.fact_idf.get(id).copied().unwrap_or(0.0);
+        idf >= config.single_word_rarity * stats.fact_max_idf
     }
 
     /// Does the question name something rare in the report that `entry` never mentions?

@@ -368,6 +368,27 @@ mod tests {
     }
 
     #[test]
+    fn words_around_a_question_are_context() {
+        let tokens = tokenize("My uncle says 5 million. How many in year one? asking for a friend");
+        let context: Vec<_> = tokens
+            .iter()
+            .filter(|t| t.context)
+            .map(|t| t.surface.as_str())
+            .collect();
+        assert_eq!(
+            context,
+            ["my", "uncle", "says", "#5000000", "asking", "for", "a", "friend"]
+        );
+        // Without a question mark nothing is context; "1.4" does not end a sentence.
+        assert!(tokenize("so 1.4 million. and the rest")
+            .iter()
+            .all(|t| !t.context));
+        assert!(tokenize("what about the 1.4 million?")
+            .iter()
+            .all(|t| !t.context));
+    }
+
+    #[test]
     fn junk_never_panics() {
         for text in [
             "",
