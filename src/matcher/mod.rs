@@ -34,6 +34,7 @@ pub struct Config {
     /// answered when it leads every other entry by `clear_lead` and shares at least
     /// two words with the question (long questions carry many words the report
     /// never uses, yet point clearly at one entry; one shared word is a coincidence).
+    /// Not when the question names something the report doesn't know ("Canada").
     pub low_answer_threshold: f32,
     pub clear_lead: f32,
     /// A one-word question is answered only when the word's idf among the report's
@@ -647,11 +648,19 @@ impl Matcher {
             .find(|r| !sibling(&self.entries[r.entry]))
             .map_or(0.0, |r| r.confidence);
         let lead = best.confidence - runner_up;
+        // A name or number the report doesn't know means the question may be about
+        // something else: no lower bar then.
+        let stranger = terms.iter().any(|(t, id, share)| {
+            t.specific
+                && *share == 1.0
+                && id.is_none_or(|id| !self.reports[entry.report].idf.contains_key(&id))
+        });
         let clear = self.enough_evidence(best, terms, config)
             && ((best.confidence >= config.answer_threshold && lead >= config.min_margin)
                 || (best.confidence >= config.low_answer_threshold
                     && lead >= config.clear_lead
-                    && best.matched >= 2));
+                    && best.matched >= 2
+                    && !stranger));
         if entry.is_gap && best.confidence >= config.answer_threshold {
             return Outcome::Declined {
                 gap: Some(best.entry),
