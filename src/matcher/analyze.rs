@@ -1,6 +1,8 @@
 //! Turns text into weighted terms: tokens, typo correction (queries only), synonym
 //! phrases mapped to one concept, stop words dropped, stems.
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::normalize::{fold, ordinal, tokenize, Token, WordStemmer};
@@ -44,6 +46,9 @@ pub struct Analyzer {
     /// For each stem that starts a phrase, the longest phrase it starts (in words):
     /// most words start none, and skip the lookups.
     phrase_starts: HashMap<String, usize>,
+    /// Every proper start of a phrase of several words ("kick" of "kick out"): a
+    /// longer key is tried only while it can still become a phrase.
+    prefixes: HashSet<String>,
     /// Stems of words seen in the knowledge base, so queries rarely run the stemmer.
     stem_cache: HashMap<String, String>,
     concepts: HashSet<String>,
@@ -62,6 +67,12 @@ impl Analyzer {
         let mut phrases = HashMap::default();
         let mut words = HashMap::default();
         let mut phrase_starts: HashMap<String, usize> = HashMap::default();
+        let mut prefixes: HashSet<String> = HashSet::default();
+        let mut add_prefixes = |stems: &[String]| {
+            for end in 1..stems.len() {
+                prefixes.insert(stems[..end].join(" "));
+            }
+        };
         for group in &vocabulary.synonyms {
             for term in group.terms.iter().chain(std::iter::once(&group.canonical)) {
                 let stems: Vec<String> = tokenize(term)
@@ -74,6 +85,7 @@ impl Analyzer {
                 let longest = phrase_starts.entry(stems[0].clone()).or_insert(1);
                 *longest = (*longest).max(stems.len());
                 phrases.insert(stems.join(" "), group.canonical.clone());
+                add_prefixes(&stems);
                 if let [token] = tokenize(term).as_slice() {
                     words.insert(token.surface.clone(), group.canonical.clone());
                 }
@@ -93,6 +105,7 @@ impl Analyzer {
             let longest = phrase_starts.entry(stems[0].clone()).or_insert(1);
             *longest = (*longest).max(stems.len());
             phrases.entry(stems.join(" ")).or_insert_with(String::new);
+            add_prefixes(&stems);
         }
         let chitchat: HashSet<String> = vocabulary
             .chitchat
@@ -143,6 +156,7 @@ impl Analyzer {
             phrases,
             words,
             phrase_starts,
+            prefixes,
             stem_cache: HashMap::default(),
             concepts: vocabulary
                 .synonyms
@@ -197,12 +211,12 @@ impl Analyzer {
 
     /// Terms of knowledge-base text (no typo correction: editors spell on purpose).
     pub fn terms(&self, text: &str) -> Vec<Term> {
-        self.terms_of(tokenize(text), None)
+        self.terms_of(&tokenize(text), None)
     }
 
     /// Terms of a tokenized question, correcting typos against `typos`.
     pub fn query_terms(&self, tokens: &[Token], typos: &TypoIndex) -> Vec<Term> {
-        self.terms_of(tokens.to_vec(), Some(typos))
+        self.terms_of(tokens, Some(typos))
     }
 
     /// Answer types the question asks for, as a bit mask.
@@ -258,9 +272,17 @@ impl Analyzer {
         let words: Vec<&str> = tokens.iter().map(|t| t.surface.as_str()).collect();
         let mut found = false;
         let mut i = 0;
+        let mut phrase = String::new();
         'outer: while i < words.len() {
             for len in (1..=self.longest_chitchat.min(words.len() - i)).rev() {
-                if self.chitchat.contains(&words[i..i + len].join(" ")) {
+                phrase.clear();
+                for (n, w) in words[i..i + len].iter().enumerate() {
+                    if n > 0 {
+                        phrase.push(' ');
+                    }
+                    phrase.push_str(w);
+                }
+                if self.chitchat.contains(&phrase) {
                     found = true;
                     i += len;
                     continue 'outer;
@@ -274,29 +296,33 @@ impl Analyzer {
         found
     }
 
-    fn terms_of(&self, tokens: Vec<Token>, typos: Option<&TypoIndex>) -> Vec<Term> {
-        // (stem, token, credit) after typo correction
-        let words: Vec<(String, Token, f32)> = tokens
-            .into_iter()
-            .map(|mut token| {
+    fn terms_of(&self, tokens: &[Token], typos: Option<&TypoIndex>) -> Vec<Term> {
+        // (stem, token, credit) after typo correction; a token is copied only if corrected
+        let words: Vec<(String, Cow<Token>, f32)> = tokens
+            .iter()
+            .map(|token| {
+                let mut token = Cow::Borrowed(token);
                 let mut credit = 1.0;
+                let mut stem = self.stem(&token.surface);
                 if let Some(typos) = typos {
                     if !token.number
                         && !self.is_stop_word(&token.surface)
-                        && !typos.knows_stem(&self.stem(&token.surface))
+                        && !typos.knows_stem(&stem)
                     {
                         if let Some((word, distance)) = typos.correct(&token.surface) {
-                            token.surface = word.to_string();
+                            let corrected = token.to_mut();
+                            corrected.surface = word.to_string();
                             credit = CORRECTION_CREDIT[distance.min(2)];
                             // "secnd year" asks about the second year as surely as typed right.
                             if let Some(ord) = ordinal(word) {
-                                token.surface = ord.to_string();
-                                token.number = true;
+                                corrected.surface = ord.to_string();
+                                corrected.number = true;
                             }
+                            stem = self.stem(&corrected.surface);
                         }
                     }
                 }
-                (self.stem(&token.surface), token, credit)
+                (stem, token, credit)
             })
             .collect();
         let mut terms: Vec<Term> = Vec::new();
@@ -332,39 +358,45 @@ impl Analyzer {
                     picks.push(j);
                 }
             }
-            for len in (1..=longest.min(picks.len())).rev() {
-                key.clear();
-                for (n, &p) in picks[..len].iter().enumerate() {
-                    if n > 0 {
-                        key.push(' ');
-                    }
-                    key.push_str(&words[p].0);
+            // The longest phrase: the key grows a word at a time while it still starts one.
+            key.clear();
+            let mut matched: Option<(usize, &String)> = None;
+            for (n, &p) in picks.iter().take(longest).enumerate() {
+                if n > 0 {
+                    key.push(' ');
                 }
-                let found = match len {
-                    1 => self.words.get(&words[i].1.surface),
+                key.push_str(&words[p].0);
+                let found = match n {
+                    0 => self.words.get(&words[i].1.surface),
                     _ => None,
                 };
                 if let Some(concept) = found.or_else(|| self.phrases.get(&key)) {
-                    let next = picks[len - 1] + 1;
-                    if concept.is_empty() {
-                        i = next;
-                        continue 'outer;
-                    }
-                    let span = || picks[..len].iter().map(|&p| &words[p]);
-                    push(
-                        Term {
-                            key: concept.clone(),
-                            specific: span().any(|w| w.1.capitalized || w.1.number),
-                            number: span().any(|w| w.1.number),
-                            credit: span().map(|w| w.2).fold(1.0, f32::min),
-                            concept: true,
-                            context: span().all(|w| w.1.context),
-                        },
-                        &mut terms,
-                    );
+                    matched = Some((n + 1, concept));
+                }
+                if !self.prefixes.contains(&key) {
+                    break;
+                }
+            }
+            if let Some((len, concept)) = matched {
+                let next = picks[len - 1] + 1;
+                if concept.is_empty() {
                     i = next;
                     continue 'outer;
                 }
+                let span = || picks[..len].iter().map(|&p| &words[p]);
+                push(
+                    Term {
+                        key: concept.clone(),
+                        specific: span().any(|w| w.1.capitalized || w.1.number),
+                        number: span().any(|w| w.1.number),
+                        credit: span().map(|w| w.2).fold(1.0, f32::min),
+                        concept: true,
+                        context: span().all(|w| w.1.context),
+                    },
+                    &mut terms,
+                );
+                i = next;
+                continue 'outer;
             }
             let (stem, token, credit) = &words[i];
             if !self.is_stop_word(&token.surface)
