@@ -27,6 +27,32 @@ const ANSWERED: &[(&str, &str)] = &[
     ("obamas deprotation record", "record-obama"),
     ("what does kush desai do", "desai-declined"),
     ("Stephen Miller role", "miller-works-with-dhs"),
+    // A phrase passes over filler ("kick them all out"); "year one" is the first year.
+    (
+        "they say hes gonna kick them all out, how many in year one",
+        "goal-one-million",
+    ),
+    // The story around a question counts less than the question itself.
+    (
+        "My brother keeps telling me this is all made up. I read it on reddit yesterday. \
+         Who are the sources for the one million figure?",
+        "officials-four",
+    ),
+    (
+        "can they deport ppl without a hearing first",
+        "legal-court-right",
+    ),
+    // "how many yrs" asks for a duration, not an amount.
+    ("how long in yrs can a court case take", "court-takes-years"),
+    (
+        "did the white house refuse to comment on the goal",
+        "desai-declined",
+    ),
+    // A gap asking "how much" does not outrank the fact for a question that doesn't.
+    (
+        "is the admin trying to get more cash from congress",
+        "congress-funding",
+    ),
 ];
 
 #[test]
@@ -48,6 +74,13 @@ const NEVER_ANSWERED: &[&str] = &[
     "What is Stephen Miller's salary?",
     "How many migrants were deported in 1998?",
     "What did Kamala Harris say about the goal?",
+    // A misspelt ordinal is still a year the report has no target for.
+    "whats the target for the secnd year",
+    // Deported so far, not the goal.
+    "how many people has trump deported so far in his second term",
+    "how many migrants died in custody",
+    // An unknown name gets no lower bar, and "one of" is not the number one.
+    "Is Germany one of the countries in the talks?",
 ];
 
 #[test]

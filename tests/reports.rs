@@ -14,9 +14,9 @@ use factdesk::reply::Status;
 use util::*;
 
 /// The bar every report's question set must clear.
-const MIN_ACCURACY: f64 = 0.78;
-const MAX_WRONG_ANSWER_RATE: f64 = 0.02;
-const MIN_ANSWER_RECALL: f64 = 0.70;
+const MIN_ACCURACY: f64 = 0.98;
+const MAX_WRONG_ANSWER_RATE: f64 = 0.01;
+const MIN_ANSWER_RECALL: f64 = 0.98;
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

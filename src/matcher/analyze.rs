@@ -1,14 +1,19 @@
 //! Turns text into weighted terms: tokens, typo correction (queries only), synonym
 //! phrases mapped to one concept, stop words dropped, stems.
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::normalize::{fold, tokenize, Token, WordStemmer};
+use super::normalize::{fold, ordinal, tokenize, Token, WordStemmer};
 use super::typo::TypoIndex;
 use crate::knowledge::Vocabulary;
 
 /// How much a corrected word counts compared with one typed right, by edit distance.
 pub const CORRECTION_CREDIT: [f32; 3] = [1.0, 0.9, 0.75];
+
+/// Most filler words a phrase may pass over ("send them all back").
+pub const MAX_SKIPPED_IN_PHRASE: usize = 2;
 
 /// One meaningful term of a text.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,10 +23,14 @@ pub struct Term {
     /// Written as a name or a number: when the report doesn't know it, the question is
     /// about something else, so it weighs heavily.
     pub specific: bool,
+    /// Written as a number (a kind of `specific`).
+    pub number: bool,
     /// 1.0 as typed; less when it was corrected from a typo.
     pub credit: f32,
     /// The key is a vocabulary concept (a synonym group), not a plain stem.
     pub concept: bool,
+    /// Every word of it was said around the question, not in it (see [`Token::context`]).
+    pub context: bool,
 }
 
 /// The language side of matching: stop words, synonyms, small talk and stemming.
@@ -31,12 +40,20 @@ pub struct Analyzer {
     stop_stems: HashSet<String>,
     /// Stemmed phrase (words joined by spaces) → concept.
     phrases: HashMap<String, String>,
+    /// Single words as listed → concept, looked up before stems: different words
+    /// can share a stem ("immigrants" and "immigration", "nations" and "nationals").
+    words: HashMap<String, String>,
     /// For each stem that starts a phrase, the longest phrase it starts (in words):
     /// most words start none, and skip the lookups.
     phrase_starts: HashMap<String, usize>,
+    /// Every proper start of a phrase of several words ("kick" of "kick out"): a
+    /// longer key is tried only while it can still become a phrase.
+    prefixes: HashSet<String>,
     /// Stems of words seen in the knowledge base, so queries rarely run the stemmer.
     stem_cache: HashMap<String, String>,
     concepts: HashSet<String>,
+    /// Stop words that no phrase has after its first word: a phrase may pass over them.
+    skippable: HashSet<String>,
     chitchat: HashSet<String>,
     longest_chitchat: usize,
     /// (required, cues, words) per answer type; bit `i` of a mask is type `i`.
@@ -48,7 +65,14 @@ impl Analyzer {
     pub fn new(vocabulary: &Vocabulary) -> Self {
         let stemmer = WordStemmer::default();
         let mut phrases = HashMap::default();
+        let mut words = HashMap::default();
         let mut phrase_starts: HashMap<String, usize> = HashMap::default();
+        let mut prefixes: HashSet<String> = HashSet::default();
+        let mut add_prefixes = |stems: &[String]| {
+            for end in 1..stems.len() {
+                prefixes.insert(stems[..end].join(" "));
+            }
+        };
         for group in &vocabulary.synonyms {
             for term in group.terms.iter().chain(std::iter::once(&group.canonical)) {
                 let stems: Vec<String> = tokenize(term)
@@ -61,7 +85,27 @@ impl Analyzer {
                 let longest = phrase_starts.entry(stems[0].clone()).or_insert(1);
                 *longest = (*longest).max(stems.len());
                 phrases.insert(stems.join(" "), group.canonical.clone());
+                add_prefixes(&stems);
+                if let [token] = tokenize(term).as_slice() {
+                    words.insert(token.surface.clone(), group.canonical.clone());
+                }
             }
+        }
+        // A stop word of several words is a filler phrase ("fit into", "keep hearing"):
+        // found like a synonym phrase, and dropped. Its words alone may still mean
+        // something ("hearing" is a court word).
+        for phrase in vocabulary.stop_words.iter().filter(|w| w.contains(' ')) {
+            let stems: Vec<String> = tokenize(phrase)
+                .iter()
+                .map(|t| stemmer.stem(&t.surface))
+                .collect();
+            if stems.len() < 2 {
+                continue;
+            }
+            let longest = phrase_starts.entry(stems[0].clone()).or_insert(1);
+            *longest = (*longest).max(stems.len());
+            phrases.entry(stems.join(" ")).or_insert_with(String::new);
+            add_prefixes(&stems);
         }
         let chitchat: HashSet<String> = vocabulary
             .chitchat
@@ -82,18 +126,37 @@ impl Analyzer {
         let stop_words: HashSet<String> = vocabulary
             .stop_words
             .iter()
+            .filter(|w| !w.contains(' '))
             .map(|w| fold(w).replace('\'', ""))
             .collect();
+        let phrase_words: HashSet<String> = vocabulary
+            .synonyms
+            .iter()
+            .flat_map(|g| &g.terms)
+            .chain(&vocabulary.stop_words)
+            .flat_map(|t| tokenize(t).into_iter().skip(1))
+            .map(|t| t.surface)
+            .collect();
+        let skippable = stop_words
+            .iter()
+            .filter(|w| !phrase_words.contains(*w))
+            .cloned()
+            .collect();
+        // Not the stems of "-ly" adverbs: "totally" stems to "total", a word that means something.
         let stop_stems = stop_words
             .iter()
+            .filter(|w| !w.ends_with("ly"))
             .map(|w| stemmer.stem(w))
             .filter(|s| s.len() >= 4)
             .collect();
         Self {
             stop_words,
             stop_stems,
+            skippable,
             phrases,
+            words,
             phrase_starts,
+            prefixes,
             stem_cache: HashMap::default(),
             concepts: vocabulary
                 .synonyms
@@ -148,18 +211,34 @@ impl Analyzer {
 
     /// Terms of knowledge-base text (no typo correction: editors spell on purpose).
     pub fn terms(&self, text: &str) -> Vec<Term> {
-        self.terms_of(tokenize(text), None)
+        self.terms_of(&tokenize(text), None)
     }
 
     /// Terms of a tokenized question, correcting typos against `typos`.
     pub fn query_terms(&self, tokens: &[Token], typos: &TypoIndex) -> Vec<Term> {
-        self.terms_of(tokens.to_vec(), Some(typos))
+        self.terms_of(tokens, Some(typos))
     }
 
     /// Answer types the question asks for, as a bit mask.
     pub fn asked_types(&self, question: &[Token]) -> u32 {
         let text = padded_tokens(question);
-        self.mask(|(_, cues, _)| cues.iter().any(|c| text.contains(c.as_str())))
+        let found: Vec<(usize, &str)> = self
+            .answer_types
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (_, cues, _))| cues.iter().map(move |c| (i, c.as_str())))
+            .filter(|(_, c)| text.contains(c))
+            .collect();
+        // A cue inside a longer cue of another type is not asking: "how many years"
+        // asks for a duration, not an amount.
+        found
+            .iter()
+            .filter(|(i, c)| {
+                !found
+                    .iter()
+                    .any(|(j, longer)| j != i && longer.len() > c.len() && longer.contains(c))
+            })
+            .fold(0, |m, (i, _)| m | (1 << i))
     }
 
     /// Answer types that the question asks for and an answer must state.
@@ -193,9 +272,17 @@ impl Analyzer {
         let words: Vec<&str> = tokens.iter().map(|t| t.surface.as_str()).collect();
         let mut found = false;
         let mut i = 0;
+        let mut phrase = String::new();
         'outer: while i < words.len() {
             for len in (1..=self.longest_chitchat.min(words.len() - i)).rev() {
-                if self.chitchat.contains(&words[i..i + len].join(" ")) {
+                phrase.clear();
+                for (n, w) in words[i..i + len].iter().enumerate() {
+                    if n > 0 {
+                        phrase.push(' ');
+                    }
+                    phrase.push_str(w);
+                }
+                if self.chitchat.contains(&phrase) {
                     found = true;
                     i += len;
                     continue 'outer;
@@ -209,24 +296,33 @@ impl Analyzer {
         found
     }
 
-    fn terms_of(&self, tokens: Vec<Token>, typos: Option<&TypoIndex>) -> Vec<Term> {
-        // (stem, token, credit) after typo correction
-        let words: Vec<(String, Token, f32)> = tokens
-            .into_iter()
-            .map(|mut token| {
+    fn terms_of(&self, tokens: &[Token], typos: Option<&TypoIndex>) -> Vec<Term> {
+        // (stem, token, credit) after typo correction; a token is copied only if corrected
+        let words: Vec<(String, Cow<Token>, f32)> = tokens
+            .iter()
+            .map(|token| {
+                let mut token = Cow::Borrowed(token);
                 let mut credit = 1.0;
+                let mut stem = self.stem(&token.surface);
                 if let Some(typos) = typos {
                     if !token.number
                         && !self.is_stop_word(&token.surface)
-                        && !typos.knows_stem(&self.stem(&token.surface))
+                        && !typos.knows_stem(&stem)
                     {
                         if let Some((word, distance)) = typos.correct(&token.surface) {
-                            token.surface = word.to_string();
+                            let corrected = token.to_mut();
+                            corrected.surface = word.to_string();
                             credit = CORRECTION_CREDIT[distance.min(2)];
+                            // "secnd year" asks about the second year as surely as typed right.
+                            if let Some(ord) = ordinal(word) {
+                                corrected.surface = ord.to_string();
+                                corrected.number = true;
+                            }
+                            stem = self.stem(&corrected.surface);
                         }
                     }
                 }
-                (self.stem(&token.surface), token, credit)
+                (stem, token, credit)
             })
             .collect();
         let mut terms: Vec<Term> = Vec::new();
@@ -237,35 +333,70 @@ impl Analyzer {
             Some(existing) => {
                 existing.credit = existing.credit.max(term.credit);
                 existing.specific |= term.specific;
+                existing.number |= term.number;
+                existing.context &= term.context;
             }
             None => terms.push(term),
         };
         let mut i = 0;
         let mut key = String::new();
+        let mut picks: Vec<usize> = Vec::new();
         'outer: while i < words.len() {
             let longest = self.phrase_starts.get(&words[i].0).copied().unwrap_or(0);
-            for len in (1..=longest.min(words.len() - i)).rev() {
-                key.clear();
-                for (n, w) in words[i..i + len].iter().enumerate() {
-                    if n > 0 {
-                        key.push(' ');
-                    }
-                    key.push_str(&w.0);
+            // The words a phrase starting here may take, passing over a little filler
+            // ("kick them out", "arent even from there").
+            picks.clear();
+            picks.push(i);
+            let mut skipped = 0;
+            for (j, w) in words.iter().enumerate().skip(i + 1) {
+                if picks.len() >= longest {
+                    break;
                 }
-                if let Some(concept) = self.phrases.get(&key) {
-                    let span = &words[i..i + len];
-                    push(
-                        Term {
-                            key: concept.clone(),
-                            specific: span.iter().any(|w| w.1.capitalized || w.1.number),
-                            credit: span.iter().map(|w| w.2).fold(1.0, f32::min),
-                            concept: true,
-                        },
-                        &mut terms,
-                    );
-                    i += len;
+                if skipped < MAX_SKIPPED_IN_PHRASE && self.skippable.contains(&w.1.surface) {
+                    skipped += 1;
+                } else {
+                    picks.push(j);
+                }
+            }
+            // The longest phrase: the key grows a word at a time while it still starts one.
+            key.clear();
+            let mut matched: Option<(usize, &String)> = None;
+            for (n, &p) in picks.iter().take(longest).enumerate() {
+                if n > 0 {
+                    key.push(' ');
+                }
+                key.push_str(&words[p].0);
+                let found = match n {
+                    0 => self.words.get(&words[i].1.surface),
+                    _ => None,
+                };
+                if let Some(concept) = found.or_else(|| self.phrases.get(&key)) {
+                    matched = Some((n + 1, concept));
+                }
+                if !self.prefixes.contains(&key) {
+                    break;
+                }
+            }
+            if let Some((len, concept)) = matched {
+                let next = picks[len - 1] + 1;
+                if concept.is_empty() {
+                    i = next;
                     continue 'outer;
                 }
+                let span = || picks[..len].iter().map(|&p| &words[p]);
+                push(
+                    Term {
+                        key: concept.clone(),
+                        specific: span().any(|w| w.1.capitalized || w.1.number),
+                        number: span().any(|w| w.1.number),
+                        credit: span().map(|w| w.2).fold(1.0, f32::min),
+                        concept: true,
+                        context: span().all(|w| w.1.context),
+                    },
+                    &mut terms,
+                );
+                i = next;
+                continue 'outer;
             }
             let (stem, token, credit) = &words[i];
             if !self.is_stop_word(&token.surface)
@@ -276,8 +407,10 @@ impl Analyzer {
                     Term {
                         key: stem.clone(),
                         specific: token.capitalized || token.number,
+                        number: token.number,
                         credit: *credit,
                         concept: false,
+                        context: token.context,
                     },
                     &mut terms,
                 );
@@ -301,4 +434,57 @@ fn padded_tokens(tokens: &[Token]) -> String {
         out.push(' ');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::SynonymGroup;
+
+    fn analyzer() -> Analyzer {
+        let group = |canonical: &str, terms: &[&str]| SynonymGroup {
+            canonical: canonical.into(),
+            terms: terms.iter().map(|t| t.to_string()).collect(),
+        };
+        Analyzer::new(&Vocabulary {
+            stop_words: [
+                "the", "them", "all", "they", "can", "just", "fit into", "of",
+            ]
+            .map(String::from)
+            .to_vec(),
+            synonyms: vec![
+                group("deport", &["deport", "kick out"]),
+                group(
+                    "migrant",
+                    &["migrant", "migrants", "immigrant", "immigrants"],
+                ),
+                group("immigration", &["immigration"]),
+                group("record", &["all time high"]),
+            ],
+            ..Vocabulary::default()
+        })
+    }
+
+    fn keys(a: &Analyzer, text: &str) -> Vec<String> {
+        a.terms(text).into_iter().map(|t| t.key).collect()
+    }
+
+    #[test]
+    fn phrases_pass_over_filler_and_filler_phrases_drop() {
+        let a = analyzer();
+        assert_eq!(keys(&a, "can they just kick them all out"), ["deport"]);
+        // "all" starts a phrase, so it may still be passed over inside another.
+        assert_eq!(keys(&a, "an all time high"), ["an", "record"]);
+        assert_eq!(
+            keys(&a, "where does vance fit into the story"),
+            ["where", "doe", "vanc", "stori"]
+        );
+    }
+
+    #[test]
+    fn words_listed_in_a_group_win_over_a_shared_stem() {
+        let a = analyzer();
+        assert_eq!(keys(&a, "immigrants"), ["migrant"]);
+        assert_eq!(keys(&a, "immigration"), ["immigration"]);
+    }
 }

@@ -34,11 +34,19 @@ pub struct Config {
     /// answered when it leads every other entry by `clear_lead` and shares at least
     /// two words with the question (long questions carry many words the report
     /// never uses, yet point clearly at one entry; one shared word is a coincidence).
+    /// Not when the question names something the report doesn't know ("Canada").
     pub low_answer_threshold: f32,
     pub clear_lead: f32,
-    /// A one-word question is answered only when the word's idf is at least this
-    /// share of the rarest possible (it names one thing, not a whole subject).
+    /// A one-word question is answered only when the word's idf among the report's
+    /// facts is at least this share of the rarest possible (it names one thing, not a
+    /// whole subject).
     pub single_word_rarity: f32,
+    /// A name the question spells with a capital, known to the report and at least
+    /// this rare in it (as a share of the rarest possible idf), must be in the entry
+    /// that answers: "What did Obama say about the plan?" is about Obama, and an entry
+    /// about the plan that never mentions him is a suggestion at most. Names in most
+    /// entries ("Trump") say little and are exempt.
+    pub name_rarity: f32,
     /// Confidence at or above which entries are offered as "did you mean".
     pub suggest_threshold: f32,
     /// Share of confidence from covering the question (the rest: from repeating a phrasing).
@@ -57,6 +65,18 @@ pub struct Config {
     /// Share of confidence lost by an entry whose answer does not state the kind of
     /// thing the question asks for ("how long" and no duration).
     pub type_mismatch_penalty: f32,
+    /// Share of confidence lost by a gap whose question asks for a kind of fact
+    /// ("how much money…?", "when…?") that the question does not ask for: "is the
+    /// administration asking Congress for money?" is answered by the request, not by
+    /// its missing amount.
+    pub gap_type_mismatch_penalty: f32,
+    /// In a message of at least `context_min_tokens` words that asks a question, how
+    /// much a word said outside the question sentences counts ("My uncle keeps saying
+    /// … What is the target?"): the story around a question is not what it asks.
+    /// Names count fully wherever they are: they still say what it is about (a number
+    /// around the question is mostly a claim being checked: "my dad says 30 million").
+    pub context_weight: f32,
+    pub context_min_tokens: usize,
     /// Within the phrasing score, the share of the single closest phrasing (the rest:
     /// the mean of the three closest, rewarding entries that many phrasings support).
     pub best_phrasing_share: f32,
@@ -69,6 +89,7 @@ impl Config {
         low_answer_threshold: 0.40,
         clear_lead: 0.10,
         single_word_rarity: 0.6,
+        name_rarity: 0.5,
         suggest_threshold: 0.30,
         coverage_share: 0.8,
         unknown_weight: 0.4,
@@ -76,6 +97,9 @@ impl Config {
         specific_weight: 1.5,
         answer_field_credit: 0.5,
         type_mismatch_penalty: 0.1,
+        gap_type_mismatch_penalty: 0.1,
+        context_weight: 0.5,
+        context_min_tokens: 12,
         best_phrasing_share: 0.7,
     };
 
@@ -140,6 +164,9 @@ pub const MAX_QUESTION_BYTES: usize = 4_000;
 const SHORTLIST: usize = 8;
 
 type TermId = u32;
+/// A term of a question, its id if the knowledge base knows it, and the share of its
+/// weight it counts for (see [`Config::context_weight`]).
+type QueryTerm = (Term, Option<TermId>, f32);
 
 /// One phrasing (question, variant or keyword) as its terms with their weights.
 struct Phrasing {
@@ -155,12 +182,19 @@ struct IndexedEntry {
     phrasings: Vec<Phrasing>,
     /// Answer types the entry's answer states (see [`Analyzer::stated_types`]).
     types: u32,
+    /// For a gap, the answer types its question asks for (see
+    /// [`Analyzer::asked_types`]): what the report is missing.
+    asks: u32,
     is_gap: bool,
 }
 
 struct ReportStats {
     idf: HashMap<TermId, f32>,
     max_idf: f32,
+    /// The same among the report's facts only: how rare a word is among the things
+    /// the report says (gaps mentioning a place do not make it a whole subject).
+    fact_idf: HashMap<TermId, f32>,
+    fact_max_idf: f32,
 }
 
 /// Ranks entries of a knowledge base for a question. Built once per knowledge base.
@@ -189,8 +223,10 @@ impl Matcher {
         let mut entries = Vec::with_capacity(kb.entries.len());
         let mut df: Vec<HashMap<TermId, u32>> = vec![HashMap::default(); kb.reports.len()];
         let mut counts = vec![0u32; kb.reports.len()];
+        let mut fact_df = df.clone();
+        let mut fact_counts = counts.clone();
 
-        for word in analyzer.vocabulary_words() {
+        for word in analyzer.vocabulary_words().chain(normalize::ORDINAL_WORDS) {
             typos.add(word);
         }
         for group in &kb.vocabulary.synonyms {
@@ -235,6 +271,7 @@ impl Matcher {
             }
             let mut body_text = entry.topic.clone();
             let mut types = 0;
+            let mut asks = 0;
             match &entry.body {
                 Body::Fact { answer, source } => {
                     body_text.push(' ');
@@ -246,6 +283,7 @@ impl Matcher {
                 Body::Gap { note } => {
                     body_text.push(' ');
                     body_text.push_str(note);
+                    asks = analyzer.asked_types(&tokenize(&entry.question));
                 }
             }
             for token in tokenize(&body_text) {
@@ -258,13 +296,20 @@ impl Matcher {
             for (&id, &c) in &credit {
                 postings[id as usize].push((index as u32, c, 0.0));
                 *df[entry.report].entry(id).or_default() += 1;
+                if !entry.is_gap() {
+                    *fact_df[entry.report].entry(id).or_default() += 1;
+                }
             }
             counts[entry.report] += 1;
+            if !entry.is_gap() {
+                fact_counts[entry.report] += 1;
+            }
             entries.push(IndexedEntry {
                 report: entry.report,
                 paragraph: entry.source().map_or(0, |s| s.paragraph),
                 phrasings,
                 types,
+                asks,
                 is_gap: entry.is_gap(),
             });
         }
@@ -275,16 +320,26 @@ impl Matcher {
             typos.add_stem(analyzer.stem(&word));
         }
 
+        let idf_of = |df: HashMap<TermId, u32>, n: u32| -> (HashMap<TermId, f32>, f32) {
+            let idf = df
+                .into_iter()
+                .map(|(id, d)| (id, (1.0 + n as f32 / d as f32).ln()))
+                .collect();
+            (idf, (1.0 + n.max(1) as f32).ln())
+        };
         let reports: Vec<ReportStats> = df
             .into_iter()
             .zip(counts)
-            .map(|(df, n)| {
-                let idf: HashMap<TermId, f32> = df
-                    .into_iter()
-                    .map(|(id, d)| (id, (1.0 + n as f32 / d as f32).ln()))
-                    .collect();
-                let max_idf = (1.0 + n.max(1) as f32).ln();
-                ReportStats { idf, max_idf }
+            .zip(fact_df.into_iter().zip(fact_counts))
+            .map(|((df, n), (fact_df, fact_n))| {
+                let (idf, max_idf) = idf_of(df, n);
+                let (fact_idf, fact_max_idf) = idf_of(fact_df, fact_n);
+                ReportStats {
+                    idf,
+                    max_idf,
+                    fact_idf,
+                    fact_max_idf,
+                }
             })
             .collect();
 
@@ -338,7 +393,22 @@ impl Matcher {
     /// As [`Matcher::ask`], with other thresholds (e.g. [`Config::strict`]).
     pub fn ask_with(&self, question: &str, report: Option<usize>, config: &Config) -> Match {
         let tokens = tokenize(clip(question));
-        let terms = self.resolve(&self.analyzer.query_terms(&tokens, &self.typos));
+        let long = tokens.len() >= config.context_min_tokens;
+        let terms: Vec<QueryTerm> = self
+            .resolve(&self.analyzer.query_terms(&tokens, &self.typos))
+            .into_iter()
+            .map(|(mut t, id)| {
+                let name = t.specific && !t.number;
+                if long && t.context && !name {
+                    // A number around the question is a claim being checked, not a
+                    // specific the report must know.
+                    t.specific = false;
+                    (t, id, config.context_weight)
+                } else {
+                    (t, id, 1.0)
+                }
+            })
+            .collect();
         let asked = self.analyzer.asked_types(&tokens);
         let ranked = self.rank(&terms, asked, report, config);
         let outcome = self.decide(&tokens, &terms, asked, &ranked, config);
@@ -363,11 +433,12 @@ impl Matcher {
     }
 
     /// The question's total weight as seen from one report.
-    fn query_mass(&self, terms: &[(Term, Option<TermId>)], report: usize, config: &Config) -> f32 {
+    fn query_mass(&self, terms: &[QueryTerm], report: usize, config: &Config) -> f32 {
         let mut known = 0.0;
         let mut unknown = 0.0;
-        for (term, id) in terms {
+        for (term, id, share) in terms {
             let (w, is_known) = self.weight(term, *id, report, config);
+            let w = w * share;
             if is_known || term.specific || term.concept {
                 known += w;
             } else {
@@ -405,21 +476,21 @@ impl Matcher {
 
     fn rank(
         &self,
-        terms: &[(Term, Option<TermId>)],
+        terms: &[QueryTerm],
         asked: u32,
         report: Option<usize>,
         config: &Config,
     ) -> Vec<Ranked> {
         // First pass: how much of the question each entry explains.
         let mut covered: HashMap<u32, (f32, u32)> = HashMap::default();
-        for (term, id) in terms {
+        for (term, id, share) in terms {
             let Some(id) = id else { continue };
             for &(entry, credit, idf) in &self.postings[*id as usize] {
                 if report.is_some_and(|r| r != self.entries[entry as usize].report) {
                     continue;
                 }
                 let c = covered.entry(entry).or_default();
-                c.0 += idf * credit * term.credit;
+                c.0 += idf * credit * term.credit * share;
                 c.1 += 1;
             }
         }
@@ -440,7 +511,7 @@ impl Matcher {
         // Second pass: how much of its closest phrasing the question repeats.
         let query: Vec<(TermId, f32)> = terms
             .iter()
-            .filter_map(|(t, id)| id.map(|id| (id, t.credit)))
+            .filter_map(|(t, id, share)| id.map(|id| (id, t.credit * share)))
             .collect();
         let mut ranked: Vec<Ranked> = shortlist
             .into_iter()
@@ -484,6 +555,9 @@ impl Matcher {
                 if asked & !e.types != 0 {
                     confidence *= 1.0 - config.type_mismatch_penalty;
                 }
+                if e.asks & !asked != 0 {
+                    confidence *= 1.0 - config.gap_type_mismatch_penalty;
+                }
                 Ranked {
                     entry: entry as usize,
                     confidence: confidence.clamp(0.0, 1.0),
@@ -501,25 +575,39 @@ impl Matcher {
 
     /// One shared word answers only a one-word question, and only when that word is
     /// rare in its report ("guantanamo", not "deportation" nor "pizza topping").
-    fn enough_evidence(
-        &self,
-        best: &Ranked,
-        terms: &[(Term, Option<TermId>)],
-        config: &Config,
-    ) -> bool {
+    fn enough_evidence(&self, best: &Ranked, terms: &[QueryTerm], config: &Config) -> bool {
         if best.matched >= 2 {
             return true;
         }
-        let [(_, Some(id))] = terms else { return false };
+        let [(_, Some(id), _)] = terms else {
+            return false;
+        };
         let stats = &self.reports[self.entries[best.entry].report];
-        let idf = stats.idf.get(id).copied().unwrap_or(0.0);
-        idf >= config.single_word_rarity * stats.max_idf
+        let idf = stats.fact_idf.get(id).copied().unwrap_or(0.0);
+        idf >= config.single_word_rarity * stats.fact_max_idf
+    }
+
+    /// Does the question name something rare in the report that `entry` never mentions?
+    fn misses_a_name(&self, entry: usize, terms: &[QueryTerm], config: &Config) -> bool {
+        let stats = &self.reports[self.entries[entry].report];
+        terms.iter().any(|(term, id, _)| {
+            let Some(id) = id else { return false };
+            term.specific
+                && !term.number
+                && stats
+                    .idf
+                    .get(id)
+                    .is_some_and(|&idf| idf >= config.name_rarity * stats.max_idf)
+                && !self.postings[*id as usize]
+                    .iter()
+                    .any(|&(e, _, _)| e as usize == entry)
+        })
     }
 
     fn decide(
         &self,
         tokens: &[Token],
-        terms: &[(Term, Option<TermId>)],
+        terms: &[QueryTerm],
         asked: u32,
         ranked: &[Ranked],
         config: &Config,
@@ -560,11 +648,19 @@ impl Matcher {
             .find(|r| !sibling(&self.entries[r.entry]))
             .map_or(0.0, |r| r.confidence);
         let lead = best.confidence - runner_up;
+        // A name or number the report doesn't know means the question may be about
+        // something else: no lower bar then.
+        let stranger = terms.iter().any(|(t, id, share)| {
+            t.specific
+                && *share == 1.0
+                && id.is_none_or(|id| !self.reports[entry.report].idf.contains_key(&id))
+        });
         let clear = self.enough_evidence(best, terms, config)
             && ((best.confidence >= config.answer_threshold && lead >= config.min_margin)
                 || (best.confidence >= config.low_answer_threshold
                     && lead >= config.clear_lead
-                    && best.matched >= 2));
+                    && best.matched >= 2
+                    && !stranger));
         if entry.is_gap && best.confidence >= config.answer_threshold {
             return Outcome::Declined {
                 gap: Some(best.entry),
@@ -573,7 +669,7 @@ impl Matcher {
             };
         }
         let missing = asked & self.analyzer.required_types() & !entry.types;
-        let fits = missing == 0;
+        let fits = missing == 0 && !self.misses_a_name(best.entry, terms, config);
         if clear && fits && !entry.is_gap {
             return Outcome::Answered { entry: best.entry };
         }

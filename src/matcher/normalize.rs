@@ -15,6 +15,9 @@ pub struct Token {
     pub capitalized: bool,
     /// A number, stored as `#<value>` in `surface`.
     pub number: bool,
+    /// Said around the question rather than in it: outside every sentence that ends
+    /// with `?`, in a text that has one ("My uncle keeps saying X. What is Y?").
+    pub context: bool,
 }
 
 /// Lowercase, NFKC (full-width and compatibility forms), accents removed, typographic
@@ -75,8 +78,11 @@ fn multiplier(word: &str) -> Option<u64> {
     })
 }
 
+/// Ordinal words, so that a misspelt one ("secnd") can be corrected to one.
+pub const ORDINAL_WORDS: [&str; 5] = ["first", "second", "third", "fourth", "fifth"];
+
 /// Ordinals read as their number, so "second year" is a number the report may not know.
-fn ordinal(word: &str) -> Option<&'static str> {
+pub fn ordinal(word: &str) -> Option<&'static str> {
     Some(match word {
         "first" | "1st" => "#1st",
         "second" | "2nd" => "#2nd",
@@ -89,8 +95,11 @@ fn ordinal(word: &str) -> Option<&'static str> {
 
 /// Splits folded text into raw words: letters and digits, keeping `1.4` and `400,000`
 /// together and dropping apostrophes (`don't` → `dont`, `obama's` → `obama`).
-fn raw_words(original: &str) -> Vec<(String, bool)> {
+/// Each word comes with the number of its sentence; the second list tells, per
+/// sentence, whether it ends with a question mark.
+fn raw_words(original: &str) -> (Vec<(String, bool, usize)>, Vec<bool>) {
     let mut words = Vec::new();
+    let mut questions = vec![false];
     let mut current = String::new();
     let mut capital = false;
     let mut sentence_start = true;
@@ -101,12 +110,15 @@ fn raw_words(original: &str) -> Vec<(String, bool)> {
     };
     let mut chars = unified.chars().peekable();
     let mut prev_digit = false;
-    let flush = |current: &mut String, capital: bool, words: &mut Vec<(String, bool)>| {
+    let flush = |current: &mut String,
+                 capital: bool,
+                 sentence: usize,
+                 words: &mut Vec<(String, bool, usize)>| {
         if !current.is_empty() {
             let word = fold(current);
             let word = word.strip_suffix("'s").unwrap_or(&word).replace('\'', "");
             if !word.is_empty() {
-                words.push((word, capital));
+                words.push((word, capital, sentence));
             }
             current.clear();
         }
@@ -125,18 +137,27 @@ fn raw_words(original: &str) -> Vec<(String, bool)> {
             }
             current.push(c);
         } else {
-            flush(&mut current, capital, &mut words);
+            let sentence = questions.len() - 1;
+            flush(&mut current, capital, sentence, &mut words);
             if c == '$' {
-                words.push(("$".to_string(), false));
+                words.push(("$".to_string(), false, sentence));
             }
             if matches!(c, '.' | '?' | '!' | ':' | '\n') {
                 sentence_start = true;
+                // A sentence ends here if it has words ("??" and "..." end one).
+                if words.last().is_some_and(|w| w.2 == sentence) {
+                    questions.push(false);
+                }
+                if c == '?' {
+                    questions[sentence] = true;
+                }
             }
         }
         prev_digit = c.is_ascii_digit();
     }
-    flush(&mut current, capital, &mut words);
-    words
+    let sentence = questions.len() - 1;
+    flush(&mut current, capital, sentence, &mut words);
+    (words, questions)
 }
 
 fn parse_digits(word: &str) -> Option<f64> {
@@ -174,24 +195,29 @@ fn number_token(value: f64) -> Token {
         surface,
         capitalized: false,
         number: true,
+        context: false,
     }
 }
 
 /// Tokens of `text`: folded words, with numbers merged into one canonical token
 /// (`1.4 million`, `1,400,000` and `1.4m` all become `#1400000`).
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let words = raw_words(text);
+    let (words, questions) = raw_words(text);
+    let asks = questions.iter().any(|&q| q);
     let mut tokens = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
-        let (word, capital) = &words[i];
-        let next = words.get(i + 1).map(|(w, _)| w.as_str());
-        let next2 = words.get(i + 2).map(|(w, _)| w.as_str());
+        let (word, capital, sentence) = &words[i];
+        let context = asks && !questions[*sentence];
+        let next = words.get(i + 1).map(|(w, _, _)| w.as_str());
+        let next2 = words.get(i + 2).map(|(w, _, _)| w.as_str());
         // "1.4 million", "400k", "one million", "a million", "one point four million"
         let mut value = split_number(word).map(|(v, m)| v * m.unwrap_or(1) as f64);
         let mut used = 1;
         if value.is_none() {
-            if let Some(n) = number_word(word) {
+            // "one of the 30 countries" picks one out, it counts nothing.
+            let pronoun = word == "one" && next == Some("of");
+            if let Some(n) = number_word(word).filter(|_| !pronoun) {
                 value = Some(n as f64);
                 if next == Some("point") {
                     if let Some(frac) = next2.and_then(number_word).filter(|f| *f < 10) {
@@ -204,7 +230,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             }
         }
         if let Some(v) = value {
-            let after = words.get(i + used).map(|(w, _)| w.as_str());
+            let after = words.get(i + used).map(|(w, _, _)| w.as_str());
             let glued = split_number(word).is_some_and(|(_, m)| m.is_some());
             let scaled = match after.and_then(multiplier) {
                 Some(m)
@@ -226,9 +252,13 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     surface: word.clone(),
                     capitalized: false,
                     number: false,
+                    context,
                 });
             } else {
-                tokens.push(number_token(scaled));
+                tokens.push(Token {
+                    context,
+                    ..number_token(scaled)
+                });
             }
             i += used;
             continue;
@@ -238,12 +268,14 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 surface: ord.to_string(),
                 capitalized: false,
                 number: true,
+                context,
             });
         } else {
             tokens.push(Token {
                 surface: word.clone(),
                 capitalized: *capital,
                 number: false,
+                context,
             });
         }
         i += 1;
@@ -299,7 +331,7 @@ mod tests {
 
     #[test]
     fn numbers_take_one_canonical_form() {
-        let cases: [(&str, &[&str]); 12] = [
+        let cases: [(&str, &[&str]); 13] = [
             ("1.4 million", &["#1400000"]),
             ("1,400,000", &["#1400000"]),
             ("1.4m people", &["#1400000", "people"]),
@@ -312,6 +344,7 @@ mod tests {
             ("one point four million", &["#1400000"]),
             ("in 2024", &["in", "#2024"]),
             ("a plan", &["a", "plan"]),
+            ("one of them", &["one", "of", "them"]),
         ];
         for (input, want) in cases {
             assert_eq!(surfaces(input), want, "tokenize({input:?})");
@@ -335,6 +368,27 @@ mod tests {
             .map(|t| t.surface.as_str())
             .collect();
         assert_eq!(marked, ["canada"]);
+    }
+
+    #[test]
+    fn words_around_a_question_are_context() {
+        let tokens = tokenize("My uncle says 5 million. How many in year one? asking for a friend");
+        let context: Vec<_> = tokens
+            .iter()
+            .filter(|t| t.context)
+            .map(|t| t.surface.as_str())
+            .collect();
+        assert_eq!(
+            context,
+            ["my", "uncle", "says", "#5000000", "asking", "for", "a", "friend"]
+        );
+        // Without a question mark nothing is context; "1.4" does not end a sentence.
+        assert!(tokenize("so 1.4 million. and the rest")
+            .iter()
+            .all(|t| !t.context));
+        assert!(tokenize("what about the 1.4 million?")
+            .iter()
+            .all(|t| !t.context));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! (the SymSpell idea): a word and a misspelling of it share a form with one or two
 //! letters deleted, so candidates are found by lookup instead of comparing every word.
 
+use std::sync::OnceLock;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Shortest word we try to correct: shorter words have too many neighbours.
@@ -9,6 +11,20 @@ pub const MIN_CORRECTABLE_LEN: usize = 4;
 /// Words at least this long (both sides) may be two edits away; shorter ones one.
 /// Below it, two edits turn real words into other real words ("standing" → "sending").
 pub const TWO_EDITS_FROM_LEN: usize = 8;
+
+/// Is `word` a common English word? Such a word is what the reader meant, not a typo
+/// of a knowledge-base word one letter away ("plane" is not "plan", "side" not "size").
+pub fn is_common_word(word: &str) -> bool {
+    static WORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    WORDS
+        .get_or_init(|| {
+            include_str!("english.txt")
+                .lines()
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .collect()
+        })
+        .contains(word)
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct TypoIndex {
@@ -90,6 +106,7 @@ impl TypoIndex {
         if len < MIN_CORRECTABLE_LEN
             || self.contains(word)
             || !word.chars().all(char::is_alphabetic)
+            || is_common_word(word)
         {
             return None;
         }
@@ -161,6 +178,8 @@ mod tests {
             "miller",
             "third",
             "sending",
+            "plan",
+            "size",
         ]);
         let cases = [
             ("deprotation", Some(("deportation", 1))),
@@ -174,6 +193,8 @@ mod tests {
             ("thrid", Some(("third", 1))),
             ("canada", None),
             ("standing", None),
+            ("plane", None),
+            ("side", None),
             ("mil", None),
             ("orders", None),
         ];
