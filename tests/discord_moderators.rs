@@ -163,7 +163,7 @@ async fn a_bad_draft_is_refused_with_the_reason_kept_and_fixed() {
             ("question", "How did the White House spokesman respond to the newspaper?"),
             (
                 "variants",
-                "how did desai get in touch with the paper\ndid the spokesman call the post\nhow did the white house reply to the washington post",
+                "how did desai get in touch with the paper\ndid the spokesman call the post\nwhat channel did the spokesman use to answer the paper",
             ),
             ("answer", answer),
             ("paragraph", "8"),
@@ -182,7 +182,7 @@ async fn a_bad_draft_is_refused_with_the_reason_kept_and_fixed() {
         let bad = bot.submit(&submit, &fields).await;
         assert_eq!(bad["data"]["flags"], 64, "{bad}");
         let why = content(&bad);
-        assert!(why.contains("not added"), "{why}");
+        assert!(why.starts_with("The entry was not added"), "{why}");
         assert!(why.contains("not found verbatim in paragraph 8"), "{why}");
         assert!(!dir.path().join("deport-one-million/additions.toml").exists());
         let fix = buttons(&bad["data"]);

@@ -436,7 +436,7 @@ async fn respond(
                     render::echo(&question),
                     applied.file.display()
                 ),
-                Err(why) => format!("Not added. {why}"),
+                Err(why) => format!("Not added: {why}"),
             };
             CreateInteractionResponse::UpdateMessage(
                 Rendered::text(render::shorten(&text, MAX_CONTENT)).to_update(),
@@ -517,7 +517,7 @@ async fn submit(
                 }
                 drafts.insert(key, draft);
             }
-            let text = format!("The entry was not added. {why}");
+            let text = format!("The entry was not added: {why}");
             let fix = CreateActionRow::Buttons(vec![CreateButton::new(Action::Draft.id(cluster))
                 .label("Fix the draft")
                 .style(ButtonStyle::Primary)]);

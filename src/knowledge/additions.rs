@@ -72,7 +72,7 @@ pub enum CurationError {
 
 fn problems_text(problems: &[Problem]) -> String {
     let lines: Vec<String> = problems.iter().map(|p| format!("- {p}")).collect();
-    format!("not added, because:\n{}", lines.join("\n"))
+    format!("it would make these problems:\n{}", lines.join("\n"))
 }
 
 /// What [`apply`] did.

@@ -31,6 +31,19 @@ pub struct Term {
     pub concept: bool,
     /// Every word of it was said around the question, not in it (see [`Token::context`]).
     pub context: bool,
+    /// Not a common English word either: typed in lower case, still most likely a name
+    /// ("canada", "biden"). When the report doesn't know it, it weighs like a name.
+    pub unfamiliar: bool,
+}
+
+/// Shortest word [`Term::unfamiliar`] is judged on: shorter ones are mostly chat ("ppl", "tho").
+pub const MIN_UNFAMILIAR_LEN: usize = 5;
+
+/// A lower-case word that no common-word list knows: most likely a name.
+fn unfamiliar(surface: &str) -> bool {
+    surface.chars().count() >= MIN_UNFAMILIAR_LEN
+        && surface.chars().all(|c| c.is_alphabetic())
+        && !super::typo::is_common_word(surface)
 }
 
 /// The language side of matching: stop words, synonyms, small talk and stemming.
@@ -388,6 +401,7 @@ impl Analyzer {
                     Term {
                         key: concept.clone(),
                         specific: span().any(|w| w.1.capitalized || w.1.number),
+                        unfamiliar: false,
                         number: span().any(|w| w.1.number),
                         credit: span().map(|w| w.2).fold(1.0, f32::min),
                         concept: true,
@@ -407,6 +421,7 @@ impl Analyzer {
                     Term {
                         key: stem.clone(),
                         specific: token.capitalized || token.number,
+                        unfamiliar: unfamiliar(&token.surface),
                         number: token.number,
                         credit: *credit,
                         concept: false,

@@ -401,8 +401,9 @@ impl Matcher {
                 let name = t.specific && !t.number;
                 if long && t.context && !name {
                     // A number around the question is a claim being checked, not a
-                    // specific the report must know.
+                    // specific the report must know; an unusual word there is story.
                     t.specific = false;
+                    t.unfamiliar = false;
                     (t, id, config.context_weight)
                 } else {
                     (t, id, 1.0)
@@ -425,7 +426,7 @@ impl Matcher {
         let stats = &self.reports[report];
         match id.and_then(|id| stats.idf.get(&id)) {
             Some(&idf) => (idf, true),
-            None if term.specific || term.concept => {
+            None if term.specific || term.concept || term.unfamiliar => {
                 (config.specific_weight * stats.max_idf, false)
             }
             None => (config.unknown_weight * stats.max_idf, false),
@@ -439,7 +440,7 @@ impl Matcher {
         for (term, id, share) in terms {
             let (w, is_known) = self.weight(term, *id, report, config);
             let w = w * share;
-            if is_known || term.specific || term.concept {
+            if is_known || term.specific || term.concept || term.unfamiliar {
                 known += w;
             } else {
                 unknown += w;
