@@ -183,6 +183,20 @@ async fn moderator_only(ctx: Context<'_>) -> Result<bool, Error> {
     Ok(false)
 }
 
+/// The question log, for a moderator: anyone else is refused, and a bot without a log
+/// says so; `None` then, with the reply already sent.
+async fn moderator_store(ctx: Context<'_>) -> Result<Option<crate::store::Store>, Error> {
+    if !moderator_only(ctx).await? {
+        return Ok(None);
+    }
+    let store = ctx.data().store.clone();
+    if store.is_none() {
+        ctx.send(Rendered::text("The question log is off (see the bot's logs).").to_poise(true))
+            .await?;
+    }
+    Ok(store)
+}
+
 /// Moderator tools: statistics, unanswered questions, reload
 #[poise::command(
     slash_command,
@@ -232,16 +246,12 @@ pub async fn stats(
     #[max = 3650]
     days: Option<u32>,
 ) -> Result<(), Error> {
-    if !moderator_only(ctx).await? {
-        return Ok(());
-    }
-    let Some(store) = ctx.data().store.clone() else {
-        ctx.send(Rendered::text("The question log is off (see the bot's logs).").to_poise(true))
-            .await?;
+    let Some(store) = moderator_store(ctx).await? else {
         return Ok(());
     };
     let days = days.unwrap_or(DEFAULT_DAYS);
     let desk = ctx.data().desk.load_full();
+    let health = store.health();
     let s = tokio::task::spawn_blocking(move || store.stats(desk.matcher(), days)).await??;
     let mut text = format!(
         "**Last {days} day(s)**: {} question(s) from {} people · answered {} · suggested {} · declined {} · {} suggestion click(s)",
@@ -278,9 +288,7 @@ pub async fn stats(
             text.push_str(&format!("\n- `{}` 👍 {} 👎 {}", v.entry, v.up, v.down));
         }
     }
-    if let Some(store) = &ctx.data().store {
-        text.push_str(&format!("\n-# Question log: {}", store.health().summary()));
-    }
+    text.push_str(&format!("\n-# Question log: {}", health.summary()));
     ctx.send(Rendered::text(text).to_poise(true)).await?;
     Ok(())
 }
@@ -298,12 +306,7 @@ pub async fn unanswered(
     #[max = 3650]
     days: Option<u32>,
 ) -> Result<(), Error> {
-    if !moderator_only(ctx).await? {
-        return Ok(());
-    }
-    let Some(store) = ctx.data().store.clone() else {
-        ctx.send(Rendered::text("The question log is off (see the bot's logs).").to_poise(true))
-            .await?;
+    let Some(store) = moderator_store(ctx).await? else {
         return Ok(());
     };
     let page = page.unwrap_or(1).max(1) as usize;

@@ -226,10 +226,8 @@ fn draft_for(desk: &Desk, c: &Cluster) -> Draft {
 fn draft_form(kb: &KnowledgeBase, cluster: &str, d: &Draft) -> CreateModal {
     let several = kb.reports.len() > 1;
     let paragraph = if several {
+        // "report-id " leaves the cursor where the number goes.
         format!("{} {}", d.report, d.paragraph)
-            .trim_end()
-            .to_string()
-            + " "
     } else {
         d.paragraph.clone()
     };
@@ -344,21 +342,32 @@ async fn accept(
     cluster: &str,
     addition: Addition,
     note: String,
-) -> Result<additions::Applied, String> {
+) -> Result<Accepted, String> {
     let Some(dir) = data.knowledge_dir.clone() else {
         return Err(NO_FOLDER.into());
     };
-    let applied = tokio::task::spawn_blocking(move || additions::apply(&dir, &addition, &note))
+    let additions::Applied {
+        knowledge,
+        file,
+        entry,
+    } = tokio::task::spawn_blocking(move || additions::apply(&dir, &addition, &note))
         .await
         .map_err(|e| format!("the change could not be made: {e}"))?
         .map_err(|e| e.to_string())?;
-    data.desk
-        .store(Arc::new(Desk::new(applied.knowledge.clone())));
+    data.desk.store(Arc::new(Desk::new(knowledge)));
     if let Some(store) = &data.store {
         store.dismiss_cluster(cluster, None);
     }
-    tracing::info!(entry = %applied.entry, file = %applied.file.display(), "curated from Discord");
-    Ok(applied)
+    tracing::info!(%entry, file = %file.display(), "curated from Discord");
+    Ok(Accepted { file, entry })
+}
+
+/// Where an accepted change went.
+struct Accepted {
+    /// The additions file, relative to the knowledge folder.
+    file: std::path::PathBuf,
+    /// The entry that gained a phrasing, or the new entry's id.
+    entry: String,
 }
 
 fn origin_note(c: Option<&Cluster>) -> String {

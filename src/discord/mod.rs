@@ -32,6 +32,9 @@ pub use config::{ConfigError, Settings, ShardRange};
 pub type Error = anyhow::Error;
 pub type Context<'a> = poise::Context<'a, Data, Error>;
 
+/// Refused drafts by (moderator id, cluster id).
+pub type Drafts = std::collections::HashMap<(u64, String), crate::knowledge::additions::Draft>;
+
 /// What every handler shares. The desk sits behind an [`ArcSwap`] so a new knowledge base
 /// can be swapped in atomically while handlers keep the one they started with.
 pub struct Data {
@@ -48,7 +51,7 @@ pub struct Data {
     /// The knowledge folder `/faq-admin reload` reads; `None` for the built-in one.
     pub knowledge_dir: Option<std::path::PathBuf>,
     /// New-entry drafts that were refused, by moderator and cluster, to fix rather than retype.
-    pub drafts: Mutex<std::collections::HashMap<(u64, String), crate::knowledge::additions::Draft>>,
+    pub drafts: Mutex<Drafts>,
 }
 
 impl Data {
@@ -75,10 +78,7 @@ impl Data {
         self.cooldowns.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn drafts(
-        &self,
-    ) -> MutexGuard<'_, std::collections::HashMap<(u64, String), crate::knowledge::additions::Draft>>
-    {
+    pub fn drafts(&self) -> MutexGuard<'_, Drafts> {
         self.drafts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
