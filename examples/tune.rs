@@ -1,70 +1,55 @@
-//! Sweeps the matcher's thresholds over the regression question sets and prints the
-//! best settings: how the constants in `matcher::Config::DEFAULT` were chosen.
-//! Run: `cargo run --release --example tune`.
+//! Sweeps the ranking settings of the matcher over the training question sets and
+//! every phrasing left out in turn, printing how often the first choice is right
+//! (what no threshold can fix). Run: `cargo run --release --example tune`.
+//! Only training sets: a setting chosen here is judged on the next blind batch.
+
+use std::path::Path;
 
 use factdesk::desk::Desk;
 use factdesk::eval::{self, QuestionSet};
 use factdesk::knowledge::KnowledgeBase;
 use factdesk::matcher::Config;
 
+fn first_choice(rows: &[(factdesk::matcher::Features, bool)]) -> f64 {
+    rows.iter().filter(|(_, r)| *r).count() as f64 / rows.len().max(1) as f64
+}
+
 fn main() -> anyhow::Result<()> {
-    let kb = KnowledgeBase::load_dir(std::path::Path::new("knowledge"))?;
-    let sets: Vec<QuestionSet> = kb
-        .reports
-        .iter()
-        .map(|r| {
-            QuestionSet::load(
-                &std::path::Path::new("knowledge")
-                    .join(&r.folder)
-                    .join("questions.jsonl"),
-            )
-        })
+    let root = Path::new("knowledge");
+    let kb = KnowledgeBase::load_dir(root)?;
+    let sets: Vec<QuestionSet> = std::env::args()
+        .skip(1)
+        .map(|f| QuestionSet::load(Path::new(&f)))
         .collect::<Result<_, _>>()?;
-    let desk = Desk::new(kb);
-    let mut results = Vec::new();
-    for answer in [0.4, 0.45, 0.5, 0.55, 0.6] {
-        for margin in [0.0, 0.02, 0.04, 0.06] {
-            for coverage in [0.5, 0.6, 0.7, 0.8] {
-                for unknown in [0.4, 0.6, 0.8, 1.0] {
-                    for (low, lead) in [
-                        (0.4, 0.1),
-                        (0.35, 0.12),
-                        (0.4, 0.15),
-                        (0.45, 0.1),
-                        (1.0, 1.0),
-                    ] {
-                        for cap in [2.0] {
-                            let config = Config {
-                                answer_threshold: answer,
-                                min_margin: margin,
-                                coverage_share: coverage,
-                                unknown_weight: unknown,
-                                unknown_cap: cap,
-                                low_answer_threshold: low,
-                                clear_lead: lead,
-                                ..Config::DEFAULT
-                            };
-                            let (mut correct, mut wrong, mut total) = (0, 0, 0);
-                            for set in &sets {
-                                let m = eval::run(&desk, set, None, &config)?.metrics;
-                                correct += (m.accuracy * m.items as f64).round() as usize;
-                                wrong += m.wrong_answers;
-                                total += m.items;
-                            }
-                            results.push((correct as f64 / total as f64, wrong, config));
-                        }
-                    }
-                }
-            }
+    let variants: Vec<(&str, Config)> = vec![
+        ("default", Config::DEFAULT),
+        ("binary credit", Config { share_saturation: 1e-6, ..Config::DEFAULT }),
+        ("saturation 0.03", Config { share_saturation: 0.03, ..Config::DEFAULT }),
+        ("saturation 0.3", Config { share_saturation: 0.3, ..Config::DEFAULT }),
+        ("coverage 0.6", Config { coverage_share: 0.6, ..Config::DEFAULT }),
+        ("coverage 0.9", Config { coverage_share: 0.9, ..Config::DEFAULT }),
+        ("answer credit 0.3", Config { answer_field_credit: 0.3, ..Config::DEFAULT }),
+        ("answer credit 0.8", Config { answer_field_credit: 0.8, ..Config::DEFAULT }),
+    ];
+    for (name, config) in variants {
+        let desk = Desk::with_config(kb.clone(), config);
+        let mut line = format!("{name:<20}");
+        for set in &sets {
+            let result = eval::run(&desk, set, None, &config)?;
+            line.push_str(&format!(
+                " first {:.3} acc {:.3} wrong {:.3} |",
+                first_choice(&result.calibration_rows()),
+                result.metrics.accuracy,
+                result.metrics.wrong_answer_rate
+            ));
         }
-    }
-    // Wrong answers cost more than misses: rank by accuracy minus three times the wrong rate.
-    results.sort_by(|a, b| (b.0 - 0.03 * b.1 as f64).total_cmp(&(a.0 - 0.03 * a.1 as f64)));
-    for (acc, wrong, c) in results.iter().take(15) {
-        println!(
-            "acc {acc:.3} wrong {wrong}  low {:.2} lead {:.2} answer {:.2} margin {:.2} coverage {:.1} unknown {:.1} cap {:.1}",
-            c.low_answer_threshold, c.clear_lead, c.answer_threshold, c.min_margin, c.coverage_share, c.unknown_weight, c.unknown_cap
-        );
+        let loo = eval::leave_one_out(&desk, None, &config);
+        line.push_str(&format!(
+            " loo first {:.3} acc {:.3}",
+            first_choice(&loo.calibration_rows()),
+            loo.metrics.accuracy
+        ));
+        println!("{line}");
     }
     Ok(())
 }

@@ -14,6 +14,9 @@ pub enum AskError {
     UnknownReport(String),
 }
 
+/// Completions of an unfinished last word tried in autocomplete.
+const COMPLETIONS: usize = 3;
+
 pub struct Desk {
     kb: KnowledgeBase,
     matcher: Matcher,
@@ -28,7 +31,12 @@ pub struct Answered {
 
 impl Desk {
     pub fn new(kb: KnowledgeBase) -> Self {
-        let matcher = Matcher::new(&kb);
+        Self::with_config(kb, Config::DEFAULT)
+    }
+
+    /// With other matcher settings (for tuning and calibration).
+    pub fn with_config(kb: KnowledgeBase, config: Config) -> Self {
+        let matcher = Matcher::with_config(&kb, config);
         Self { kb, matcher }
     }
 
@@ -97,8 +105,11 @@ impl Desk {
                 }
             }
         } else {
-            let found = self.matcher.ask(partial, report);
-            picked.extend(found.ranked.iter().map(|r| r.entry).filter(|&i| offer(i)));
+            for (entry, _) in self.typed_so_far(partial, report) {
+                if offer(entry) && !picked.contains(&entry) {
+                    picked.push(entry);
+                }
+            }
             for (i, e) in kb.entries.iter().enumerate() {
                 if offer(i)
                     && !picked.contains(&i)
@@ -116,6 +127,37 @@ impl Desk {
                 question: kb.entries[i].question.clone(),
             })
             .collect()
+    }
+
+    /// Entries ranked for text still being typed: the last word, unless followed by a
+    /// space, may be the start of a longer word ("deprtation ord", "guant"), so the
+    /// question is also tried with each likely completion of it, and every entry keeps
+    /// its best score.
+    fn typed_so_far(&self, partial: &str, report: Option<usize>) -> Vec<(usize, f32)> {
+        let mut best: Vec<(usize, f32)> = Vec::new();
+        let mut add = |question: &str| {
+            for r in self.matcher.ask(question, report).ranked {
+                match best.iter_mut().find(|(e, _)| *e == r.entry) {
+                    Some((_, s)) => *s = s.max(r.score),
+                    None => best.push((r.entry, r.score)),
+                }
+            }
+        };
+        add(partial);
+        let unfinished = !partial.ends_with(char::is_whitespace);
+        let head_end = partial
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !c.is_alphanumeric())
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let last = &partial[head_end..];
+        if unfinished && !last.is_empty() {
+            for word in self.matcher.completions(last, COMPLETIONS) {
+                add(&format!("{}{word}", &partial[..head_end]));
+            }
+        }
+        best.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        best
     }
 
     /// The reply for a known entry id (a clicked suggestion or related question).

@@ -9,7 +9,7 @@ use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::desk::{AskError, Desk};
-use crate::matcher::Config;
+use crate::matcher::{Config, Features, LeftOut, Outcome as Decided, Reliability};
 use crate::reply::Status;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -121,6 +121,11 @@ pub struct Outcome {
     pub confidence: f32,
     pub verdict: Verdict,
     pub micros: f64,
+    /// What the scorer measured about its best candidate.
+    pub features: Features,
+    /// Would answering the best candidate have been right? `None` when the best
+    /// candidate is a gap (the bot never answers with one) or there is none.
+    pub top_right: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -164,6 +169,152 @@ impl Evaluation {
             .iter()
             .filter(|o| o.verdict != Verdict::Correct)
     }
+
+    /// (features, would answering the best candidate be right) for every question whose
+    /// best candidate is an answer: what the calibration is fitted on.
+    pub fn calibration_rows(&self) -> Vec<(Features, bool)> {
+        self.outcomes
+            .iter()
+            .filter_map(|o| o.top_right.map(|right| (o.features, right)))
+            .collect()
+    }
+
+    /// Reliability of the confidence shown, over questions whose best candidate is an answer.
+    pub fn reliability(&self, bins: usize) -> Reliability {
+        let points: Vec<(f32, bool)> = self
+            .outcomes
+            .iter()
+            .filter_map(|o| o.top_right.map(|right| (o.confidence, right)))
+            .collect();
+        Reliability::of(&points, bins)
+    }
+}
+
+/// Every phrasing of the knowledge base asked without itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeaveOneOut {
+    /// Per entry id: phrasings answered with their own entry (a gap's: not answered),
+    /// out of all its phrasings.
+    pub per_entry: BTreeMap<String, Tally>,
+    pub phrasings: Vec<PhrasingOutcome>,
+    pub metrics: Metrics,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PhrasingOutcome {
+    pub entry: String,
+    pub phrasing: String,
+    pub status: Status,
+    /// The entry answered, or the best candidate when not answered.
+    pub landed: Option<String>,
+    pub probability: f32,
+    pub verdict: Verdict,
+    pub features: Features,
+    pub top_right: Option<bool>,
+}
+
+impl LeaveOneOut {
+    pub fn calibration_rows(&self) -> Vec<(Features, bool)> {
+        self.phrasings
+            .iter()
+            .filter_map(|o| o.top_right.map(|right| (o.features, right)))
+            .collect()
+    }
+
+    /// Phrasings answered with another entry: collisions.
+    pub fn collisions(&self) -> impl Iterator<Item = &PhrasingOutcome> {
+        self.phrasings.iter().filter(|o| o.verdict == Verdict::Wrong)
+    }
+
+    pub fn reliability(&self, bins: usize) -> Reliability {
+        let points: Vec<(f32, bool)> = self
+            .phrasings
+            .iter()
+            .filter_map(|o| o.top_right.map(|right| (o.probability, right)))
+            .collect();
+        Reliability::of(&points, bins)
+    }
+}
+
+/// Asks every phrasing of every entry (optionally of one report) against the knowledge
+/// base without that phrasing. An entry's phrasing is right when it is answered with
+/// its entry; a gap's when it is not answered.
+pub fn leave_one_out(desk: &Desk, report: Option<usize>, config: &Config) -> LeaveOneOut {
+    let kb = desk.knowledge();
+    let mut per_entry: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut phrasings = Vec::new();
+    let mut outcomes = Vec::new();
+    for (index, entry) in kb.entries.iter().enumerate() {
+        if report.is_some_and(|r| r != entry.report) {
+            continue;
+        }
+        for (i, text) in entry.phrasings().enumerate() {
+            let left = LeftOut {
+                entry: index,
+                phrasing: i,
+            };
+            let start = std::time::Instant::now();
+            let found =
+                desk.matcher()
+                    .ask_leaving_out(text, Some(entry.report), config, Some(left));
+            let micros = start.elapsed().as_secs_f64() * 1e6;
+            let answered = match found.outcome {
+                Decided::Answered { entry } => Some(entry),
+                _ => None,
+            };
+            let verdict = match (entry.is_gap(), answered) {
+                (false, Some(e)) if e == index => Verdict::Correct,
+                (_, Some(_)) => Verdict::Wrong,
+                (false, None) => Verdict::Missed,
+                (true, None) => Verdict::Correct,
+            };
+            let top_right = found.candidate.map(|b| !entry.is_gap() && b == index);
+            let t = per_entry.entry(entry.id.clone()).or_default();
+            t.total += 1;
+            t.correct += usize::from(verdict == Verdict::Correct);
+            let status = match answered {
+                Some(_) => Status::Answered,
+                None if matches!(found.outcome, Decided::Suggested { .. }) => Status::Suggested,
+                None => Status::Declined,
+            };
+            let landed = answered
+                .or(found.ranked.first().map(|b| b.entry))
+                .map(|e| kb.entries[e].id.clone());
+            outcomes.push(Outcome {
+                id: format!("{}#{i}", entry.id),
+                question: text.clone(),
+                kind: if entry.is_gap() { "gap" } else { "entry" }.into(),
+                expect: if entry.is_gap() {
+                    Expect::Decline
+                } else {
+                    Expect::Answer
+                },
+                status,
+                entry: landed.clone(),
+                answer: None,
+                confidence: found.probability,
+                verdict,
+                micros,
+                features: found.features,
+                top_right,
+            });
+            phrasings.push(PhrasingOutcome {
+                entry: entry.id.clone(),
+                phrasing: text.clone(),
+                status,
+                landed,
+                probability: found.probability,
+                verdict,
+                features: found.features,
+                top_right,
+            });
+        }
+    }
+    LeaveOneOut {
+        per_entry,
+        phrasings,
+        metrics: metrics(&outcomes),
+    }
 }
 
 /// Asks every question and scores the replies.
@@ -176,6 +327,10 @@ pub fn run(
     let mut outcomes = Vec::with_capacity(set.items.len());
     for (item, patterns) in &set.items {
         let asked = desk.ask_timed(&item.q, report, config)?;
+        let top_right = asked.found.candidate.and_then(|best| {
+            let answer = desk.knowledge().entries[best].answer()?;
+            Some(item.expect == Expect::Answer && patterns.iter().all(|p| p.is_match(answer)))
+        });
         let reply = asked.reply;
         let answered = reply.status == Status::Answered;
         let text = reply.answer.clone().unwrap_or_default();
@@ -198,6 +353,8 @@ pub fn run(
             confidence: reply.confidence,
             verdict,
             micros: asked.elapsed.as_secs_f64() * 1e6,
+            features: asked.found.features,
+            top_right,
         });
     }
     Ok(Evaluation {

@@ -1,6 +1,7 @@
 //! The command line: parses arguments, calls the library, renders replies. Output goes
 //! to any writer so tests can run every command in-process.
 
+mod quality;
 mod render;
 
 use std::io::{BufRead, Write};
@@ -44,6 +45,9 @@ pub enum Command {
         /// Only answer from this report.
         #[arg(long, value_name = "ID")]
         report: Option<String>,
+        /// Answer exactly as in a newsroom channel (a higher bar for answering).
+        #[arg(long)]
+        newsroom: bool,
     },
     /// Try it interactively; Ctrl-D ends.
     Chat {
@@ -63,9 +67,10 @@ pub enum Command {
         #[command(subcommand)]
         command: KbCommand,
     },
-    /// Score a question file (JSON lines with id, q, expect, facts, kind).
+    /// Score question files (JSON lines with id, q, expect, facts, kind), with the
+    /// reliability of the confidence; or every phrasing, left out in turn.
     Eval {
-        file: PathBuf,
+        files: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
         /// Load this many generated entries as other reports first (scale check).
@@ -73,6 +78,25 @@ pub enum Command {
         with_generated: usize,
         #[arg(long, value_name = "ID")]
         report: Option<String>,
+        /// Answer as a newsroom channel would (a higher bar for answering).
+        #[arg(long)]
+        newsroom: bool,
+        /// Also ask every phrasing against the knowledge base without it, per entry.
+        #[arg(long)]
+        leave_one_out: bool,
+        /// Print the figures only, not the failures (for a first, blind score).
+        #[arg(long)]
+        no_failures: bool,
+    },
+    /// Fit the confidence model on question files and every phrasing left out in turn,
+    /// and print it with its reliability on the files it was not fitted on.
+    Calibrate {
+        /// Question files to fit on.
+        #[arg(long = "fit", value_name = "FILE", required = true, num_args = 1..)]
+        fit: Vec<PathBuf>,
+        /// Question files to check the fitted model on.
+        #[arg(long = "check", value_name = "FILE", num_args = 1..)]
+        check: Vec<PathBuf>,
     },
     /// Run the Discord bot (settings from the environment or .env; see .env.example).
     Serve,
@@ -111,6 +135,12 @@ pub struct LogArgs {
 pub enum KbCommand {
     /// The whole knowledge base as JSON, for comparing other tools on it.
     Export,
+    /// Phrasings that, left out, are answered with another entry, and the entries
+    /// that attract them. Exits with 1 when there are any.
+    Lint {
+        #[arg(long, value_name = "ID")]
+        report: Option<String>,
+    },
 }
 
 /// An error with the exit status it deserves: 2 for bad input or knowledge, 1 otherwise.
@@ -120,6 +150,8 @@ pub enum CliError {
     Input(String),
     #[error(transparent)]
     Knowledge(#[from] LoadError),
+    #[error("{0} phrasing(s) collide with another entry; see the list above")]
+    Lint(usize),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -128,7 +160,7 @@ impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Input(_) | CliError::Knowledge(_) => ExitCode::from(2),
-            CliError::Other(_) => ExitCode::from(1),
+            CliError::Other(_) | CliError::Lint(_) => ExitCode::from(1),
         }
     }
 }
@@ -186,6 +218,10 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
         Command::Kb {
             command: KbCommand::Export,
         } => export(&kb, out),
+        Command::Kb {
+            command: KbCommand::Lint { report },
+        } => quality::lint(&Desk::new(kb), report.as_deref(), out),
+        Command::Calibrate { fit, check } => quality::calibrate(&Desk::new(kb), &fit, &check, out),
         Command::Serve => crate::discord::serve(kb, knowledge_location(cli.knowledge.as_deref())),
         Command::Stats { days, log } => {
             let stats =
@@ -221,7 +257,7 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             for r in found.ranked.iter().take(6) {
                 text.push_str(&format!(
                     "  {:.3} {}\n",
-                    r.confidence, kb.entries[r.entry].id
+                    r.score, kb.entries[r.entry].id
                 ));
             }
             write!(out, "{text}").context("writing output")?;
@@ -231,20 +267,32 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             question,
             json,
             report,
+            newsroom,
         } => {
             let desk = Desk::new(kb);
             desk.report_filter(report.as_deref())?;
+            let config = if newsroom {
+                Config::newsroom()
+            } else {
+                Config::DEFAULT
+            };
+            let asking = Asking {
+                desk: &desk,
+                report: report.as_deref(),
+                config: &config,
+                json,
+            };
             match question.as_deref() {
                 None | Some("-") => {
                     for line in lines(input) {
-                        answer(&desk, &line?, report.as_deref(), json, out)?;
+                        asking.answer(&line?, out)?;
                     }
                     Ok(())
                 }
                 Some(q) if q.trim().is_empty() => Err(CliError::Input(
                     "the question is empty: give a question, or `-` to read questions from standard input".into(),
                 )),
-                Some(q) => answer(&desk, q, report.as_deref(), json, out),
+                Some(q) => asking.answer(q, out),
             }
         }
         Command::Chat { report } => {
@@ -253,23 +301,42 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             chat(&desk, report.as_deref(), input, out)
         }
         Command::Eval {
-            file,
+            files,
             json,
             report,
             with_generated,
+            newsroom,
+            leave_one_out,
+            no_failures,
         } => {
             let mut kb = kb;
             if with_generated > 0 {
                 crate::knowledge::synthetic::add_synthetic(&mut kb, with_generated, 1_000);
             }
+            if files.is_empty() && !leave_one_out {
+                return Err(CliError::Input(
+                    "give question files to score, or --leave-one-out".into(),
+                ));
+            }
             let desk = Desk::new(kb);
-            let set = QuestionSet::load(&file)?;
-            let result = eval::run(&desk, &set, report.as_deref(), &Config::DEFAULT)?;
-            if json {
-                serde_json::to_writer(&mut *out, &result).context("writing output")?;
-                writeln!(out).context("writing output")?;
+            let config = if newsroom {
+                Config::newsroom()
             } else {
-                write_evaluation(&result, out).context("writing output")?;
+                Config::DEFAULT
+            };
+            let options = quality::EvalOptions {
+                report: report.as_deref(),
+                config: &config,
+                json,
+                failures: !no_failures,
+            };
+            for file in &files {
+                let set = QuestionSet::load(file)?;
+                let result = eval::run(&desk, &set, report.as_deref(), &config)?;
+                quality::print_evaluation(file, &result, &options, out)?;
+            }
+            if leave_one_out {
+                quality::print_leave_one_out(&desk, &options, out)?;
             }
             Ok(())
         }
@@ -308,14 +375,30 @@ fn lines(input: &mut dyn BufRead) -> impl Iterator<Item = Result<String, CliErro
     })
 }
 
-fn answer(
-    desk: &Desk,
-    question: &str,
-    report: Option<&str>,
+/// How `ask` answers: which desk, report and thresholds, and in what format.
+struct Asking<'a> {
+    desk: &'a Desk,
+    report: Option<&'a str>,
+    config: &'a Config,
+    json: bool,
+}
+
+impl Asking<'_> {
+    fn answer(&self, question: &str, out: &mut dyn Write) -> Result<(), CliError> {
+        let reply = self
+            .desk
+            .ask_timed(question, self.report, self.config)?
+            .reply;
+        write_reply(&reply, self.json, out)
+    }
+}
+
+fn write_reply(
+    reply: &crate::reply::Reply,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let reply = desk.ask(question, report)?;
+    let reply = reply.clone();
     if json {
         serde_json::to_writer(&mut *out, &reply).context("writing output")?;
         writeln!(out).context("writing output")?;
@@ -384,53 +467,5 @@ fn export(kb: &KnowledgeBase, out: &mut dyn Write) -> Result<(), CliError> {
     )
     .context("writing output")?;
     writeln!(out).context("writing output")?;
-    Ok(())
-}
-
-fn write_evaluation(result: &eval::Evaluation, out: &mut dyn Write) -> std::io::Result<()> {
-    let m = &result.metrics;
-    writeln!(out, "items            {}", m.items)?;
-    writeln!(out, "accuracy         {:.3}", m.accuracy)?;
-    writeln!(out, "answer recall    {:.3}", m.answer_recall)?;
-    writeln!(out, "decline accuracy {:.3}", m.decline_accuracy)?;
-    writeln!(
-        out,
-        "wrong answers    {:.3} ({})",
-        m.wrong_answer_rate, m.wrong_answers
-    )?;
-    writeln!(
-        out,
-        "matching time    mean {:.1} µs, p99 {:.1} µs",
-        m.mean_micros, m.p99_micros
-    )?;
-    writeln!(out, "\nper kind:")?;
-    for (kind, t) in &m.per_kind {
-        writeln!(
-            out,
-            "  {kind:<14} {:.2} ({}/{})",
-            t.rate(),
-            t.correct,
-            t.total
-        )?;
-    }
-    let failures: Vec<_> = result.failures().collect();
-    if !failures.is_empty() {
-        writeln!(out, "\nfailures:")?;
-    }
-    for o in failures {
-        writeln!(
-            out,
-            "  {} [{}] {:?} expected {:?}, got {} {} ({:.2})\n      q: {}\n      a: {}",
-            o.id,
-            o.kind,
-            o.verdict,
-            o.expect,
-            o.status.as_str(),
-            o.entry.as_deref().unwrap_or("-"),
-            o.confidence,
-            o.question,
-            o.answer.as_deref().unwrap_or("-"),
-        )?;
-    }
     Ok(())
 }

@@ -80,7 +80,7 @@ pub async fn handle(
     let desk = data.desk.load_full();
     let answered = match kind {
         Kind::Newsroom => {
-            let strict = crate::matcher::Config::strict();
+            let strict = crate::matcher::Config::newsroom();
             let answered = desk.ask_timed(&question, None, &strict)?;
             if answered.reply.status != Status::Answered {
                 return Ok(());

@@ -74,6 +74,13 @@ impl Entry {
         matches!(self.body, Body::Gap { .. })
     }
 
+    /// Every way the entry is asked: its question, then its variants, then keywords.
+    pub fn phrasings(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.question)
+            .chain(&self.variants)
+            .chain(&self.keywords)
+    }
+
     pub fn answer(&self) -> Option<&str> {
         match &self.body {
             Body::Fact { answer, .. } => Some(answer),

@@ -67,6 +67,18 @@ struct RawEntryFile {
     /// add from chat; see `additions.rs`).
     #[serde(default)]
     variant: Vec<Spanned<RawVariant>>,
+    /// Many phrasings of an entry defined elsewhere in the same report, kept apart from
+    /// the curated entries so those stay readable (a report's `phrasings.toml`).
+    #[serde(default)]
+    phrasings: Vec<Spanned<RawPhrasings>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPhrasings {
+    entry: Option<Spanned<String>>,
+    #[serde(default)]
+    texts: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -393,6 +405,36 @@ fn load_entries(
                 question,
                 file: path.to_path_buf(),
                 line: check.line_of(at),
+            });
+        }
+    }
+    for spanned in raw.phrasings {
+        let at = spanned.span().start;
+        let raw = spanned.into_inner();
+        let Some(entry) = check.required(&raw.entry, "entry", None, at) else {
+            continue;
+        };
+        for text in raw.texts {
+            let start = text.span().start;
+            let question = text.into_inner();
+            check_length(
+                &mut check,
+                &question,
+                MAX_QUESTION_CHARS,
+                "phrasing",
+                Some(&entry),
+                start,
+            );
+            if question.trim().is_empty() {
+                check.push(Some(start), Some(&entry), "an empty phrasing");
+                continue;
+            }
+            variants.push(PendingVariant {
+                report: report_index,
+                entry: entry.clone(),
+                question,
+                file: path.to_path_buf(),
+                line: check.line_of(start),
             });
         }
     }

@@ -100,6 +100,40 @@ impl TypoIndex {
         self.known.contains_key(word)
     }
 
+    /// Known words that `prefix` starts, typed right or (from three letters on) with one
+    /// slip in it, most frequent first; exact starts before slipped ones.
+    pub fn completions(&self, prefix: &str, limit: usize) -> Vec<String> {
+        let len = prefix.chars().count();
+        if len < 2 || !prefix.chars().all(char::is_alphanumeric) {
+            return Vec::new();
+        }
+        let mut found: Vec<(usize, u32, &str)> = self
+            .words
+            .iter()
+            .zip(&self.frequency)
+            .filter_map(|(word, &freq)| {
+                let start: String = word.chars().take(len).collect();
+                if start.chars().count() < len {
+                    return None;
+                }
+                if start == prefix {
+                    return Some((0, freq, word.as_str()));
+                }
+                // A slip in the typed part, not in its first letter (as in `correct`).
+                (len >= 3
+                    && word.chars().next() == prefix.chars().next()
+                    && strsim::osa_distance(&start, prefix) <= 1)
+                    .then_some((1, freq, word.as_str()))
+            })
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
+        found
+            .into_iter()
+            .take(limit)
+            .map(|(_, _, w)| w.to_string())
+            .collect()
+    }
+
     /// The closest known word to `word` and its edit distance, if one is close enough.
     pub fn correct(&self, word: &str) -> Option<(&str, usize)> {
         let len = word.chars().count();
@@ -164,6 +198,15 @@ mod tests {
             index.add(w);
         }
         index
+    }
+
+    #[test]
+    fn completes_a_prefix_even_with_a_slip() {
+        let t = index(&["guantanamo", "orders", "order", "obama"]);
+        assert_eq!(t.completions("guant", 3), ["guantanamo"]);
+        assert_eq!(t.completions("gaunt", 3), ["guantanamo"]);
+        assert!(t.completions("ord", 3).contains(&"orders".to_string()));
+        assert!(t.completions("x", 3).is_empty());
     }
 
     #[test]

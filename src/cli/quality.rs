@@ -1,0 +1,260 @@
+//! The answer-quality commands: `eval` (with the reliability table), `calibrate` and
+//! `kb lint`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use super::CliError;
+use crate::desk::Desk;
+use crate::eval::{self, Evaluation, QuestionSet, Verdict};
+use crate::matcher::{Calibration, Config, Features, Reliability};
+
+/// Weight of one phrasing left out, against one question of a question set, in the fit.
+const LEFT_OUT_WEIGHT: f32 = 0.1;
+
+/// Bins of the reliability table.
+const BINS: usize = 10;
+
+pub struct EvalOptions<'a> {
+    pub report: Option<&'a str>,
+    pub config: &'a Config,
+    pub json: bool,
+    pub failures: bool,
+}
+
+pub fn print_evaluation(
+    file: &Path,
+    result: &Evaluation,
+    options: &EvalOptions<'_>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    if options.json {
+        serde_json::to_writer(&mut *out, result).context("writing output")?;
+        writeln!(out).context("writing output")?;
+        return Ok(());
+    }
+    writeln!(out, "== {}", file.display()).context("writing output")?;
+    write_evaluation(result, options.failures, out).context("writing output")?;
+    Ok(())
+}
+
+fn write_metrics(m: &eval::Metrics, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "items            {}", m.items)?;
+    writeln!(out, "accuracy         {:.3}", m.accuracy)?;
+    writeln!(out, "answer recall    {:.3}", m.answer_recall)?;
+    writeln!(out, "decline accuracy {:.3}", m.decline_accuracy)?;
+    writeln!(
+        out,
+        "wrong answers    {:.3} ({})",
+        m.wrong_answer_rate, m.wrong_answers
+    )?;
+    writeln!(
+        out,
+        "matching time    mean {:.1} µs, p99 {:.1} µs",
+        m.mean_micros, m.p99_micros
+    )?;
+    writeln!(out, "\nper kind:")?;
+    for (kind, t) in &m.per_kind {
+        writeln!(
+            out,
+            "  {kind:<14} {:.2} ({}/{})",
+            t.rate(),
+            t.correct,
+            t.total
+        )?;
+    }
+    Ok(())
+}
+
+/// Confidence bins against the share right, and the expected calibration error.
+pub fn write_reliability(r: &Reliability, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "\nreliability (questions whose best candidate is an answer):"
+    )?;
+    writeln!(out, "  confidence   count  mean conf  share right")?;
+    for (low, high, count, mean, right) in &r.bins {
+        if *count == 0 {
+            continue;
+        }
+        writeln!(
+            out,
+            "  {low:.1}–{high:.1}    {count:>5}  {mean:>9.3}  {right:>11.3}"
+        )?;
+    }
+    writeln!(out, "  expected calibration error {:.3}", r.ece)
+}
+
+fn write_evaluation(
+    result: &Evaluation,
+    failures: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    write_metrics(&result.metrics, out)?;
+    write_reliability(&result.reliability(BINS), out)?;
+    let failed: Vec<_> = result.failures().collect();
+    if !failures || failed.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nfailures:")?;
+    for o in failed {
+        writeln!(
+            out,
+            "  {} [{}] {:?} expected {:?}, got {} {} ({:.2})\n      q: {}\n      a: {}",
+            o.id,
+            o.kind,
+            o.verdict,
+            o.expect,
+            o.status.as_str(),
+            o.entry.as_deref().unwrap_or("-"),
+            o.confidence,
+            o.question,
+            o.answer.as_deref().unwrap_or("-"),
+        )?;
+    }
+    Ok(())
+}
+
+fn report_index(desk: &Desk, report: Option<&str>) -> Result<Option<usize>, CliError> {
+    Ok(desk.report_filter(report)?)
+}
+
+pub fn print_leave_one_out(
+    desk: &Desk,
+    options: &EvalOptions<'_>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let filter = report_index(desk, options.report)?;
+    let loo = eval::leave_one_out(desk, filter, options.config);
+    if options.json {
+        serde_json::to_writer(&mut *out, &loo).context("writing output")?;
+        writeln!(out).context("writing output")?;
+        return Ok(());
+    }
+    let mut text = Vec::new();
+    writeln!(text, "== every phrasing, left out in turn").ok();
+    write_metrics(&loo.metrics, &mut text).ok();
+    write_reliability(&loo.reliability(BINS), &mut text).ok();
+    writeln!(text, "\nper entry (right / phrasings):").ok();
+    for (entry, t) in &loo.per_entry {
+        writeln!(text, "  {entry:<34} {:.2} ({}/{})", t.rate(), t.correct, t.total).ok();
+    }
+    out.write_all(&text).context("writing output")?;
+    Ok(())
+}
+
+pub fn calibrate(
+    desk: &Desk,
+    fit: &[PathBuf],
+    check: &[PathBuf],
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let config = Config::DEFAULT;
+    let mut rows: Vec<(Features, bool, f32)> = Vec::new();
+    for file in fit {
+        let set = QuestionSet::load(file)?;
+        let result = eval::run(desk, &set, None, &config)?;
+        rows.extend(result.calibration_rows().into_iter().map(|(f, r)| (f, r, 1.0)));
+    }
+    // Phrasings left out are many, terse and written to one entry each: unlike what
+    // people type. They inform the fit without outvoting the question sets.
+    let loo = eval::leave_one_out(desk, None, &config);
+    rows.extend(
+        loo.calibration_rows()
+            .into_iter()
+            .map(|(f, r)| (f, r, LEFT_OUT_WEIGHT)),
+    );
+    let model = Calibration::fit_weighted(&rows, 1e-3);
+    let mut text = String::new();
+    text.push_str(&format!(
+        "fitted on {} questions' best candidates ({} right)\n\n",
+        rows.len(),
+        rows.iter().filter(|(_, r, _)| *r).count()
+    ));
+    text.push_str("    pub const FITTED: Calibration = Calibration {\n");
+    text.push_str(&format!("        bias: {:.3},\n", model.bias));
+    text.push_str("        weights: [\n");
+    for (name, w) in Features::NAMES.iter().zip(model.weights) {
+        text.push_str(&format!("            {w:.3}, // {name}\n"));
+    }
+    text.push_str("        ],\n    };\n");
+    write!(out, "{text}").context("writing output")?;
+    let fitted = Config {
+        calibration: model,
+        ..config
+    };
+    for file in check {
+        let set = QuestionSet::load(file)?;
+        let result = eval::run(desk, &set, None, &fitted)?;
+        writeln!(out, "\n== checked on {}", file.display()).context("writing output")?;
+        write_reliability(&result.reliability(BINS), out).context("writing output")?;
+        for threshold in [0.5, 0.6, 0.7, 0.8, 0.9] {
+            let (answered, wrong) = answered_at(&result, threshold);
+            writeln!(
+                out,
+                "  answer at P ≥ {threshold:.1}: {answered} answered, {wrong} wrong ({:.1} % of {})",
+                100.0 * wrong as f64 / result.outcomes.len().max(1) as f64,
+                result.outcomes.len()
+            )
+            .context("writing output")?;
+        }
+    }
+    Ok(())
+}
+
+/// Questions that would be answered at a probability threshold, and how many wrongly.
+fn answered_at(result: &Evaluation, threshold: f32) -> (usize, usize) {
+    let answered: Vec<_> = result
+        .outcomes
+        .iter()
+        .filter(|o| o.top_right.is_some() && o.confidence >= threshold)
+        .collect();
+    let wrong = answered.iter().filter(|o| o.top_right == Some(false)).count();
+    (answered.len(), wrong)
+}
+
+/// Collisions found by leaving each phrasing out: printed, and exit status 1 when any.
+pub fn lint(desk: &Desk, report: Option<&str>, out: &mut dyn Write) -> Result<(), CliError> {
+    let filter = report_index(desk, report)?;
+    let loo = eval::leave_one_out(desk, filter, &Config::DEFAULT);
+    let mut attracted: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut text = String::new();
+    let collisions: Vec<_> = loo.collisions().collect();
+    for c in &collisions {
+        let landed = c.landed.as_deref().unwrap_or("-");
+        *attracted.entry(landed).or_default() += 1;
+        text.push_str(&format!(
+            "collision: a phrasing of `{}` is answered with `{landed}` ({:.0} %): {}\n",
+            c.entry,
+            c.probability * 100.0,
+            c.phrasing
+        ));
+    }
+    for (entry, n) in attracted.iter().filter(|(_, n)| **n >= ATTRACTOR) {
+        text.push_str(&format!(
+            "attractor: `{entry}` answers {n} phrasings of other entries; make its phrasings more specific\n"
+        ));
+    }
+    let missed = loo
+        .phrasings
+        .iter()
+        .filter(|p| p.verdict == Verdict::Missed)
+        .count();
+    text.push_str(&format!(
+        "{} phrasings: {} collisions, {} not answered when left out\n",
+        loo.phrasings.len(),
+        collisions.len(),
+        missed
+    ));
+    write!(out, "{text}").context("writing output")?;
+    if collisions.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Lint(collisions.len()))
+    }
+}
+
+/// An entry that answers this many phrasings of other entries is an attractor.
+const ATTRACTOR: usize = 3;

@@ -1,0 +1,234 @@
+//! Confidence as a probability: a logistic model over what the scorer measured about
+//! its best entry, fitted on question sets whose right answers are known
+//! (`factdesk calibrate`), and checked on sets it was not fitted on (`factdesk eval`
+//! prints the reliability table).
+//!
+//! The hand rules the matcher used to apply as hard gates (a name the report doesn't
+//! know, a one-word match, an answer that lacks the kind of fact asked for) are
+//! features here: the fit decides how much each one lowers the chance of being right.
+
+use serde::Serialize;
+
+/// What the scorer measured about one question and its best entry. Every value is in
+/// a small fixed range so one set of weights serves every report.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Features {
+    /// The ranking score of the best entry, 0..1.
+    pub score: f32,
+    /// Share of the question's weight the entry explains, 0..1.
+    pub coverage: f32,
+    /// How closely the best phrasing and the question repeat each other (weighted
+    /// Dice, both directions), 0..1.
+    pub phrasing: f32,
+    /// Lead of the best entry's score over the next entry that is not a sibling.
+    pub lead: f32,
+    /// How much informative weight matched, in units of the report's rarest word,
+    /// squashed: ln(1 + x). A match on generic words alone stays small.
+    pub evidence: f32,
+    /// 1 when the question names a thing or number the report does not know.
+    pub stranger: f32,
+    /// 1 when the question spells a rare name of the report that this entry lacks.
+    pub misses_name: f32,
+    /// 1 when the question asks for a kind of fact (a number, a date) that the answer
+    /// does not state.
+    pub type_missing: f32,
+    /// 1 when only one distinct word of the question is in the entry.
+    pub single_word: f32,
+    /// 1 for a long message (story around the question).
+    pub long: f32,
+    /// How far a curated gap's score is above this entry's (0 when none is): a gap
+    /// that fits better says the question is about what the report leaves out.
+    pub gap_lead: f32,
+}
+
+pub const FEATURES: usize = 11;
+
+impl Features {
+    pub fn to_array(self) -> [f32; FEATURES] {
+        [
+            self.score,
+            self.coverage,
+            self.phrasing,
+            self.lead,
+            self.evidence,
+            self.stranger,
+            self.misses_name,
+            self.type_missing,
+            self.single_word,
+            self.long,
+            self.gap_lead,
+        ]
+    }
+
+    pub const NAMES: [&'static str; FEATURES] = [
+        "score",
+        "coverage",
+        "phrasing",
+        "lead",
+        "evidence",
+        "stranger",
+        "misses_name",
+        "type_missing",
+        "single_word",
+        "long",
+        "gap_lead",
+    ];
+}
+
+/// A fitted logistic model: P(right) = σ(bias + Σ weight·feature).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Calibration {
+    pub bias: f32,
+    pub weights: [f32; FEATURES],
+}
+
+impl Calibration {
+    /// Fitted by `factdesk calibrate --fit questions.jsonl holdout-own.jsonl blind-b1.jsonl`
+    /// (see docs/quality-log.md) on the bundled report's question sets and its phrasings
+    /// scored leave-one-out.
+    pub const FITTED: Calibration = Calibration {
+        bias: -2.639,
+        weights: [
+            0.781,  // score
+            1.254,  // coverage
+            1.829,  // phrasing
+            1.262,  // lead
+            1.561,  // evidence
+            -1.754, // stranger
+            -0.832, // misses_name
+            -2.146, // type_missing
+            -0.408, // single_word
+            0.859,  // long
+            -4.704, // gap_lead
+        ],
+    };
+
+    pub fn probability(&self, f: &Features) -> f32 {
+        let z = self.bias
+            + self
+                .weights
+                .iter()
+                .zip(f.to_array())
+                .map(|(w, x)| w * x)
+                .sum::<f32>();
+        1.0 / (1.0 + (-z).exp())
+    }
+
+    /// Fits by gradient descent on the log loss with a light L2 penalty (`l2`), which
+    /// keeps weights of rare flags from running off on a few examples.
+    pub fn fit(rows: &[(Features, bool)], l2: f32) -> Calibration {
+        let weighted: Vec<(Features, bool, f32)> = rows.iter().map(|(f, r)| (*f, *r, 1.0)).collect();
+        Self::fit_weighted(&weighted, l2)
+    }
+
+    /// As [`Calibration::fit`], each row counting for its weight.
+    pub fn fit_weighted(rows: &[(Features, bool, f32)], l2: f32) -> Calibration {
+        let mut model = Calibration {
+            bias: 0.0,
+            weights: [0.0; FEATURES],
+        };
+        let n: f32 = rows.iter().map(|r| r.2).sum();
+        if n <= 0.0 {
+            return model;
+        }
+        let rate = 0.5;
+        for _ in 0..4000 {
+            let mut grad_b = 0.0;
+            let mut grad = [0.0f32; FEATURES];
+            for (f, right, weight) in rows {
+                let err = weight * (model.probability(f) - if *right { 1.0 } else { 0.0 });
+                grad_b += err;
+                for (g, x) in grad.iter_mut().zip(f.to_array()) {
+                    *g += err * x;
+                }
+            }
+            model.bias -= rate * grad_b / n;
+            for (w, g) in model.weights.iter_mut().zip(grad) {
+                *w -= rate * (g / n + l2 * *w);
+            }
+        }
+        model
+    }
+}
+
+/// Confidence bins against the share observed right.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reliability {
+    /// (low, high, count, mean confidence, share right) per bin.
+    pub bins: Vec<(f32, f32, usize, f64, f64)>,
+    /// Expected calibration error: the count-weighted mean of |confidence − share right|.
+    pub ece: f64,
+}
+
+impl Reliability {
+    pub fn of(points: &[(f32, bool)], bins: usize) -> Reliability {
+        let mut out = Vec::with_capacity(bins);
+        let mut ece = 0.0;
+        for b in 0..bins {
+            let low = b as f32 / bins as f32;
+            let high = (b + 1) as f32 / bins as f32;
+            let inside: Vec<&(f32, bool)> = points
+                .iter()
+                .filter(|(p, _)| *p >= low && (*p < high || (b + 1 == bins && *p <= high)))
+                .collect();
+            if inside.is_empty() {
+                out.push((low, high, 0, 0.0, 0.0));
+                continue;
+            }
+            let count = inside.len();
+            let mean = inside.iter().map(|(p, _)| *p as f64).sum::<f64>() / count as f64;
+            let right = inside.iter().filter(|(_, r)| *r).count() as f64 / count as f64;
+            ece += count as f64 * (mean - right).abs();
+            out.push((low, high, count, mean, right));
+        }
+        Reliability {
+            bins: out,
+            ece: if points.is_empty() {
+                0.0
+            } else {
+                ece / points.len() as f64
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_learns_a_separating_feature() {
+        let rows: Vec<(Features, bool)> = (0..200)
+            .map(|i| {
+                let score = i as f32 / 200.0;
+                (
+                    Features {
+                        score,
+                        ..Features::default()
+                    },
+                    score > 0.5,
+                )
+            })
+            .collect();
+        let model = Calibration::fit(&rows, 0.0);
+        let low = Features {
+            score: 0.1,
+            ..Features::default()
+        };
+        let high = Features {
+            score: 0.9,
+            ..Features::default()
+        };
+        assert!(model.probability(&low) < 0.2, "{model:?}");
+        assert!(model.probability(&high) > 0.8, "{model:?}");
+    }
+
+    #[test]
+    fn reliability_of_a_perfectly_calibrated_set_has_no_error() {
+        let points: Vec<(f32, bool)> = (0..10).map(|i| (0.05, i == 0)).collect::<Vec<_>>();
+        let r = Reliability::of(&points, 10);
+        // 10 % right at 5 % confidence: off by 0.05.
+        assert!((r.ece - 0.05).abs() < 1e-6, "{r:?}");
+        assert_eq!(r.bins[0].2, 10);
+    }
+}
