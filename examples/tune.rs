@@ -23,13 +23,55 @@ fn main() -> anyhow::Result<()> {
         .collect::<Result<_, _>>()?;
     let variants: Vec<(&str, Config)> = vec![
         ("default", Config::DEFAULT),
-        ("binary credit", Config { share_saturation: 1e-6, ..Config::DEFAULT }),
-        ("saturation 0.03", Config { share_saturation: 0.03, ..Config::DEFAULT }),
-        ("saturation 0.3", Config { share_saturation: 0.3, ..Config::DEFAULT }),
-        ("coverage 0.6", Config { coverage_share: 0.6, ..Config::DEFAULT }),
-        ("coverage 0.9", Config { coverage_share: 0.9, ..Config::DEFAULT }),
-        ("answer credit 0.3", Config { answer_field_credit: 0.3, ..Config::DEFAULT }),
-        ("answer credit 0.8", Config { answer_field_credit: 0.8, ..Config::DEFAULT }),
+        (
+            "binary credit",
+            Config {
+                share_saturation: 1e-6,
+                ..Config::DEFAULT
+            },
+        ),
+        (
+            "saturation 0.03",
+            Config {
+                share_saturation: 0.03,
+                ..Config::DEFAULT
+            },
+        ),
+        (
+            "saturation 0.3",
+            Config {
+                share_saturation: 0.3,
+                ..Config::DEFAULT
+            },
+        ),
+        (
+            "coverage 0.6",
+            Config {
+                coverage_share: 0.6,
+                ..Config::DEFAULT
+            },
+        ),
+        (
+            "coverage 0.9",
+            Config {
+                coverage_share: 0.9,
+                ..Config::DEFAULT
+            },
+        ),
+        (
+            "answer credit 0.3",
+            Config {
+                answer_field_credit: 0.3,
+                ..Config::DEFAULT
+            },
+        ),
+        (
+            "answer credit 0.8",
+            Config {
+                answer_field_credit: 0.8,
+                ..Config::DEFAULT
+            },
+        ),
     ];
     for (name, config) in variants {
         let desk = Desk::with_config(kb.clone(), config);

@@ -223,7 +223,9 @@ impl LeaveOneOut {
 
     /// Phrasings answered with another entry: collisions.
     pub fn collisions(&self) -> impl Iterator<Item = &PhrasingOutcome> {
-        self.phrasings.iter().filter(|o| o.verdict == Verdict::Wrong)
+        self.phrasings
+            .iter()
+            .filter(|o| o.verdict == Verdict::Wrong)
     }
 
     pub fn reliability(&self, bins: usize) -> Reliability {

@@ -62,8 +62,11 @@ pub struct Reply {
     pub entry: Option<String>,
     /// The report of that entry.
     pub report: Option<String>,
-    /// Set only when answered.
+    /// Set only when answered; opens with "Yes." or "No." when it settles a yes/no question.
     pub answer: Option<String>,
+    /// For an answered yes/no question the answer settles: true for yes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settles: Option<bool>,
     /// Confidence of the best match, 0..1.
     pub confidence: f32,
     #[serde(rename = "source")]
@@ -80,6 +83,26 @@ pub struct Reply {
     /// Topics the reports cover, when declined.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub topics: Vec<String>,
+}
+
+impl Reply {
+    /// Leads the answer with "Yes." or "No." when the matcher found that the answer
+    /// settles a yes/no question, unless the curated answer already opens with one.
+    fn lead_with(&mut self, settles: Option<bool>) {
+        let (Some(yes), Some(answer)) = (settles, self.answer.as_mut()) else {
+            return;
+        };
+        let opening = answer
+            .split(|c: char| !c.is_alphabetic())
+            .next()
+            .unwrap_or("")
+            .to_lowercase();
+        if opening == "yes" || opening == "no" {
+            return;
+        }
+        *answer = format!("{} {answer}", if yes { "Yes." } else { "No." });
+        self.settles = Some(yes);
+    }
 }
 
 /// Most topics named in a decline: enough to orient, short enough to read.
@@ -103,7 +126,11 @@ impl Reply {
     ) -> Reply {
         let confidence = (found.confidence() * 1000.0).round() / 1000.0;
         match &found.outcome {
-            Outcome::Answered { entry } => Reply::answer(kb, question, *entry, confidence),
+            Outcome::Answered { entry } => {
+                let mut reply = Reply::answer(kb, question, *entry, confidence);
+                reply.lead_with(found.settles);
+                reply
+            }
             Outcome::Suggested { entries } => Reply {
                 suggestions: entries.iter().map(|&i| suggestion(kb, i)).collect(),
                 ..Reply::empty(question, Status::Suggested, confidence)
@@ -189,6 +216,7 @@ impl Reply {
             entry: None,
             report: None,
             answer: None,
+            settles: None,
             confidence,
             citation: None,
             related: Vec::new(),

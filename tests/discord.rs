@@ -1016,6 +1016,7 @@ fn base_reply(question: &str, status: Status) -> Reply {
         entry: None,
         report: None,
         answer: None,
+        settles: None,
         confidence: 0.0,
         citation: None,
         related: vec![],

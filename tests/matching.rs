@@ -2,6 +2,7 @@
 //! and what must never be answered.
 
 use factdesk::desk::Desk;
+use factdesk::eval::QuestionSet;
 use factdesk::knowledge::KnowledgeBase;
 use factdesk::matcher::{Config, Outcome};
 use factdesk::reply::{Decline, Status};
@@ -142,20 +143,41 @@ fn suggestions_are_offered_not_asserted() {
 }
 
 #[test]
-fn strict_config_answers_less() {
+fn newsroom_answers_only_above_its_higher_bar() {
     let desk = desk();
-    let q = "wasnt the campaign promise bigger";
-    let normal = desk
-        .ask_timed(q, None, &Config::DEFAULT)
-        .unwrap()
-        .reply
-        .status;
-    let strict = desk
-        .ask_timed(q, None, &Config::strict())
-        .unwrap()
-        .reply
-        .status;
-    assert!(!(strict == Status::Answered && normal != Status::Answered));
+    let newsroom = Config::newsroom();
+    assert!(newsroom.answer_probability > Config::DEFAULT.answer_probability);
+    let set = QuestionSet::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("knowledge/deport-one-million/holdout-own.jsonl"),
+    )
+    .unwrap();
+    let (mut normal_only, mut both) = (0, 0);
+    for (item, _) in &set.items {
+        let normal = desk.ask_timed(&item.q, None, &Config::DEFAULT).unwrap();
+        let strict = desk.ask_timed(&item.q, None, &newsroom).unwrap();
+        // Same scorer, same confidence: only the bar differs.
+        assert_eq!(
+            normal.reply.confidence, strict.reply.confidence,
+            "{}",
+            item.q
+        );
+        match (normal.reply.status, strict.reply.status) {
+            (Status::Answered, Status::Answered) => both += 1,
+            (Status::Answered, _) => {
+                assert!(normal.found.probability < newsroom.answer_probability);
+                normal_only += 1;
+            }
+            (_, Status::Answered) => {
+                panic!("newsroom answered what the default did not: {}", item.q)
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        both > 0 && normal_only > 0,
+        "both {both}, default only {normal_only}"
+    );
 }
 
 proptest! {

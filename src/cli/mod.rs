@@ -255,10 +255,7 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             }
             text.push_str(&format!("\noutcome: {:?}\n", found.outcome));
             for r in found.ranked.iter().take(6) {
-                text.push_str(&format!(
-                    "  {:.3} {}\n",
-                    r.score, kb.entries[r.entry].id
-                ));
+                text.push_str(&format!("  {:.3} {}\n", r.score, kb.entries[r.entry].id));
             }
             write!(out, "{text}").context("writing output")?;
             Ok(())

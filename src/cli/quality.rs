@@ -139,7 +139,14 @@ pub fn print_leave_one_out(
     write_reliability(&loo.reliability(BINS), &mut text).ok();
     writeln!(text, "\nper entry (right / phrasings):").ok();
     for (entry, t) in &loo.per_entry {
-        writeln!(text, "  {entry:<34} {:.2} ({}/{})", t.rate(), t.correct, t.total).ok();
+        writeln!(
+            text,
+            "  {entry:<34} {:.2} ({}/{})",
+            t.rate(),
+            t.correct,
+            t.total
+        )
+        .ok();
     }
     out.write_all(&text).context("writing output")?;
     Ok(())
@@ -156,7 +163,12 @@ pub fn calibrate(
     for file in fit {
         let set = QuestionSet::load(file)?;
         let result = eval::run(desk, &set, None, &config)?;
-        rows.extend(result.calibration_rows().into_iter().map(|(f, r)| (f, r, 1.0)));
+        rows.extend(
+            result
+                .calibration_rows()
+                .into_iter()
+                .map(|(f, r)| (f, r, 1.0)),
+        );
     }
     // Phrasings left out are many, terse and written to one entry each: unlike what
     // people type. They inform the fit without outvoting the question sets.
@@ -211,7 +223,10 @@ fn answered_at(result: &Evaluation, threshold: f32) -> (usize, usize) {
         .iter()
         .filter(|o| o.top_right.is_some() && o.confidence >= threshold)
         .collect();
-    let wrong = answered.iter().filter(|o| o.top_right == Some(false)).count();
+    let wrong = answered
+        .iter()
+        .filter(|o| o.top_right == Some(false))
+        .count();
     (answered.len(), wrong)
 }
 

@@ -44,6 +44,10 @@ pub struct Config {
     pub suggest_threshold: f32,
     /// Ranking score at or above which a curated gap explains a decline.
     pub gap_threshold: f32,
+    /// Hand rule, kept: one shared word answers only a one-word question, and only when
+    /// the word's idf is at least this share of the rarest possible ("guantanamo", not
+    /// "deportation"). The calibration alone let a bare generic word through.
+    pub single_word_rarity: f32,
     /// A name the question spells with a capital, known to the report and at least
     /// this rare in it (as a share of the rarest possible idf), should be in the entry
     /// that answers (a feature of the calibration, `misses_name`).
@@ -90,6 +94,7 @@ impl Config {
         answer_probability: 0.75,
         suggest_threshold: 0.30,
         gap_threshold: 0.50,
+        single_word_rarity: 0.6,
         name_rarity: 0.5,
         coverage_share: 0.8,
         unknown_weight: 0.4,
@@ -159,6 +164,8 @@ pub struct Match {
     pub features: Features,
     /// The calibrated chance that the candidate answers the question.
     pub probability: f32,
+    /// For an answered yes/no question that the answer settles: yes or no.
+    pub settles: Option<bool>,
 }
 
 impl Match {
@@ -216,6 +223,11 @@ struct IndexedEntry {
     /// For a gap, the answer types its question asks for: what the report is missing.
     asks: u32,
     is_gap: bool,
+    /// Terms the answer and its quote state (sorted): what a yes/no question must
+    /// stay within for the answer to settle it.
+    claims: Vec<TermId>,
+    /// The answer or quote states a number.
+    claims_number: bool,
 }
 
 struct ReportStats {
@@ -268,6 +280,31 @@ impl Matcher {
             }
         }
 
+        // First, the words curators wrote with care (questions, keywords, answers,
+        // quotes, notes) are the known spellings. Variants, many written the way people
+        // type, are then read like questions: a misspelt variant ("guantanemo") is
+        // corrected to a known word instead of becoming a spelling of its own.
+        for entry in &kb.entries {
+            let mut careful = vec![entry.question.as_str(), entry.topic.as_str()];
+            careful.extend(entry.keywords.iter().map(String::as_str));
+            match &entry.body {
+                Body::Fact { answer, source } => {
+                    careful.push(answer);
+                    careful.push(&source.quote);
+                }
+                Body::Gap { note } => careful.push(note),
+            }
+            for text in careful {
+                for token in tokenize(text) {
+                    typos.add(&token.surface);
+                }
+            }
+        }
+        analyzer.cache_stems(typos.words());
+        let words: Vec<String> = typos.words().map(str::to_string).collect();
+        for word in words {
+            typos.add_stem(analyzer.stem(&word));
+        }
         for (index, entry) in kb.entries.iter().enumerate() {
             let mut intern = |key: &str| -> TermId {
                 let next = term_ids.len() as TermId;
@@ -279,15 +316,15 @@ impl Matcher {
             let mut phrasings = Vec::new();
             // Term → (phrasings using it, said in the answer or quote).
             let mut seen: HashMap<TermId, (u16, bool)> = HashMap::default();
-            for text in entry.phrasings() {
-                for token in tokenize(text) {
-                    typos.add(&token.surface);
-                }
-                let mut ids: Vec<TermId> = analyzer
-                    .terms(text)
-                    .iter()
-                    .map(|t| intern(&t.key))
-                    .collect();
+            for (i, text) in entry.phrasings().enumerate() {
+                let is_variant = i > 0 && i <= entry.variants.len();
+                let tokens = tokenize(text);
+                let terms = if is_variant {
+                    analyzer.query_terms(&tokens, &typos)
+                } else {
+                    analyzer.terms(text)
+                };
+                let mut ids: Vec<TermId> = terms.iter().map(|t| intern(&t.key)).collect();
                 ids.sort_unstable();
                 ids.dedup();
                 for &id in &ids {
@@ -302,12 +339,18 @@ impl Matcher {
             let mut body_text = entry.topic.clone();
             let mut types = 0;
             let mut asks = 0;
+            let mut claims = Vec::new();
+            let mut claims_number = false;
             match &entry.body {
                 Body::Fact { answer, source } => {
+                    let said = format!("{answer} {}", source.quote);
+                    let said_terms = analyzer.terms(&said);
+                    claims_number = said_terms.iter().any(|t| t.number);
+                    claims = said_terms.iter().map(|t| intern(&t.key)).collect();
+                    claims.sort_unstable();
+                    claims.dedup();
                     body_text.push(' ');
-                    body_text.push_str(answer);
-                    body_text.push(' ');
-                    body_text.push_str(&source.quote);
+                    body_text.push_str(&said);
                     types = analyzer.stated_types(answer);
                 }
                 Body::Gap { note } => {
@@ -315,9 +358,6 @@ impl Matcher {
                     body_text.push_str(note);
                     asks = analyzer.asked_types(&tokenize(&entry.question));
                 }
-            }
-            for token in tokenize(&body_text) {
-                typos.add(&token.surface);
             }
             for term in analyzer.terms(&body_text) {
                 seen.entry(intern(&term.key)).or_default().1 = true;
@@ -339,9 +379,23 @@ impl Matcher {
                 types,
                 asks,
                 is_gap: entry.is_gap(),
+                claims,
+                claims_number,
             });
         }
 
+        // Variant words that are not a slip of a known word ("gitmo") are known too.
+        let mut new_words = Vec::new();
+        for entry in &kb.entries {
+            for token in entry.variants.iter().flat_map(|v| tokenize(v)) {
+                if !typos.contains(&token.surface) && typos.correct(&token.surface).is_none() {
+                    new_words.push(token.surface);
+                }
+            }
+        }
+        for word in &new_words {
+            typos.add(word);
+        }
         analyzer.cache_stems(typos.words());
         let words: Vec<String> = typos.words().map(str::to_string).collect();
         for word in words {
@@ -458,13 +512,20 @@ impl Matcher {
             0.0
         };
         let candidate = candidate.map(|at| ranked[at].entry);
-        let outcome = self.decide(&tokens, &ranked, candidate, probability, config);
+        let enough = candidate.is_some_and(|c| self.enough_evidence(c, &ranked, &terms, config));
+        let probability_to_answer = if enough { probability } else { 0.0 };
+        let outcome = self.decide(&tokens, &ranked, candidate, probability_to_answer, config);
+        let settles = match outcome {
+            Outcome::Answered { entry } => self.settles(&tokens, &terms, entry),
+            _ => None,
+        };
         Match {
             outcome,
             ranked,
             candidate,
             features,
             probability,
+            settles,
         }
     }
 
@@ -540,7 +601,10 @@ impl Matcher {
         let mut total = e.phrasings.len() as f32;
         if let Some(l) = left_out.filter(|l| l.entry == p.entry as usize) {
             total -= 1.0;
-            if e.phrasings.get(l.phrasing).is_some_and(|ph| ph.contains(term)) {
+            if e.phrasings
+                .get(l.phrasing)
+                .is_some_and(|ph| ph.contains(term))
+            {
                 used -= 1.0;
             }
         }
@@ -656,7 +720,9 @@ impl Matcher {
         let entry = &self.entries[best.entry];
         let stats = &self.reports[entry.report];
         let sibling = |other: &IndexedEntry| {
-            other.report == entry.report && other.paragraph != 0 && other.paragraph == entry.paragraph
+            other.report == entry.report
+                && other.paragraph != 0
+                && other.paragraph == entry.paragraph
         };
         let runner_up = ranked
             .iter()
@@ -677,7 +743,8 @@ impl Matcher {
                 .iter()
                 .find(|p| p.entry as usize == best.entry)
             {
-                matched_weight += p.idf * self.credit(p, *id, left_out, config) * term.credit * share;
+                matched_weight +=
+                    p.idf * self.credit(p, *id, left_out, config) * term.credit * share;
             }
         }
         let query: Vec<(TermId, f32)> = terms
@@ -708,7 +775,11 @@ impl Matcher {
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         Features {
             score: best.score,
-            coverage: if mass > 0.0 { (matched_weight / mass).min(1.0) } else { 0.0 },
+            coverage: if mass > 0.0 {
+                (matched_weight / mass).min(1.0)
+            } else {
+                0.0
+            },
             phrasing: dice.min(1.0),
             lead: best.score - runner_up,
             evidence: (1.0 + matched_weight / stats.max_idf.max(f32::EPSILON)).ln(),
@@ -719,6 +790,66 @@ impl Matcher {
             long: flag(long),
             gap_lead,
         }
+    }
+
+    /// Hand rule: a yes/no question ("would this be the largest program in US history?")
+    /// is settled by an entry's answer when everything it claims is what the answer and
+    /// its quote state: yes. When it claims a number and the answer states another, with
+    /// the rest stated: no. Otherwise (a negation, a choice, a word the answer doesn't
+    /// say, such as "easy" against "complicated") the answer speaks for itself.
+    fn settles(&self, tokens: &[Token], terms: &[QueryTerm], entry: usize) -> Option<bool> {
+        let words: Vec<&str> = tokens.iter().map(|t| t.surface.as_str()).collect();
+        let first = words
+            .iter()
+            .position(|w| !YES_NO_OPENERS_SKIPPED.contains(w))?;
+        if !YES_NO_AUXILIARIES.contains(&words[first])
+            || words
+                .iter()
+                .any(|w| NOT_YES_NO.contains(w) || w.ends_with("nt"))
+        {
+            return None;
+        }
+        let claims = &self.entries[entry].claims;
+        let stated = |id: &Option<TermId>| id.is_some_and(|id| claims.binary_search(&id).is_ok());
+        let mut numbers_differ = false;
+        let mut content = 0;
+        for (term, id, share) in terms {
+            if *share < 1.0 {
+                return None;
+            }
+            content += 1;
+            if stated(id) {
+                continue;
+            }
+            if term.number {
+                numbers_differ = true;
+            } else {
+                return None;
+            }
+        }
+        match (content >= 2, numbers_differ) {
+            (true, false) => Some(true),
+            (true, true) if self.entries[entry].claims_number => Some(false),
+            _ => None,
+        }
+    }
+
+    /// See [`Config::single_word_rarity`].
+    fn enough_evidence(
+        &self,
+        entry: usize,
+        ranked: &[Ranked],
+        terms: &[QueryTerm],
+        config: &Config,
+    ) -> bool {
+        if ranked.iter().any(|r| r.entry == entry && r.matched >= 2) {
+            return true;
+        }
+        let [(_, Some(id), _)] = terms else {
+            return false;
+        };
+        let stats = &self.reports[self.entries[entry].report];
+        stats.idf.get(id).copied().unwrap_or(0.0) >= config.single_word_rarity * stats.max_idf
     }
 
     /// Does the question name something rare in the report that `entry` never mentions?
@@ -796,6 +927,20 @@ impl Matcher {
         }
     }
 }
+
+/// Words a yes/no question opens with.
+const YES_NO_AUXILIARIES: &[&str] = &[
+    "is", "are", "was", "were", "do", "does", "did", "will", "would", "can", "could", "has",
+    "have", "had", "should",
+];
+/// Openers passed over before the auxiliary ("so is it…", "wait did they…").
+const YES_NO_OPENERS_SKIPPED: &[&str] = &["so", "and", "but", "wait", "ok", "okay", "hey", "yo", "also"];
+/// Words that make a question something else than a plain yes/no: a negation flips it,
+/// a question word or a choice asks for more than yes or no.
+const NOT_YES_NO: &[&str] = &[
+    "not", "no", "never", "nor", "or", "what", "how", "who", "whom", "which", "where", "when",
+    "why", "whats", "hows", "whos",
+];
 
 /// Weight of a phrasing's terms that the question has, by the question's credit.
 fn phrasing_hit(p: &Phrasing, query: &[(TermId, f32)]) -> f32 {
