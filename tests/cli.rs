@@ -282,7 +282,7 @@ fn unknown_report_is_bad_input() {
 
 #[test]
 fn chat_ends_cleanly_on_end_of_input() {
-    let out = factdesk(&["chat"], Some("who is kush desai\nhi\n"));
+    let out = factdesk(&["chat"], Some("who is the white house spokesman\nhi\n"));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("spokesman"), "{text}");

@@ -11,7 +11,7 @@ use util::knowledge_copy;
 
 const REPORT: &str = "deport-one-million";
 /// Not answered by the knowledge base as shipped (asserted below).
-const NEW_WORDING: &str = "yo whats the headline number they want gone";
+const NEW_WORDING: &str = "so what's the magic number";
 
 fn additions(dir: &std::path::Path) -> std::path::PathBuf {
     dir.join(REPORT).join(ADDITIONS_FILE)

@@ -252,6 +252,9 @@ pub struct Matcher {
     postings: Vec<Vec<Posting>>,
     entries: Vec<IndexedEntry>,
     reports: Vec<ReportStats>,
+    /// Every phrasing as written (folded words) → (entry, phrasing index); `None` when
+    /// two entries share it.
+    verbatim: HashMap<String, Option<(usize, usize)>>,
     config: Config,
 }
 
@@ -431,6 +434,19 @@ impl Matcher {
             }
         }
 
+        let mut verbatim: HashMap<String, Option<(usize, usize)>> = HashMap::default();
+        for (index, entry) in kb.entries.iter().enumerate() {
+            for (i, text) in entry.phrasings().enumerate() {
+                verbatim
+                    .entry(verbatim_key(&tokenize(text)))
+                    .and_modify(|v| {
+                        if v.is_some_and(|(e, _)| e != index) {
+                            *v = None;
+                        }
+                    })
+                    .or_insert(Some((index, i)));
+            }
+        }
         Self {
             analyzer,
             typos,
@@ -438,6 +454,7 @@ impl Matcher {
             postings,
             entries,
             reports,
+            verbatim,
             config,
         }
     }
@@ -512,7 +529,19 @@ impl Matcher {
             0.0
         };
         let candidate = candidate.map(|at| ranked[at].entry);
-        let enough = candidate.is_some_and(|c| self.enough_evidence(c, &ranked, &terms, config));
+        // Hand rule, kept: a question exactly as a curator wrote it down for an entry is
+        // that entry's (what "add as phrasing" promises a moderator).
+        let verbatim = match self.verbatim.get(&verbatim_key(&tokens)) {
+            Some(Some((entry, phrasing))) => {
+                let own = left_out.is_some_and(|l| l.entry == *entry && l.phrasing == *phrasing);
+                let in_report = report.is_none_or(|r| r == self.entries[*entry].report);
+                !own && in_report && !self.entries[*entry].is_gap && candidate == Some(*entry)
+            }
+            _ => false,
+        };
+        let probability = if verbatim { 1.0 } else { probability };
+        let enough = verbatim
+            || candidate.is_some_and(|c| self.enough_evidence(c, &ranked, &terms, config));
         let probability_to_answer = if enough { probability } else { 0.0 };
         let outcome = self.decide(&tokens, &ranked, candidate, probability_to_answer, config);
         let settles = match outcome {
@@ -962,6 +991,18 @@ fn phrasing_recall(p: &Phrasing, query: &[(TermId, f32)]) -> f32 {
     } else {
         0.0
     }
+}
+
+/// A text's words, folded and joined: how a verbatim phrasing is recognised.
+fn verbatim_key(tokens: &[Token]) -> String {
+    let mut key = String::new();
+    for t in tokens {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(&t.surface);
+    }
+    key
 }
 
 /// The start of an oversized question, cut on a character boundary.
