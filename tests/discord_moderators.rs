@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 const MOD_CHANNEL: &str = "710000000000000021";
 /// Not answered by the shipped knowledge base (each test checks).
-const WORDING: &str = "yo whats the headline number they want gone";
+const WORDING: &str = "so what's the magic number";
 const DESAI: &str = "how did desai get in touch with the paper";
 
 fn content(body: &Value) -> String {
@@ -233,7 +233,7 @@ async fn dismissed_clusters_go_and_the_built_in_knowledge_cannot_be_curated() {
         );
 
         let text = content(&list);
-        let mars_first = text.find("mars").unwrap() < text.find("headline").unwrap();
+        let mars_first = text.find("mars").unwrap() < text.find("magic number").unwrap();
         let dismiss = ids
             .iter()
             .filter(|b| b.starts_with("fd:cl:dismiss:"))
@@ -244,7 +244,7 @@ async fn dismissed_clusters_go_and_the_built_in_knowledge_cannot_be_curated() {
         settle(&store, 3).await;
         let after = content(&unanswered(&bot).await);
         assert!(!after.contains("mars"), "{after}");
-        assert!(after.contains("headline"), "{after}");
+        assert!(after.contains("magic number"), "{after}");
 
         // Stale or forged buttons are harmless.
         let stale = bot.click("fd:cl:add:000000000000", None).await;
