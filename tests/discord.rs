@@ -194,7 +194,7 @@ async fn questions_and_clicks_are_logged_with_where_and_who() {
         // The /ask, the click and the mention.
         settle(&store, 3).await;
 
-        let path = store.path().to_path_buf();
+        let path = store.file().expect("a file").to_path_buf();
         let stats = Reader::open(&path)
             .unwrap()
             .stats(Desk::new(knowledge()).matcher(), 7)
@@ -269,7 +269,7 @@ async fn votes_are_acknowledged_privately_kept_once_and_downvotes_reach_moderato
         // The question and two votes.
         settle(&store, 3).await;
         // The vote is tied to the question it answered.
-        let tied: i64 = rusqlite::Connection::open(store.path())
+        let tied: i64 = rusqlite::Connection::open(store.file().expect("a file"))
             .unwrap()
             .query_row(
                 "SELECT count(*) FROM votes v JOIN questions q ON q.qid = v.qid WHERE q.question = ?1",
@@ -278,7 +278,7 @@ async fn votes_are_acknowledged_privately_kept_once_and_downvotes_reach_moderato
             )
             .unwrap();
         assert_eq!(tied, 1);
-        let stats = Reader::open(store.path())
+        let stats = Reader::open(store.file().expect("a file"))
             .unwrap()
             .stats(Desk::new(knowledge()).matcher(), 7)
             .unwrap();

@@ -103,8 +103,29 @@ pub struct LogArgs {
     /// The question log database.
     #[arg(long, env = "FACTDESK_DB", default_value = crate::store::DEFAULT_PATH, value_name = "FILE")]
     pub db: PathBuf,
+    /// The shared PostgreSQL store (postgres://…); when set, read instead of the file.
+    #[arg(
+        long,
+        env = "FACTDESK_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+impl LogArgs {
+    fn reader(&self) -> Result<crate::store::Reader, crate::store::StoreError> {
+        match self
+            .database_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            Some(url) => crate::store::Reader::open_url(url),
+            None => crate::store::Reader::open(&self.db),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,8 +209,7 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
         } => export(&kb, out),
         Command::Serve => crate::discord::serve(kb, knowledge_location(cli.knowledge.as_deref())),
         Command::Stats { days, log } => {
-            let stats =
-                crate::store::Reader::open(&log.db).and_then(|r| r.stats(&Matcher::new(&kb), days));
+            let stats = log.reader().and_then(|r| r.stats(&Matcher::new(&kb), days));
             print_log(stats.map_err(anyhow::Error::from)?, log.json, out)
         }
         Command::Unanswered {
@@ -198,7 +218,8 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             offset,
             log,
         } => {
-            let page = crate::store::Reader::open(&log.db)
+            let page = log
+                .reader()
                 .and_then(|r| r.unanswered(&Matcher::new(&kb), days, offset, limit));
             print_log(page.map_err(anyhow::Error::from)?, log.json, out)
         }

@@ -148,7 +148,7 @@ pub async fn ask(
     let started = Instant::now();
     let data = ctx.data();
     let private = private.unwrap_or(false);
-    let verdict = data.cooldowns().check(ctx.author().id.get(), started);
+    let verdict = data.check_cooldown(ctx.author().id.get(), started).await;
     if let Verdict::Wait { remaining, .. } = verdict {
         ctx.send(render::cooldown_note(remaining).to_poise(true))
             .await?;
@@ -162,7 +162,7 @@ pub async fn ask(
     let channel = ctx.channel_id();
     let key = question_key(&question, report_id);
     if !private {
-        let earlier = data.recent().earlier(channel.get(), &key, started);
+        let earlier = data.earlier_answer(channel.get(), &key, started).await;
         if let Some(earlier) = earlier {
             ctx.send(render::repeat_pointer(&earlier.link).to_poise(true))
                 .await?;
@@ -176,8 +176,8 @@ pub async fn ask(
     if remember {
         // Until the message id is known, a repeat points at the channel.
         let url = channel_link(ctx.guild_id(), channel);
-        data.recent()
-            .remember(channel.get(), key.clone(), url, started);
+        data.remember_answer(channel.get(), key.clone(), url, started)
+            .await;
     }
     let sent = ctx
         .send(render::reply_logged(&reply, logged).to_poise(private))
@@ -202,8 +202,8 @@ pub async fn ask(
         match handle.message().await {
             Ok(m) => {
                 let url = message_link(ctx.guild_id(), channel, m.id);
-                data.recent()
-                    .remember(channel.get(), key, url, Instant::now());
+                data.remember_answer(channel.get(), key, url, Instant::now())
+                    .await;
             }
             Err(e) => {
                 tracing::debug!(error = %super::redact(&e.to_string()), "could not look up the answer message")

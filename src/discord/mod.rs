@@ -52,6 +52,9 @@ pub struct Data {
     pub knowledge_dir: Option<std::path::PathBuf>,
     /// New-entry drafts that were refused, by moderator and cluster, to fix rather than retype.
     pub drafts: Mutex<Drafts>,
+    /// Per-person cooldown and answered-above window (also kept in a shared store).
+    pub cooldown_period: std::time::Duration,
+    pub repeat_window: std::time::Duration,
 }
 
 impl Data {
@@ -70,7 +73,65 @@ impl Data {
             newsroom: settings.newsroom_channels.clone(),
             cooldowns: Mutex::new(cooldown::Cooldowns::new(settings.cooldown)),
             recent: Mutex::new(cooldown::RecentAnswers::new(settings.repeat_window)),
+            cooldown_period: settings.cooldown,
+            repeat_window: settings.repeat_window,
         }
+    }
+
+    /// Whether `user` may ask now (starting a new cooldown when so). With a shared store
+    /// every process sees the same cooldown; when it does not answer in time, this
+    /// process's own memory decides.
+    pub async fn check_cooldown(&self, user: u64, now: std::time::Instant) -> cooldown::Verdict {
+        if let Some(store) = &self.store {
+            if let Some(step) = store.cooldown(user, self.cooldown_period).await {
+                // Keep the local memory in step, for when the store is unavailable.
+                let _ = self.cooldowns().check(user, now);
+                return if step.ready {
+                    cooldown::Verdict::Ready
+                } else {
+                    cooldown::Verdict::Wait {
+                        remaining: step.remaining,
+                        first_warning: step.first_warning,
+                    }
+                };
+            }
+        }
+        self.cooldowns().check(user, now)
+    }
+
+    /// An earlier answer to the same question in `channel` (from any process with a shared store).
+    pub async fn earlier_answer(
+        &self,
+        channel: u64,
+        key: &str,
+        now: std::time::Instant,
+    ) -> Option<cooldown::Earlier> {
+        if self.repeat_window.is_zero() {
+            return None;
+        }
+        if let Some(store) = &self.store {
+            if let Some(found) = store.earlier_answer(channel, key, self.repeat_window).await {
+                return found.map(|link| cooldown::Earlier { link });
+            }
+        }
+        self.recent().earlier(channel, key, now)
+    }
+
+    /// Remembers where the answer to `key` in `channel` is (in the shared store too).
+    pub async fn remember_answer(
+        &self,
+        channel: u64,
+        key: String,
+        link: String,
+        now: std::time::Instant,
+    ) {
+        if self.repeat_window.is_zero() {
+            return;
+        }
+        if let Some(store) = &self.store {
+            store.remember_answer(channel, &key, &link).await;
+        }
+        self.recent().remember(channel, key, link, now);
     }
 
     pub fn cooldowns(&self) -> MutexGuard<'_, cooldown::Cooldowns> {
@@ -306,7 +367,7 @@ pub fn open_store() -> Result<Option<Store>, CliError> {
     let opened = StoreConfig::from_env().and_then(Store::open);
     match opened {
         Ok(store) => {
-            tracing::info!(path = %store.path().display(), "question log open");
+            tracing::info!(at = %store.location(), "question log open");
             Ok(Some(store))
         }
         Err(
