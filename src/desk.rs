@@ -1,9 +1,10 @@
 //! The answering service: a validated knowledge base with its matcher, behind one call
 //! that every front end uses.
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::knowledge::KnowledgeBase;
+use crate::knowledge::{KnowledgeBase, LoadError};
 use crate::matcher::{Config, Match, Matcher};
 use crate::reply::{Reply, Suggestion};
 
@@ -12,6 +13,27 @@ use crate::reply::{Reply, Suggestion};
 pub enum AskError {
     #[error("unknown report `{0}`; `factdesk kb export` lists the report ids")]
     UnknownReport(String),
+}
+
+/// The knowledge folder to use: the one given (flag or environment), else `./knowledge`
+/// when it holds a vocabulary, else `None` for the built-in knowledge base.
+pub fn knowledge_location(given: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = given {
+        return Some(dir.to_path_buf());
+    }
+    let local = Path::new("knowledge");
+    local
+        .join("vocabulary.toml")
+        .is_file()
+        .then(|| local.to_path_buf())
+}
+
+/// Loads and validates the knowledge base at [`knowledge_location`].
+pub fn load_knowledge(given: Option<&Path>) -> Result<KnowledgeBase, LoadError> {
+    match knowledge_location(given) {
+        Some(dir) => KnowledgeBase::load_dir(&dir),
+        None => KnowledgeBase::bundled(),
+    }
 }
 
 pub struct Desk {

@@ -5,6 +5,9 @@ use serde::Serialize;
 use crate::knowledge::{Body, KnowledgeBase};
 use crate::matcher::{Match, Outcome};
 
+/// What the bot says to small talk, on every front end.
+pub const HELP_TEXT: &str = "I answer questions about the news reports I know, with the paragraph and words that support each answer. Ask me something like \"How many people does the administration want to deport?\"";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {

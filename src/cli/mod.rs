@@ -4,19 +4,20 @@
 mod render;
 
 use std::io::{BufRead, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
-use crate::desk::Desk;
+use crate::desk::{load_knowledge, Desk};
 use crate::eval::{self, QuestionSet};
 use crate::knowledge::{KnowledgeBase, LoadError};
 use crate::matcher::{Config, Matcher};
+use crate::reply::HELP_TEXT;
 
-pub use render::{reply_text, HELP_TEXT};
+pub use render::reply_text;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -74,8 +75,6 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         report: Option<String>,
     },
-    /// Run the Discord bot (settings from the environment or .env; see .env.example).
-    Serve,
     /// From the question log: questions, answer rates, top entries, votes, top unanswered.
     Stats {
         #[arg(long, default_value_t = 7, value_name = "N")]
@@ -148,25 +147,6 @@ impl From<eval::EvalError> for CliError {
     }
 }
 
-/// The knowledge folder to use: the flag or environment, else `./knowledge`, else built in.
-pub fn knowledge_location(flag: Option<&Path>) -> Option<PathBuf> {
-    if let Some(dir) = flag {
-        return Some(dir.to_path_buf());
-    }
-    let local = Path::new("knowledge");
-    local
-        .join("vocabulary.toml")
-        .is_file()
-        .then(|| local.to_path_buf())
-}
-
-pub fn load_knowledge(flag: Option<&Path>) -> Result<KnowledgeBase, LoadError> {
-    match knowledge_location(flag) {
-        Some(dir) => KnowledgeBase::load_dir(&dir),
-        None => KnowledgeBase::bundled(),
-    }
-}
-
 pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(), CliError> {
     let kb = load_knowledge(cli.knowledge.as_deref())?;
     match cli.command {
@@ -186,7 +166,6 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
         Command::Kb {
             command: KbCommand::Export,
         } => export(&kb, out),
-        Command::Serve => crate::discord::serve(kb, knowledge_location(cli.knowledge.as_deref())),
         Command::Stats { days, log } => {
             let stats =
                 crate::store::Reader::open(&log.db).and_then(|r| r.stats(&Matcher::new(&kb), days));

@@ -2,10 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::reply::{Decline, Reply, Status};
-
-/// What the bot says to small talk, on every front end.
-pub const HELP_TEXT: &str = "I answer questions about the news reports I know, with the paragraph and words that support each answer. Ask me something like \"How many people does the administration want to deport?\"";
+use crate::reply::{Decline, Reply, Status, HELP_TEXT};
 
 pub fn reply_text(reply: &Reply) -> String {
     let mut out = String::new();

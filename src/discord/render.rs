@@ -8,8 +8,8 @@ use serenity::{
     CreateSelectMenuKind, CreateSelectMenuOption,
 };
 
-use crate::cli::HELP_TEXT;
 use crate::knowledge::KnowledgeBase;
+use crate::reply::HELP_TEXT;
 use crate::reply::{Decline, Reply, Status, Suggestion};
 
 /// How much of a person's text is echoed back.
