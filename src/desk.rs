@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::knowledge::{KnowledgeBase, LoadError};
-use crate::matcher::{Config, Match, Matcher};
+use crate::matcher::{Config, Match, Matcher, Outcome};
 use crate::reply::{Reply, Suggestion};
 
 /// Why a question could not be asked as given.
@@ -48,8 +48,34 @@ pub struct Answered {
     pub elapsed: Duration,
 }
 
+/// The knowledge base as served: retired reports and their entries left out.
+fn serving(mut kb: KnowledgeBase) -> KnowledgeBase {
+    if !kb.reports.iter().any(|r| r.retired) {
+        return kb;
+    }
+    let mut renumber = vec![None; kb.reports.len()];
+    let mut kept = 0;
+    for (i, r) in kb.reports.iter().enumerate() {
+        if !r.retired {
+            renumber[i] = Some(kept);
+            kept += 1;
+        }
+    }
+    kb.reports.retain(|r| !r.retired);
+    kb.entries.retain_mut(|e| match renumber[e.report] {
+        Some(r) => {
+            e.report = r;
+            true
+        }
+        None => false,
+    });
+    kb
+}
+
 impl Desk {
+    /// A desk answering from `kb`, without its retired reports (which stay validated).
     pub fn new(kb: KnowledgeBase) -> Self {
+        let kb = serving(kb);
         let matcher = Matcher::new(&kb);
         Self { kb, matcher }
     }
@@ -86,7 +112,12 @@ impl Desk {
     ) -> Result<Answered, AskError> {
         let filter = self.report_filter(report)?;
         let start = Instant::now();
-        let found = self.matcher.ask_with(question, filter, config);
+        let mut found = self.matcher.ask_with(question, filter, config);
+        if filter.is_none() {
+            if let Some(preferred) = self.default_answer(question, &found, config) {
+                found = preferred;
+            }
+        }
         let elapsed = start.elapsed();
         let reply = Reply::from_match(&self.kb, question, &found, filter);
         Ok(Answered {
@@ -94,6 +125,24 @@ impl Desk {
             found,
             elapsed,
         })
+    }
+
+    /// When the reports match a question equally well (too close to pick one), the default
+    /// report answers it, if it would on its own with a confidence as high as the best.
+    fn default_answer(&self, question: &str, found: &Match, config: &Config) -> Option<Match> {
+        let default = self.kb.reports.iter().position(|r| r.default)?;
+        let Outcome::Suggested { entries } = &found.outcome else {
+            return None;
+        };
+        let reports: Vec<usize> = entries.iter().map(|&i| self.kb.entries[i].report).collect();
+        if !reports.contains(&default) || reports.iter().all(|&r| r == default) {
+            return None;
+        }
+        let own = self.matcher.ask_with(question, Some(default), config);
+        let Outcome::Answered { .. } = own.outcome else {
+            return None;
+        };
+        (own.confidence() + config.min_margin >= found.confidence()).then_some(own)
     }
 
     /// Questions to offer while a person types `partial`: best matches first, then

@@ -46,6 +46,9 @@ pub struct Citation {
     pub attribution: String,
     pub paragraph: usize,
     pub quote: String,
+    /// The report's publication date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -158,6 +161,7 @@ impl Reply {
                     attribution: report.attribution.clone(),
                     paragraph: source.paragraph,
                     quote: source.quote.clone(),
+                    published: report.date.clone(),
                     url: report.url.clone(),
                 }),
             ),

@@ -1047,6 +1047,7 @@ fn snapshot_answered() {
             attribution: "The town council".into(),
             paragraph: 1,
             quote: "will open 3 new libraries next year".into(),
+            published: None,
             url: Some("https://example.org/eastbrook".into()),
         }),
         related: vec![suggestion(

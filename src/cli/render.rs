@@ -13,6 +13,9 @@ pub fn reply_text(reply: &Reply) -> String {
                 let _ = writeln!(out, "\nSource: {}, paragraph {}", c.title, c.paragraph);
                 let _ = writeln!(out, "  \"{}\"", c.quote);
                 let _ = writeln!(out, "  According to: {}", c.attribution);
+                if let Some(date) = &c.published {
+                    let _ = writeln!(out, "  Published: {date}");
+                }
                 if let Some(url) = &c.url {
                     let _ = writeln!(out, "  {url}");
                 }
