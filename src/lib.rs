@@ -1,6 +1,7 @@
 //! factdesk: answers questions about news reports from a curated knowledge base,
 //! with the source quoted, and says so when the report does not answer.
 
+pub mod authoring;
 pub mod cli;
 pub mod desk;
 pub mod discord;

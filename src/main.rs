@@ -1,7 +1,33 @@
+//! The binary: the command line's commands, plus `serve`, which starts the Discord bot.
+//! The two front ends meet only here; each depends on the core and the store alone.
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
-use factdesk::cli::{run, Cli};
+use clap::{Parser, Subcommand};
+use factdesk::cli::{self, Cli};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "factdesk",
+    version,
+    about = "Answers questions about news reports, with the source quoted."
+)]
+struct Args {
+    /// Knowledge folder (default: ./knowledge when present, else the built-in knowledge base).
+    #[arg(long, global = true, env = "FACTDESK_KNOWLEDGE", value_name = "DIR")]
+    knowledge: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    #[command(flatten)]
+    Shell(cli::Command),
+    /// Run the Discord bot (settings from the environment or .env; see .env.example).
+    Serve,
+}
 
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
@@ -9,12 +35,22 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let args = Args::parse();
+    match args.command {
+        Command::Serve => serve(args.knowledge),
+        Command::Shell(command) => shell(Cli {
+            knowledge: args.knowledge,
+            command,
+        }),
+    }
+}
+
+fn shell(cli: Cli) -> ExitCode {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match run(cli, &mut input, &mut out) {
+    match cli::run(cli, &mut input, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // A closed pipe (`factdesk ask - | head`) is not an error worth a message.
@@ -22,6 +58,26 @@ fn main() -> ExitCode {
                 eprintln!("error: {err:#}");
             }
             err.exit_code()
+        }
+    }
+}
+
+fn serve(knowledge: Option<PathBuf>) -> ExitCode {
+    let kb = match factdesk::desk::load_knowledge(knowledge.as_deref()) {
+        Ok(kb) => kb,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = factdesk::desk::knowledge_location(knowledge.as_deref());
+    match factdesk::discord::serve(kb, dir) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // 2: a setting or file to fix; 1: anything else.
+            let code = if err.is_setup() { 2 } else { 1 };
+            eprintln!("error: {:#}", anyhow::Error::from(err));
+            ExitCode::from(code)
         }
     }
 }

@@ -504,7 +504,7 @@ async fn ask_declined_says_so_with_topics_gap_note_and_help() {
             hello["data"]["content"]
                 .as_str()
                 .unwrap()
-                .starts_with(factdesk::cli::HELP_TEXT),
+                .starts_with(factdesk::reply::HELP_TEXT),
             "{hello}"
         );
         bot.stop().await;
@@ -599,7 +599,7 @@ async fn mentions_and_dms_are_answered_as_replies() {
         assert!(reply["content"]
             .as_str()
             .unwrap()
-            .starts_with(factdesk::cli::HELP_TEXT));
+            .starts_with(factdesk::reply::HELP_TEXT));
 
         // Messages without a mention in ordinary channels, and from bots or webhooks, are ignored.
         let plain = channel_message(
@@ -1047,6 +1047,7 @@ fn snapshot_answered() {
             attribution: "The town council".into(),
             paragraph: 1,
             quote: "will open 3 new libraries next year".into(),
+            published: None,
             url: Some("https://example.org/eastbrook".into()),
         }),
         related: vec![suggestion(

@@ -90,7 +90,7 @@ pub async fn handle(
         Kind::Direct if question.is_empty() => {
             let text = format!(
                 "{}\nUse `/topics` to see every question I can answer.",
-                crate::cli::HELP_TEXT
+                crate::reply::HELP_TEXT
             );
             return send(ctx, msg, &Rendered::text(text)).await.map(|_| ());
         }

@@ -21,7 +21,6 @@ use arc_swap::ArcSwap;
 use poise::serenity_prelude as serenity;
 use serenity::{FullEvent, GatewayIntents, Permissions};
 
-use crate::cli::CliError;
 use crate::desk::Desk;
 use crate::knowledge::KnowledgeBase;
 use crate::reply::Reply;
@@ -334,9 +333,31 @@ pub async fn run_with_store(
     started.map_err(|e| anyhow::anyhow!("Discord connection failed: {}", redact(&e.to_string())))
 }
 
+/// Why the bot could not start or stopped: a setting to fix, or anything else.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Setting(#[from] ConfigError),
+    /// The question log is unusable in a way a person must fix (corrupt, too new, a bad setting).
+    #[error(transparent)]
+    Store(StoreError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl ServeError {
+    /// Whether a person must change a setting or a file (rather than try again).
+    pub fn is_setup(&self) -> bool {
+        matches!(self, ServeError::Setting(_) | ServeError::Store(_))
+    }
+}
+
 /// `factdesk serve`: settings from the environment, then [`run`] until Ctrl-C or SIGTERM.
-pub fn serve(kb: KnowledgeBase, knowledge_dir: Option<std::path::PathBuf>) -> Result<(), CliError> {
-    let mut settings = Settings::from_env().map_err(|e| CliError::Input(e.to_string()))?;
+pub fn serve(
+    kb: KnowledgeBase,
+    knowledge_dir: Option<std::path::PathBuf>,
+) -> Result<(), ServeError> {
+    let mut settings = Settings::from_env()?;
     settings.knowledge_dir = knowledge_dir;
     tracing::info!(
         ?settings,
@@ -346,7 +367,7 @@ pub fn serve(kb: KnowledgeBase, knowledge_dir: Option<std::path::PathBuf>) -> Re
     );
     let store = open_store()?;
     let desk = Arc::new(ArcSwap::from_pointee(Desk::new(kb)));
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::Other(e.into()))?;
+    let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     let result = runtime.block_on(run_with_store(
         settings,
         desk,
@@ -358,12 +379,12 @@ pub fn serve(kb: KnowledgeBase, knowledge_dir: Option<std::path::PathBuf>) -> Re
             tracing::warn!(health = %health.summary(), "some questions could not be written to the question log");
         }
     }
-    result.map_err(CliError::Other)
+    Ok(result?)
 }
 
 /// The question log from `FACTDESK_DB`: a corrupt or too-new file or a bad setting stops
 /// start-up with what to do; any other failure leaves the bot answering without a log.
-pub fn open_store() -> Result<Option<Store>, CliError> {
+pub fn open_store() -> Result<Option<Store>, ServeError> {
     let opened = StoreConfig::from_env().and_then(Store::open);
     match opened {
         Ok(store) => {
@@ -374,7 +395,7 @@ pub fn open_store() -> Result<Option<Store>, CliError> {
             e @ (StoreError::Corrupt { .. }
             | StoreError::TooNew { .. }
             | StoreError::Setting { .. }),
-        ) => Err(CliError::Input(e.to_string())),
+        ) => Err(ServeError::Store(e)),
         Err(e) => {
             tracing::warn!(error = %e, "the question log is off: answering goes on without it");
             Ok(None)
