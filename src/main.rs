@@ -26,7 +26,15 @@ enum Command {
     #[command(flatten)]
     Shell(cli::Command),
     /// Run the Discord bot (settings from the environment or .env; see .env.example).
-    Serve,
+    Serve {
+        /// Serve Discord's Interactions Endpoint URL on this address instead of the gateway
+        /// (needs DISCORD_PUBLIC_KEY); also serves /healthz and /metrics.
+        #[arg(long, env = "FACTDESK_HTTP_ADDR", value_name = "ADDR")]
+        http: Option<std::net::SocketAddr>,
+    },
+    /// Register the slash commands over REST once (DISCORD_TOKEN, DISCORD_APPLICATION_ID,
+    /// DISCORD_GUILD_ID for one server, DISCORD_API_BASE), for deployments that do not at start-up.
+    Register,
 }
 
 fn main() -> ExitCode {
@@ -37,7 +45,8 @@ fn main() -> ExitCode {
         .init();
     let args = Args::parse();
     match args.command {
-        Command::Serve => serve(args.knowledge),
+        Command::Serve { http } => serve(args.knowledge, http, false),
+        Command::Register => serve(args.knowledge, None, true),
         Command::Shell(command) => shell(Cli {
             knowledge: args.knowledge,
             command,
@@ -62,7 +71,7 @@ fn shell(cli: Cli) -> ExitCode {
     }
 }
 
-fn serve(knowledge: Option<PathBuf>) -> ExitCode {
+fn serve(knowledge: Option<PathBuf>, http: Option<std::net::SocketAddr>, register: bool) -> ExitCode {
     let kb = match factdesk::desk::load_knowledge(knowledge.as_deref()) {
         Ok(kb) => kb,
         Err(err) => {
@@ -71,7 +80,12 @@ fn serve(knowledge: Option<PathBuf>) -> ExitCode {
         }
     };
     let dir = factdesk::desk::knowledge_location(knowledge.as_deref());
-    match factdesk::discord::serve(kb, dir) {
+    let result = match (register, http) {
+        (true, _) => factdesk::http::register_once(kb),
+        (false, Some(addr)) => factdesk::http::serve(kb, dir, addr),
+        (false, None) => factdesk::discord::serve(kb, dir),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // 2: a setting or file to fix; 1: anything else.

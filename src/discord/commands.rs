@@ -67,10 +67,13 @@ fn clip(text: &str, max_chars: usize) -> &str {
     }
 }
 
-async fn autocomplete_question(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
-    let started = Instant::now();
-    let desk = ctx.data().desk.load();
-    let report = string_arg(ctx, "report").and_then(|r| desk.knowledge().report_index(r));
+/// The questions offered while `partial` is typed (both front ends).
+pub fn question_choices(
+    desk: &crate::desk::Desk,
+    partial: &str,
+    report: Option<&str>,
+) -> CreateAutocompleteResponse {
+    let report = report.and_then(|r| desk.knowledge().report_index(r));
     let choices: Vec<AutocompleteChoice> = desk
         .autocomplete(clip(partial, MAX_PARTIAL_CHARS), report, MAX_CHOICES)
         .into_iter()
@@ -80,16 +83,26 @@ async fn autocomplete_question(ctx: Context<'_>, partial: &str) -> CreateAutocom
             AutocompleteChoice::new(q.clone(), q)
         })
         .collect();
-    tracing::debug!(
-        micros = started.elapsed().as_micros() as u64,
-        choices = choices.len(),
-        "autocomplete"
-    );
     CreateAutocompleteResponse::new().set_choices(choices)
 }
 
-async fn autocomplete_report(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+async fn autocomplete_question(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let started = Instant::now();
     let desk = ctx.data().desk.load();
+    let response = question_choices(&desk, partial, string_arg(ctx, "report"));
+    tracing::debug!(
+        micros = started.elapsed().as_micros() as u64,
+        "autocomplete"
+    );
+    response
+}
+
+async fn autocomplete_report(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    report_choices(&ctx.data().desk.load(), partial)
+}
+
+/// The reports offered while `partial` is typed (both front ends).
+pub fn report_choices(desk: &crate::desk::Desk, partial: &str) -> CreateAutocompleteResponse {
     let typed = crate::matcher::fold(clip(partial, MAX_PARTIAL_CHARS));
     let choices = desk
         .knowledge()
