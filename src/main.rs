@@ -71,7 +71,11 @@ fn shell(cli: Cli) -> ExitCode {
     }
 }
 
-fn serve(knowledge: Option<PathBuf>, http: Option<std::net::SocketAddr>, register: bool) -> ExitCode {
+fn serve(
+    knowledge: Option<PathBuf>,
+    http: Option<std::net::SocketAddr>,
+    register: bool,
+) -> ExitCode {
     let kb = match factdesk::desk::load_knowledge(knowledge.as_deref()) {
         Ok(kb) => kb,
         Err(err) => {

@@ -357,9 +357,11 @@ async fn ask(
 ) -> Out {
     let data = &app.data;
     let question = string_option(cmd, "question").unwrap_or_default();
-    let private = cmd.data.options().into_iter().any(|o| {
-        o.name == "private" && matches!(o.value, ResolvedValue::Boolean(true))
-    });
+    let private = cmd
+        .data
+        .options()
+        .into_iter()
+        .any(|o| o.name == "private" && matches!(o.value, ResolvedValue::Boolean(true)));
     let user = cmd.user.id;
     if let Verdict::Wait { remaining, .. } = data.check_cooldown(user.get(), started).await {
         return Out {
@@ -448,7 +450,10 @@ pub fn http_settings(addr: SocketAddr) -> Result<HttpSettings, ServeError> {
         })?),
         None => None,
     };
-    let register = !matches!(var("FACTDESK_REGISTER").as_deref(), Some("0" | "false" | "no"));
+    let register = !matches!(
+        var("FACTDESK_REGISTER").as_deref(),
+        Some("0" | "false" | "no")
+    );
     Ok(HttpSettings {
         addr,
         public_key,
