@@ -341,3 +341,101 @@ async fn replicas(sa: &Store, sb: &Store) {
     a.stop().await;
     b.stop().await;
 }
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+/// Measurement: signed `/ask` at 1,000 a second for 5 s against one replica (the client
+/// in the same process, on loopback), p50/p99 from request to response.
+/// `cargo test --release --test http -- --ignored --nocapture http_latency`
+#[test]
+#[ignore]
+fn http_latency_at_1000_signed_asks_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(StoreConfig::new(dir.path().join("f.db"))).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let questions = [
+        answerable(),
+        "how many people will be deported".to_string(),
+        "what does the plan cost".to_string(),
+        "who is stephen miller".to_string(),
+    ];
+    let mut took = rt.block_on(async {
+        let r = Replica::start(Some(store.clone()), Duration::ZERO).await;
+        let http = client();
+        let mut tick = tokio::time::interval(Duration::from_millis(1));
+        let mut tasks = Vec::with_capacity(5000);
+        for i in 0..5000u64 {
+            tick.tick().await;
+            let body = ask(i + 1, 10_000 + i, &questions[i as usize % 4]).to_string();
+            let ts = now().to_string();
+            let mut message = ts.as_bytes().to_vec();
+            message.extend_from_slice(body.as_bytes());
+            let sig = hex(&key().sign(&message).to_bytes());
+            let req = http
+                .post(format!("{}/interactions", r.base))
+                .header("x-signature-ed25519", sig)
+                .header("x-signature-timestamp", ts)
+                .body(body);
+            tasks.push(tokio::spawn(async move {
+                let start = Instant::now();
+                let res = req.send().await.unwrap();
+                assert_eq!(res.status().as_u16(), 200);
+                res.bytes().await.unwrap();
+                start.elapsed()
+            }));
+        }
+        let mut took = Vec::new();
+        for t in tasks {
+            took.push(t.await.unwrap());
+        }
+        r.stop().await;
+        took
+    });
+    took.sort();
+    eprintln!(
+        "HTTP /ask at 1,000/s, {} requests: p50 {:?}, p99 {:?}, max {:?}",
+        took.len(),
+        percentile(&took, 0.50),
+        percentile(&took, 0.99),
+        took.last().unwrap()
+    );
+    store.flush(Duration::from_secs(10)).unwrap();
+}
+
+/// Measurement: questions committed to PostgreSQL a second, batched by the writer.
+/// `cargo test --release --test http -- --ignored --nocapture postgres_logging`
+#[test]
+#[ignore]
+fn postgres_logging_throughput() {
+    let Some(db) = pg::TestDb::create() else {
+        return;
+    };
+    let store = Store::open(StoreConfig {
+        database_url: Some(db.url.clone()),
+        queue: 200_000,
+        ..StoreConfig::new("unused.db")
+    })
+    .unwrap();
+    let desk = Desk::new(KnowledgeBase::bundled().unwrap());
+    let reply = desk.ask(&answerable(), None).unwrap();
+    let n = 100_000u64;
+    let start = Instant::now();
+    for i in 0..n {
+        let log = factdesk::store::QuestionLog::from_reply(&reply, Duration::from_micros(20))
+            .asked_by(Some(1), Some(2), Some(i));
+        assert!(store.log_question(log).ack.is_some());
+    }
+    store.flush(Duration::from_secs(120)).unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(db.count("SELECT count(*) FROM questions"), n as i64);
+    eprintln!(
+        "PostgreSQL: {n} questions committed in {secs:.2} s = {:.0} a second",
+        n as f64 / secs
+    );
+}
