@@ -1,10 +1,11 @@
 //! The answering service: a validated knowledge base with its matcher, behind one call
 //! that every front end uses.
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::knowledge::KnowledgeBase;
-use crate::matcher::{Config, Match, Matcher};
+use crate::knowledge::{KnowledgeBase, LoadError};
+use crate::matcher::{Config, Match, Matcher, Outcome};
 use crate::reply::{Reply, Suggestion};
 
 /// Why a question could not be asked as given.
@@ -16,6 +17,27 @@ pub enum AskError {
 
 /// Completions of an unfinished last word tried in autocomplete.
 const COMPLETIONS: usize = 3;
+
+/// The knowledge folder to use: the one given (flag or environment), else `./knowledge`
+/// when it holds a vocabulary, else `None` for the built-in knowledge base.
+pub fn knowledge_location(given: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = given {
+        return Some(dir.to_path_buf());
+    }
+    let local = Path::new("knowledge");
+    local
+        .join("vocabulary.toml")
+        .is_file()
+        .then(|| local.to_path_buf())
+}
+
+/// Loads and validates the knowledge base at [`knowledge_location`].
+pub fn load_knowledge(given: Option<&Path>) -> Result<KnowledgeBase, LoadError> {
+    match knowledge_location(given) {
+        Some(dir) => KnowledgeBase::load_dir(&dir),
+        None => KnowledgeBase::bundled(),
+    }
+}
 
 pub struct Desk {
     kb: KnowledgeBase,
@@ -29,13 +51,39 @@ pub struct Answered {
     pub elapsed: Duration,
 }
 
+/// The knowledge base as served: retired reports and their entries left out.
+fn serving(mut kb: KnowledgeBase) -> KnowledgeBase {
+    if !kb.reports.iter().any(|r| r.retired) {
+        return kb;
+    }
+    let mut renumber = vec![None; kb.reports.len()];
+    let mut kept = 0;
+    for (i, r) in kb.reports.iter().enumerate() {
+        if !r.retired {
+            renumber[i] = Some(kept);
+            kept += 1;
+        }
+    }
+    kb.reports.retain(|r| !r.retired);
+    kb.entries.retain_mut(|e| match renumber[e.report] {
+        Some(r) => {
+            e.report = r;
+            true
+        }
+        None => false,
+    });
+    kb
+}
+
 impl Desk {
+    /// A desk answering from `kb`, without its retired reports (which stay validated).
     pub fn new(kb: KnowledgeBase) -> Self {
         Self::with_config(kb, Config::DEFAULT)
     }
 
     /// With other matcher settings (for tuning and calibration).
     pub fn with_config(kb: KnowledgeBase, config: Config) -> Self {
+        let kb = serving(kb);
         let matcher = Matcher::with_config(&kb, config);
         Self { kb, matcher }
     }
@@ -72,7 +120,12 @@ impl Desk {
     ) -> Result<Answered, AskError> {
         let filter = self.report_filter(report)?;
         let start = Instant::now();
-        let found = self.matcher.ask_with(question, filter, config);
+        let mut found = self.matcher.ask_with(question, filter, config);
+        if filter.is_none() {
+            if let Some(preferred) = self.default_answer(question, &found, config) {
+                found = preferred;
+            }
+        }
         let elapsed = start.elapsed();
         let reply = Reply::from_match(&self.kb, question, &found, filter);
         Ok(Answered {
@@ -80,6 +133,24 @@ impl Desk {
             found,
             elapsed,
         })
+    }
+
+    /// When the reports match a question equally well (too close to pick one), the default
+    /// report answers it, if it would on its own with a confidence as high as the best.
+    fn default_answer(&self, question: &str, found: &Match, config: &Config) -> Option<Match> {
+        let default = self.kb.reports.iter().position(|r| r.default)?;
+        let Outcome::Suggested { entries } = &found.outcome else {
+            return None;
+        };
+        let reports: Vec<usize> = entries.iter().map(|&i| self.kb.entries[i].report).collect();
+        if !reports.contains(&default) || reports.iter().all(|&r| r == default) {
+            return None;
+        }
+        let own = self.matcher.ask_with(question, Some(default), config);
+        let Outcome::Answered { .. } = own.outcome else {
+            return None;
+        };
+        (own.confidence() + config.min_margin >= found.confidence()).then_some(own)
     }
 
     /// Questions to offer while a person types `partial`: best matches first, then

@@ -1,11 +1,14 @@
 //! factdesk: answers questions about news reports from a curated knowledge base,
 //! with the source quoted, and says so when the report does not answer.
 
+pub mod authoring;
 pub mod cli;
 pub mod desk;
 pub mod discord;
 pub mod eval;
+pub mod http;
 pub mod knowledge;
 pub mod matcher;
+pub mod metrics;
 pub mod reply;
 pub mod store;

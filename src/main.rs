@@ -1,7 +1,41 @@
+//! The binary: the command line's commands, plus `serve`, which starts the Discord bot.
+//! The two front ends meet only here; each depends on the core and the store alone.
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
-use factdesk::cli::{run, Cli};
+use clap::{Parser, Subcommand};
+use factdesk::cli::{self, Cli};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "factdesk",
+    version,
+    about = "Answers questions about news reports, with the source quoted."
+)]
+struct Args {
+    /// Knowledge folder (default: ./knowledge when present, else the built-in knowledge base).
+    #[arg(long, global = true, env = "FACTDESK_KNOWLEDGE", value_name = "DIR")]
+    knowledge: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    #[command(flatten)]
+    Shell(cli::Command),
+    /// Run the Discord bot (settings from the environment or .env; see .env.example).
+    Serve {
+        /// Serve Discord's Interactions Endpoint URL on this address instead of the gateway
+        /// (needs DISCORD_PUBLIC_KEY); also serves /healthz and /metrics.
+        #[arg(long, env = "FACTDESK_HTTP_ADDR", value_name = "ADDR")]
+        http: Option<std::net::SocketAddr>,
+    },
+    /// Register the slash commands over REST once (DISCORD_TOKEN, DISCORD_APPLICATION_ID,
+    /// DISCORD_GUILD_ID for one server, DISCORD_API_BASE), for deployments that do not at start-up.
+    Register,
+}
 
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
@@ -9,12 +43,23 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let args = Args::parse();
+    match args.command {
+        Command::Serve { http } => serve(args.knowledge, http, false),
+        Command::Register => serve(args.knowledge, None, true),
+        Command::Shell(command) => shell(Cli {
+            knowledge: args.knowledge,
+            command,
+        }),
+    }
+}
+
+fn shell(cli: Cli) -> ExitCode {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match run(cli, &mut input, &mut out) {
+    match cli::run(cli, &mut input, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // A closed pipe (`factdesk ask - | head`) is not an error worth a message.
@@ -22,6 +67,35 @@ fn main() -> ExitCode {
                 eprintln!("error: {err:#}");
             }
             err.exit_code()
+        }
+    }
+}
+
+fn serve(
+    knowledge: Option<PathBuf>,
+    http: Option<std::net::SocketAddr>,
+    register: bool,
+) -> ExitCode {
+    let kb = match factdesk::desk::load_knowledge(knowledge.as_deref()) {
+        Ok(kb) => kb,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = factdesk::desk::knowledge_location(knowledge.as_deref());
+    let result = match (register, http) {
+        (true, _) => factdesk::http::register_once(kb),
+        (false, Some(addr)) => factdesk::http::serve(kb, dir, addr),
+        (false, None) => factdesk::discord::serve(kb, dir),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // 2: a setting or file to fix; 1: anything else.
+            let code = if err.is_setup() { 2 } else { 1 };
+            eprintln!("error: {:#}", anyhow::Error::from(err));
+            ExitCode::from(code)
         }
     }
 }

@@ -5,6 +5,9 @@ use serde::Serialize;
 use crate::knowledge::{Body, KnowledgeBase};
 use crate::matcher::{Match, Outcome};
 
+/// What the bot says to small talk, on every front end.
+pub const HELP_TEXT: &str = "I answer questions about the news reports I know, with the paragraph and words that support each answer. Ask me something like \"How many people does the administration want to deport?\"";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -43,6 +46,9 @@ pub struct Citation {
     pub attribution: String,
     pub paragraph: usize,
     pub quote: String,
+    /// The report's publication date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -182,6 +188,7 @@ impl Reply {
                     attribution: report.attribution.clone(),
                     paragraph: source.paragraph,
                     quote: source.quote.clone(),
+                    published: report.date.clone(),
                     url: report.url.clone(),
                 }),
             ),

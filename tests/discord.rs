@@ -194,7 +194,7 @@ async fn questions_and_clicks_are_logged_with_where_and_who() {
         // The /ask, the click and the mention.
         settle(&store, 3).await;
 
-        let path = store.path().to_path_buf();
+        let path = store.file().expect("a file").to_path_buf();
         let stats = Reader::open(&path)
             .unwrap()
             .stats(Desk::new(knowledge()).matcher(), 7)
@@ -269,7 +269,7 @@ async fn votes_are_acknowledged_privately_kept_once_and_downvotes_reach_moderato
         // The question and two votes.
         settle(&store, 3).await;
         // The vote is tied to the question it answered.
-        let tied: i64 = rusqlite::Connection::open(store.path())
+        let tied: i64 = rusqlite::Connection::open(store.file().expect("a file"))
             .unwrap()
             .query_row(
                 "SELECT count(*) FROM votes v JOIN questions q ON q.qid = v.qid WHERE q.question = ?1",
@@ -278,7 +278,7 @@ async fn votes_are_acknowledged_privately_kept_once_and_downvotes_reach_moderato
             )
             .unwrap();
         assert_eq!(tied, 1);
-        let stats = Reader::open(store.path())
+        let stats = Reader::open(store.file().expect("a file"))
             .unwrap()
             .stats(Desk::new(knowledge()).matcher(), 7)
             .unwrap();
@@ -504,7 +504,7 @@ async fn ask_declined_says_so_with_topics_gap_note_and_help() {
             hello["data"]["content"]
                 .as_str()
                 .unwrap()
-                .starts_with(factdesk::cli::HELP_TEXT),
+                .starts_with(factdesk::reply::HELP_TEXT),
             "{hello}"
         );
         bot.stop().await;
@@ -599,7 +599,7 @@ async fn mentions_and_dms_are_answered_as_replies() {
         assert!(reply["content"]
             .as_str()
             .unwrap()
-            .starts_with(factdesk::cli::HELP_TEXT));
+            .starts_with(factdesk::reply::HELP_TEXT));
 
         // Messages without a mention in ordinary channels, and from bots or webhooks, are ignored.
         let plain = channel_message(
@@ -1048,6 +1048,7 @@ fn snapshot_answered() {
             attribution: "The town council".into(),
             paragraph: 1,
             quote: "will open 3 new libraries next year".into(),
+            published: None,
             url: Some("https://example.org/eastbrook".into()),
         }),
         related: vec![suggestion(

@@ -1,5 +1,11 @@
 //! The store: logging, votes, clicks, retention, stats, clusters, the command line, and
 //! what happens when the database is shared, locked, read-only or corrupt.
+//!
+//! Every behaviour test runs against both back ends (`sqlite::…` and `postgres::…`, see
+//! `on_both_back_ends!` at the end); the file-specific ones (WAL, corruption, read-only
+//! disks) run on SQLite, the shared-state ones on PostgreSQL.
+
+mod pg;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -81,6 +87,121 @@ fn count(path: &Path, sql: &str) -> i64 {
         .unwrap()
 }
 
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// One test's database: a temporary SQLite file, or a fresh PostgreSQL database.
+struct Db {
+    path: PathBuf,
+    pg: Option<pg::TestDb>,
+    _dir: tempfile::TempDir,
+}
+
+impl Db {
+    /// `None` when PostgreSQL is wanted and not there (outside CI: the test is skipped).
+    fn new(kind: Kind) -> Option<Db> {
+        let dir = tempfile::tempdir().unwrap();
+        let pg = match kind {
+            Kind::Sqlite => None,
+            Kind::Postgres => Some(pg::TestDb::create()?),
+        };
+        Some(Db {
+            path: dir.path().join("factdesk.db"),
+            pg,
+            _dir: dir,
+        })
+    }
+
+    fn config(&self) -> StoreConfig {
+        StoreConfig {
+            database_url: self.pg.as_ref().map(|p| p.url.clone()),
+            ..config(&self.path)
+        }
+    }
+
+    fn open(&self) -> Store {
+        Store::open(self.config()).expect("store opens")
+    }
+
+    /// A count, in SQL both dialects read (quote `"user"`).
+    fn count(&self, sql: &str) -> i64 {
+        match &self.pg {
+            Some(p) => p.count(sql),
+            None => count(&self.path, sql),
+        }
+    }
+
+    /// The arguments that point the command line at this database.
+    fn cli_args(&self) -> Vec<String> {
+        match &self.pg {
+            Some(p) => vec!["--database-url".into(), p.url.clone()],
+            None => vec!["--db".into(), self.path.to_str().unwrap().into()],
+        }
+    }
+
+    /// Another connection holds a lock that stops every write until the guard is dropped.
+    fn stall(&self) -> Stall {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let (path, url) = (self.path.clone(), self.pg.as_ref().map(|p| p.url.clone()));
+        let handle = std::thread::spawn(move || match url {
+            None => {
+                let mut other = Connection::open(&path).unwrap();
+                let tx = other
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)
+                    .unwrap();
+                ready_tx.send(()).unwrap();
+                let _ = release_rx.recv();
+                drop(tx);
+            }
+            Some(url) => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                        .await
+                        .unwrap();
+                    tokio::spawn(conn);
+                    client
+                        .batch_execute("BEGIN; LOCK TABLE questions IN ACCESS EXCLUSIVE MODE")
+                        .await
+                        .unwrap();
+                    ready_tx.send(()).unwrap();
+                    tokio::task::spawn_blocking(move || release_rx.recv())
+                        .await
+                        .unwrap()
+                        .ok();
+                    client.batch_execute("ROLLBACK").await.unwrap();
+                });
+            }
+        });
+        ready_rx.recv().expect("lock taken");
+        Stall {
+            release: Some(release_tx),
+            handle: Some(handle),
+        }
+    }
+}
+
+struct Stall {
+    release: Option<std::sync::mpsc::Sender<()>>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Stall {
+    fn drop(&mut self) {
+        drop(self.release.take());
+        if let Some(h) = self.handle.take() {
+            h.join().unwrap();
+        }
+    }
+}
+
 fn integrity(path: &Path) -> String {
     Connection::open(path)
         .unwrap()
@@ -88,10 +209,9 @@ fn integrity(path: &Path) -> String {
         .unwrap()
 }
 
-#[test]
-fn questions_are_logged_with_a_keyed_user_hash_never_the_id() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = open(&dir);
+fn questions_are_logged_with_a_keyed_user_hash_never_the_id(kind: Kind) {
+    let Some(db) = Db::new(kind) else { return };
+    let store = db.open();
     let user = 987_654_321_012_345_678u64;
     let answered = desk()
         .ask_timed(answerable(), None, &desk().matcher().config())
@@ -105,43 +225,30 @@ fn questions_are_logged_with_a_keyed_user_hash_never_the_id() {
     );
     assert!(logged.id > 0);
     assert!(store.wait(logged.ack.expect("queued"), WAIT));
-    let conn = Connection::open(&path).unwrap();
-    let (qid, guild, channel, hash, question, status, micros): (
-        i64,
-        i64,
-        i64,
-        String,
-        String,
-        String,
-        i64,
-    ) = conn
-        .query_row(
-            "SELECT qid, guild, channel, user, question, status, micros FROM questions",
-            [],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ))
-            },
-        )
-        .unwrap();
-    assert_eq!((qid, guild, channel), (logged.id, 11, 22));
-    assert_eq!(question, answered.reply.question);
-    assert_eq!(status, answered.reply.status.as_str());
-    assert_eq!(micros, answered.elapsed.as_micros() as i64);
-    assert_eq!(hash, store.user_hash(user));
+    let hash = store.user_hash(user);
+    let question = answered.reply.question.replace('\'', "''");
+    let row = format!(
+        "SELECT count(*) FROM questions WHERE qid = {} AND guild = 11 AND channel = 22 \
+         AND \"user\" = '{hash}' AND question = '{question}' AND status = '{}' AND micros = {}",
+        logged.id,
+        answered.reply.status.as_str(),
+        answered.elapsed.as_micros()
+    );
+    assert_eq!(db.count(&row), 1, "{row}");
+    assert_eq!(db.count("SELECT count(*) FROM questions"), 1);
+    assert_eq!(
+        store.question_text(logged.id).unwrap().as_deref(),
+        Some(answered.reply.question.as_str())
+    );
     assert_eq!(hash.len(), 32);
     assert!(hash.chars().all(|c| c.is_ascii_hexdigit()));
-    drop(conn);
     drop(store);
+    if kind == Kind::Postgres {
+        return;
+    }
+    let path = &db.path;
     // The id appears nowhere in the file, in decimal or as bytes.
-    let bytes = std::fs::read(&path).unwrap();
+    let bytes = std::fs::read(path).unwrap();
     let decimal = user.to_string();
     for needle in [
         decimal.as_bytes(),
@@ -155,34 +262,33 @@ fn questions_are_logged_with_a_keyed_user_hash_never_the_id() {
     }
 }
 
-#[test]
-fn user_hashes_are_stable_across_restarts_and_follow_the_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("factdesk.db");
-    let first = Store::open(config(&path)).unwrap().user_hash(42);
-    let again = Store::open(config(&path)).unwrap().user_hash(42);
+fn user_hashes_are_stable_across_restarts_and_follow_the_key(kind: Kind) {
+    let (Some(db), Some(other)) = (Db::new(kind), Db::new(kind)) else {
+        return;
+    };
+    let first = db.open().user_hash(42);
+    let again = db.open().user_hash(42);
     assert_eq!(first, again, "the generated key is kept in the database");
-    assert_ne!(first, Store::open(config(&path)).unwrap().user_hash(43));
-    let other = dir.path().join("other.db");
+    assert_ne!(first, db.open().user_hash(43));
     assert_ne!(
         first,
-        Store::open(config(&other)).unwrap().user_hash(42),
+        other.open().user_hash(42),
         "each database has its own key"
     );
-    let keyed = |p: &Path| {
+    let keyed = |db: &Db| {
         Store::open(StoreConfig {
             hash_key: Some("secret".into()),
-            ..config(p)
+            ..db.config()
         })
         .unwrap()
         .user_hash(42)
     };
     assert_eq!(
-        keyed(&path),
+        keyed(&db),
         keyed(&other),
         "FACTDESK_HASH_KEY makes hashes the same everywhere"
     );
-    assert_ne!(keyed(&path), first);
+    assert_ne!(keyed(&db), first);
 }
 
 #[test]
@@ -206,10 +312,9 @@ fn the_schema_is_versioned_and_in_wal_mode() {
     assert!(err.to_string().contains("newer factdesk"), "{err}");
 }
 
-#[test]
-fn one_vote_per_person_per_answer_and_the_newest_wins() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = open(&dir);
+fn one_vote_per_person_per_answer_and_the_newest_wins(kind: Kind) {
+    let Some(db) = Db::new(kind) else { return };
+    let store = db.open();
     let min = Duration::from_secs(60);
     // (message, user, up, minutes ago)
     let votes = [
@@ -225,25 +330,25 @@ fn one_vote_per_person_per_answer_and_the_newest_wins() {
             .unwrap();
     }
     store.flush(WAIT).unwrap();
-    let conn = Connection::open(&path).unwrap();
     let up = |message: i64, user: u64| -> bool {
-        conn.query_row(
-            "SELECT up FROM votes WHERE message = ?1 AND user = ?2",
-            rusqlite::params![message, store.user_hash(user)],
-            |r| r.get(0),
-        )
-        .unwrap()
+        let sql = |cond: &str| {
+            format!(
+                "SELECT count(*) FROM votes WHERE message = {message} AND \"user\" = '{}' AND {cond}",
+                store.user_hash(user)
+            )
+        };
+        assert_eq!(db.count(&sql("true")), 1, "one vote");
+        db.count(&sql("up <> 0")) == 1
     };
-    assert_eq!(count(&path, "SELECT count(*) FROM votes"), 3);
+    assert_eq!(db.count("SELECT count(*) FROM votes"), 3);
     assert!(!up(1, 7), "changed to 👎");
     assert!(up(1, 8), "an older vote arriving late does not win");
     assert!(up(2, 7));
 }
 
-#[test]
-fn clicks_are_logged_and_tie_a_question_to_an_entry() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = open(&dir);
+fn clicks_are_logged_and_tie_a_question_to_an_entry(kind: Kind) {
+    let Some(db) = Db::new(kind) else { return };
+    let store = db.open();
     let logged = store.log_question(q(
         "how many go to panama",
         Status::Suggested,
@@ -263,18 +368,16 @@ fn clicks_are_logged_and_tie_a_question_to_an_entry() {
         })
         .unwrap();
     store.flush(WAIT).unwrap();
-    assert_eq!(count(&path, "SELECT count(*) FROM clicks c JOIN questions q ON q.qid = c.qid WHERE c.entry = 'third-countries'"), 1);
+    assert_eq!(db.count("SELECT count(*) FROM clicks c JOIN questions q ON q.qid = c.qid WHERE c.entry = 'third-countries'"), 1);
     let page = store.unanswered(desk().matcher(), 7, 0, 10).unwrap();
     assert_eq!(page.clusters[0].clicked[0].entry, "third-countries");
 }
 
-#[test]
-fn retention_purges_old_records_at_start_up_and_zero_keeps_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("factdesk.db");
+fn retention_purges_old_records_at_start_up_and_zero_keeps_them(kind: Kind) {
+    let Some(db) = Db::new(kind) else { return };
     let keep_all = StoreConfig {
         retention_days: 0,
-        ..config(&path)
+        ..db.config()
     };
     let store = Store::open(keep_all.clone()).unwrap();
     for (ago, message) in [(200, 1), (95, 2), (89, 3), (1, 4)] {
@@ -285,21 +388,21 @@ fn retention_purges_old_records_at_start_up_and_zero_keeps_them() {
     drop(store);
     drop(Store::open(keep_all).unwrap());
     assert_eq!(
-        count(&path, "SELECT count(*) FROM questions"),
+        db.count("SELECT count(*) FROM questions"),
         4,
         "0 keeps everything"
     );
     let store = Store::open(StoreConfig {
         retention_days: 90,
-        ..config(&path)
+        ..db.config()
     })
     .unwrap();
     let start = Instant::now();
-    while count(&path, "SELECT count(*) FROM questions") != 2 && start.elapsed() < WAIT {
+    while db.count("SELECT count(*) FROM questions") != 2 && start.elapsed() < WAIT {
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert_eq!(count(&path, "SELECT count(*) FROM questions"), 2);
-    assert_eq!(count(&path, "SELECT count(*) FROM votes"), 2);
+    assert_eq!(db.count("SELECT count(*) FROM questions"), 2);
+    assert_eq!(db.count("SELECT count(*) FROM votes"), 2);
     assert_eq!(store.health().purged, 4);
 }
 
@@ -316,8 +419,7 @@ struct StatsCase {
     expect_answer_rate: f64,
 }
 
-#[test]
-fn stats_count_rates_top_entries_and_votes() {
+fn stats_count_rates_top_entries_and_votes(kind: Kind) {
     use Status::*;
     let cases = vec![
         StatsCase {
@@ -369,8 +471,8 @@ fn stats_count_rates_top_entries_and_votes() {
         },
     ];
     for case in cases {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, _) = open(&dir);
+        let Some(db) = Db::new(kind) else { return };
+        let store = db.open();
         for (i, (text, status, entry, ago)) in case.questions.iter().enumerate() {
             store.log_question(q(
                 text,
@@ -508,10 +610,9 @@ fn clusters_group_near_duplicates_biggest_first() {
     }
 }
 
-#[test]
-fn clusters_use_the_matchers_normalisation_and_dismissals_stick() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, _) = open(&dir);
+fn clusters_use_the_matchers_normalisation_and_dismissals_stick(kind: Kind) {
+    let Some(db) = Db::new(kind) else { return };
+    let store = db.open();
     let asked = [
         "How many people did Canada deport last year?",
         "how many ppl did canada deport last year",
@@ -595,10 +696,9 @@ fn clusters_use_the_matchers_normalisation_and_dismissals_stick() {
     assert_eq!(stats.top_unanswered.first(), after.clusters.first());
 }
 
-#[test]
-fn clusters_reaching_a_few_asks_are_offered_for_posting_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, _) = open(&dir);
+fn clusters_reaching_a_few_asks_are_offered_for_posting_once(kind: Kind) {
+    let Some(db) = Db::new(kind) else { return };
+    let store = db.open();
     let ask = |question: &str, user: u64| {
         let reply = desk().ask(question, None).unwrap();
         store.log_question(QuestionLog::from_reply(&reply, Duration::ZERO).asked_by(
@@ -646,16 +746,14 @@ fn clusters_reaching_a_few_asks_are_offered_for_posting_once() {
     );
 }
 
-#[test]
-fn many_writers_on_one_database_lose_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("factdesk.db");
+fn many_writers_on_one_database_lose_nothing(kind: Kind) {
+    let Some(db) = Db::new(kind) else { return };
     let (handles, threads, each) = (4, 4, 400);
     let stores: Vec<Store> = (0..handles)
         .map(|_| {
             Store::open(StoreConfig {
                 busy_timeout: Duration::from_secs(5),
-                ..config(&path)
+                ..db.config()
             })
             .unwrap()
         })
@@ -699,15 +797,17 @@ fn many_writers_on_one_database_lose_nothing() {
         assert_eq!(store.health().dropped, 0);
     }
     let total = (handles * threads * each) as i64;
-    assert_eq!(count(&path, "SELECT count(*) FROM questions"), total);
-    assert_eq!(count(&path, "SELECT count(*) FROM votes"), total / 4);
+    assert_eq!(db.count("SELECT count(*) FROM questions"), total);
+    assert_eq!(db.count("SELECT count(*) FROM votes"), total / 4);
     assert_eq!(
-        count(&path, "SELECT count(DISTINCT qid) FROM questions"),
+        db.count("SELECT count(DISTINCT qid) FROM questions"),
         total,
         "question ids are unique"
     );
     drop(stores);
-    assert_eq!(integrity(&path), "ok");
+    if kind == Kind::Sqlite {
+        assert_eq!(integrity(&db.path), "ok");
+    }
 }
 
 #[test]
@@ -757,21 +857,16 @@ fn a_locked_database_delays_writes_without_blocking_or_losing_them() {
     assert_eq!(count(&path, "SELECT count(*) FROM questions"), 100);
 }
 
-#[test]
-fn a_full_queue_drops_and_counts_instead_of_blocking() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("factdesk.db");
+fn a_full_queue_drops_and_counts_instead_of_blocking(kind: Kind) {
+    let Some(db) = Db::new(kind) else { return };
     let store = Store::open(StoreConfig {
         queue: 8,
         max_batch: 8,
-        ..config(&path)
+        ..db.config()
     })
     .unwrap();
     store.flush(WAIT).unwrap();
-    let mut other = Connection::open(&path).unwrap();
-    let tx = other
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)
-        .unwrap();
+    let tx = db.stall();
     let start = Instant::now();
     let logged: Vec<_> = (0..1000)
         .map(|i| store.log_question(q("full?", Status::Declined, None, Duration::ZERO, i)))
@@ -787,7 +882,7 @@ fn a_full_queue_drops_and_counts_instead_of_blocking() {
     drop(tx);
     store.flush(WAIT).unwrap();
     assert_eq!(
-        count(&path, "SELECT count(*) FROM questions") as u64,
+        db.count("SELECT count(*) FROM questions") as u64,
         1000 - dropped,
         "every acknowledged record is written"
     );
@@ -948,11 +1043,16 @@ fn cli(args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8(out).unwrap())
 }
 
-#[test]
-fn the_command_line_prints_stats_and_unanswered_clusters() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = open(&dir);
-    let db = path.to_str().unwrap();
+fn the_command_line_prints_stats_and_unanswered_clusters(kind: Kind) {
+    let Some(test_db) = Db::new(kind) else { return };
+    let store = test_db.open();
+    let at = test_db.cli_args();
+    let cli_on = |args: &[&str]| {
+        let mut all: Vec<&str> = vec![args[0]];
+        all.extend(at.iter().map(String::as_str));
+        all.extend(&args[1..]);
+        cli(&all)
+    };
     for (i, question) in [
         answerable(),
         "who pays for the toronto stadium?",
@@ -973,7 +1073,7 @@ fn the_command_line_prints_stats_and_unanswered_clusters() {
     }
     store.flush(WAIT).unwrap();
     drop(store);
-    let stats = cli(&["stats", "--db", db]).unwrap();
+    let stats = cli_on(&["stats"]).unwrap();
     assert!(
         stats.contains("Last 7 days: 4 question(s) from 4 people"),
         "{stats}"
@@ -984,12 +1084,11 @@ fn the_command_line_prints_stats_and_unanswered_clusters() {
         "{stats}"
     );
     let json: serde_json::Value =
-        serde_json::from_str(&cli(&["stats", "--db", db, "--days", "1", "--json"]).unwrap())
-            .unwrap();
+        serde_json::from_str(&cli_on(&["stats", "--days", "1", "--json"]).unwrap()).unwrap();
     assert_eq!(json["questions"], 4);
     assert_eq!(json["days"], 1);
 
-    let page = cli(&["unanswered", "--db", db]).unwrap();
+    let page = cli_on(&["unanswered"]).unwrap();
     assert!(page.contains("clusters 1–1 of 1"), "{page}");
     assert!(
         page.to_lowercase()
@@ -997,11 +1096,23 @@ fn the_command_line_prints_stats_and_unanswered_clusters() {
         "{page}"
     );
     let json: serde_json::Value =
-        serde_json::from_str(&cli(&["unanswered", "--db", db, "--json", "--offset", "1"]).unwrap())
-            .unwrap();
+        serde_json::from_str(&cli_on(&["unanswered", "--json", "--offset", "1"]).unwrap()).unwrap();
     assert_eq!(json["total"], 1);
     assert_eq!(json["clusters"].as_array().unwrap().len(), 0);
 
+    if let Some(pg) = &test_db.pg {
+        // An empty database: nothing is created by reading it.
+        let empty = pg::TestDb::create().expect("a second database");
+        let err = cli(&["stats", "--database-url", &empty.url]).unwrap_err();
+        assert!(err.contains("no question log here yet"), "{err}");
+        assert_eq!(
+            empty.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+            0
+        );
+        assert!(!pg.url.is_empty());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nowhere.db");
     let err = cli(&["stats", "--db", missing.to_str().unwrap()]).unwrap_err();
     assert!(
@@ -1021,15 +1132,220 @@ fn the_command_line_prints_stats_and_unanswered_clusters() {
     );
 }
 
-#[test]
-fn reader_sees_what_the_writer_committed_while_it_runs() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = open(&dir);
+fn reader_sees_what_the_writer_committed_while_it_runs(kind: Kind) {
+    let Some(db) = Db::new(kind) else { return };
+    let store = db.open();
     store.log_question(q("one", Status::Answered, Some("e"), Duration::ZERO, 1));
     store.flush(WAIT).unwrap();
-    let reader = Reader::open(&path).unwrap();
+    let reader = match &db.pg {
+        Some(pg) => Reader::open_url(&pg.url).unwrap(),
+        None => Reader::open(&db.path).unwrap(),
+    };
     assert_eq!(reader.stats(desk().matcher(), 7).unwrap().questions, 1);
     store.log_question(q("two", Status::Answered, Some("e"), Duration::ZERO, 2));
     store.flush(WAIT).unwrap();
     assert_eq!(reader.stats(desk().matcher(), 7).unwrap().questions, 2);
 }
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// Cooldowns and the answered-above memory: shared by every process on PostgreSQL, left
+/// to each process's memory on the embedded file.
+fn cooldowns_and_answered_above_are_shared_by_processes(kind: Kind) {
+    let Some(db) = Db::new(kind) else { return };
+    // Two handles: two processes as far as the store knows (each its own pool and writer).
+    let (a, b) = (db.open(), db.open());
+    let period = Duration::from_secs(30);
+    block_on(async {
+        if kind == Kind::Sqlite {
+            assert!(!a.is_shared());
+            assert_eq!(a.cooldown(5, period).await, None);
+            assert_eq!(a.earlier_answer(1, "q", period).await, None);
+            assert!(!a.remember_answer(1, "q", "link").await);
+            return;
+        }
+        assert!(a.is_shared());
+        let first = a.cooldown(5, period).await.expect("answered");
+        assert!(first.ready, "{first:?}");
+        let second = b.cooldown(5, period).await.expect("answered");
+        assert!(!second.ready, "the other process sees the cooldown");
+        assert!(second.first_warning);
+        assert!(second.remaining > Duration::from_secs(25) && second.remaining <= period);
+        let third = a.cooldown(5, period).await.unwrap();
+        assert!(
+            !third.ready && !third.first_warning,
+            "warned once: {third:?}"
+        );
+        assert!(
+            b.cooldown(6, period).await.unwrap().ready,
+            "people are independent"
+        );
+        assert!(
+            a.cooldown(5, Duration::ZERO).await.unwrap().ready,
+            "no cooldown set"
+        );
+
+        assert_eq!(b.earlier_answer(7, "how many", period).await, Some(None));
+        assert!(a.remember_answer(7, "how many", "https://x/7/1").await);
+        assert_eq!(
+            b.earlier_answer(7, "how many", period).await,
+            Some(Some("https://x/7/1".to_string()))
+        );
+        assert_eq!(b.earlier_answer(8, "how many", period).await, Some(None));
+        assert!(a.remember_answer(7, "how many", "https://x/7/2").await);
+        assert_eq!(
+            b.earlier_answer(7, "how many", period).await,
+            Some(Some("https://x/7/2".to_string())),
+            "the newest answer wins"
+        );
+    });
+    // The user id is hashed there too.
+    if let Some(pg) = &db.pg {
+        assert_eq!(
+            pg.count(&format!(
+                "SELECT count(*) FROM cooldowns WHERE \"user\" = '{}'",
+                a.user_hash(5)
+            )),
+            1
+        );
+    }
+}
+
+/// PostgreSQL that is not there (yet): answering never waits, writes catch up.
+#[test]
+fn postgres_down_never_blocks_and_the_log_catches_up() {
+    if !pg::TestDb::available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI: PostgreSQL must answer"
+        );
+        eprintln!("SKIPPED: no PostgreSQL");
+        return;
+    }
+    let db = pg::TestDb::named();
+    let started = Instant::now();
+    let store = Store::open(StoreConfig {
+        database_url: Some(db.url.clone()),
+        shared_timeout: Duration::from_millis(200),
+        ..config(Path::new("unused.db"))
+    })
+    .expect("a database that is down does not stop start-up");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(!store.health().ok);
+    let start = Instant::now();
+    let acks: Vec<_> = (0..100)
+        .map(|i| {
+            store
+                .log_question(q("down?", Status::Declined, None, Duration::ZERO, i))
+                .ack
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        start.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        start.elapsed()
+    );
+    block_on(async {
+        let start = Instant::now();
+        assert_eq!(store.cooldown(1, Duration::from_secs(5)).await, None);
+        assert_eq!(store.cooldown(1, Duration::from_secs(5)).await, None);
+        assert!(
+            start.elapsed() < Duration::from_millis(600),
+            "bounded, then not tried at all: {:?}",
+            start.elapsed()
+        );
+    });
+    assert!(!store.wait(*acks.last().unwrap(), Duration::from_millis(300)));
+    let health = store.health();
+    assert!(
+        health.summary().contains("NOT WRITING"),
+        "{}",
+        health.summary()
+    );
+    assert!(
+        health
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains(&db.name),
+        "{health:?}"
+    );
+    db.bring_up().unwrap();
+    store.flush(WAIT).expect("caught up");
+    assert!(store.health().ok);
+    assert_eq!(db.count("SELECT count(*) FROM questions"), 100);
+    assert_eq!(
+        db.count("SELECT max(version) FROM factdesk_schema"),
+        i64::from(SCHEMA_VERSION),
+        "migrated when it came up"
+    );
+}
+
+#[test]
+fn postgres_migrations_run_once_and_are_versioned() {
+    let Some(db) = Db::new(Kind::Postgres) else {
+        return;
+    };
+    let stores: Vec<Store> = (0..3).map(|_| db.open()).collect();
+    let pg = db.pg.as_ref().unwrap();
+    assert_eq!(pg.count("SELECT count(*) FROM factdesk_schema"), 1);
+    assert_eq!(
+        pg.count("SELECT max(version) FROM factdesk_schema"),
+        i64::from(SCHEMA_VERSION)
+    );
+    for table in [
+        "questions",
+        "votes",
+        "clicks",
+        "dismissed",
+        "alerted",
+        "settings",
+        "cooldowns",
+        "recent_answers",
+    ] {
+        assert_eq!(
+            pg.count(&format!(
+                "SELECT count(*) FROM pg_tables WHERE tablename = '{table}'"
+            )),
+            1,
+            "{table}"
+        );
+    }
+    assert!(stores.iter().all(|s| s.health().ok));
+    // The location names the database, never a password.
+    assert!(stores[0].location().starts_with("postgresql://"));
+}
+
+macro_rules! on_both_back_ends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(super::Kind::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name(super::Kind::Postgres) } )*
+        }
+    };
+}
+
+on_both_back_ends!(
+    questions_are_logged_with_a_keyed_user_hash_never_the_id,
+    user_hashes_are_stable_across_restarts_and_follow_the_key,
+    one_vote_per_person_per_answer_and_the_newest_wins,
+    clicks_are_logged_and_tie_a_question_to_an_entry,
+    retention_purges_old_records_at_start_up_and_zero_keeps_them,
+    stats_count_rates_top_entries_and_votes,
+    clusters_use_the_matchers_normalisation_and_dismissals_stick,
+    clusters_reaching_a_few_asks_are_offered_for_posting_once,
+    many_writers_on_one_database_lose_nothing,
+    a_full_queue_drops_and_counts_instead_of_blocking,
+    the_command_line_prints_stats_and_unanswered_clusters,
+    reader_sees_what_the_writer_committed_while_it_runs,
+    cooldowns_and_answered_above_are_shared_by_processes,
+);

@@ -12,12 +12,13 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
-use crate::desk::Desk;
+use crate::desk::{knowledge_location, load_knowledge, Desk};
 use crate::eval::{self, QuestionSet};
 use crate::knowledge::{KnowledgeBase, LoadError};
 use crate::matcher::{Config, Matcher};
+use crate::reply::HELP_TEXT;
 
-pub use render::{reply_text, HELP_TEXT};
+pub use render::reply_text;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -67,6 +68,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KbCommand,
     },
+    /// A report's folder: start a new one from an article.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Score question files (JSON lines with id, q, expect, facts, kind), with the
     /// reliability of the confidence; or every phrasing, left out in turn.
     Eval {
@@ -98,8 +104,6 @@ pub enum Command {
         #[arg(long = "check", value_name = "FILE", num_args = 1..)]
         check: Vec<PathBuf>,
     },
-    /// Run the Discord bot (settings from the environment or .env; see .env.example).
-    Serve,
     /// From the question log: questions, answer rates, top entries, votes, top unanswered.
     Stats {
         #[arg(long, default_value_t = 7, value_name = "N")]
@@ -127,8 +131,29 @@ pub struct LogArgs {
     /// The question log database.
     #[arg(long, env = "FACTDESK_DB", default_value = crate::store::DEFAULT_PATH, value_name = "FILE")]
     pub db: PathBuf,
+    /// The shared PostgreSQL store (postgres://…); when set, read instead of the file.
+    #[arg(
+        long,
+        env = "FACTDESK_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+impl LogArgs {
+    fn reader(&self) -> Result<crate::store::Reader, crate::store::StoreError> {
+        match self
+            .database_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            Some(url) => crate::store::Reader::open_url(url),
+            None => crate::store::Reader::open(&self.db),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,6 +165,30 @@ pub enum KbCommand {
     Lint {
         #[arg(long, value_name = "ID")]
         report: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Start a report from an article file: its folder, metadata, entries and gaps files
+    /// with commented examples, and an empty question set. Never overwrites a report.
+    New {
+        /// The report's id and folder name (lower-case letters, digits, hyphens).
+        id: String,
+        /// The article as plain text; wrapped lines and blank-line paragraphs are fine.
+        #[arg(long, value_name = "FILE")]
+        article: PathBuf,
+        /// Defaults to the article's headline (its first line).
+        #[arg(long)]
+        title: Option<String>,
+        /// Who the report's facts come from, shown with every answer.
+        #[arg(long)]
+        attribution: Option<String>,
+        /// Publication date, YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        published: Option<String>,
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
     },
 }
 
@@ -180,26 +229,30 @@ impl From<eval::EvalError> for CliError {
     }
 }
 
-/// The knowledge folder to use: the flag or environment, else `./knowledge`, else built in.
-pub fn knowledge_location(flag: Option<&Path>) -> Option<PathBuf> {
-    if let Some(dir) = flag {
-        return Some(dir.to_path_buf());
+impl From<crate::authoring::ScaffoldError> for CliError {
+    fn from(e: crate::authoring::ScaffoldError) -> Self {
+        if e.is_input() {
+            CliError::Input(e.to_string())
+        } else {
+            CliError::Other(e.into())
+        }
     }
-    let local = Path::new("knowledge");
-    local
-        .join("vocabulary.toml")
-        .is_file()
-        .then(|| local.to_path_buf())
 }
 
-pub fn load_knowledge(flag: Option<&Path>) -> Result<KnowledgeBase, LoadError> {
-    match knowledge_location(flag) {
-        Some(dir) => KnowledgeBase::load_dir(&dir),
-        None => KnowledgeBase::bundled(),
-    }
+/// The knowledge folder a command writes to; the built-in copy is read-only.
+fn writable_knowledge(flag: Option<&Path>) -> Result<PathBuf, CliError> {
+    knowledge_location(flag).ok_or_else(|| {
+        CliError::Input(
+            "this writes to a knowledge folder: run it where ./knowledge is, or give --knowledge DIR (or FACTDESK_KNOWLEDGE)".into(),
+        )
+    })
 }
 
 pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(), CliError> {
+    // Commands that write to the knowledge folder run before it is loaded and validated.
+    if let Command::Report { command } = cli.command {
+        return report(cli.knowledge.as_deref(), command, out);
+    }
     let kb = load_knowledge(cli.knowledge.as_deref())?;
     match cli.command {
         Command::Validate => {
@@ -222,10 +275,9 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             command: KbCommand::Lint { report },
         } => quality::lint(&Desk::new(kb), report.as_deref(), out),
         Command::Calibrate { fit, check } => quality::calibrate(&Desk::new(kb), &fit, &check, out),
-        Command::Serve => crate::discord::serve(kb, knowledge_location(cli.knowledge.as_deref())),
+        Command::Report { .. } => unreachable!("handled before loading"),
         Command::Stats { days, log } => {
-            let stats =
-                crate::store::Reader::open(&log.db).and_then(|r| r.stats(&Matcher::new(&kb), days));
+            let stats = log.reader().and_then(|r| r.stats(&Matcher::new(&kb), days));
             print_log(stats.map_err(anyhow::Error::from)?, log.json, out)
         }
         Command::Unanswered {
@@ -234,7 +286,8 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             offset,
             log,
         } => {
-            let page = crate::store::Reader::open(&log.db)
+            let page = log
+                .reader()
                 .and_then(|r| r.unanswered(&Matcher::new(&kb), days, offset, limit));
             print_log(page.map_err(anyhow::Error::from)?, log.json, out)
         }
@@ -335,6 +388,51 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             if leave_one_out {
                 quality::print_leave_one_out(&desk, &options, out)?;
             }
+            Ok(())
+        }
+    }
+}
+
+fn report(
+    flag: Option<&Path>,
+    command: ReportCommand,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let root = writable_knowledge(flag)?;
+    match command {
+        ReportCommand::New {
+            id,
+            article,
+            title,
+            attribution,
+            published,
+            url,
+        } => {
+            let text = std::fs::read_to_string(&article).map_err(|e| {
+                CliError::Input(format!(
+                    "cannot read the article {}: {e}",
+                    article.display()
+                ))
+            })?;
+            let new = crate::authoring::NewReport {
+                id: id.clone(),
+                article: text,
+                title,
+                attribution,
+                published,
+                url,
+            };
+            let made = crate::authoring::scaffold::create(&root, &new)?;
+            writeln!(
+                out,
+                "created {}: \"{}\", {} paragraphs (article.txt, one a line).\n\
+                 next: write entries in {}/entries.toml, then `factdesk validate` and `factdesk kb coverage --report {id}`",
+                made.folder.display(),
+                made.title,
+                made.paragraphs,
+                made.folder.display(),
+            )
+            .context("writing output")?;
             Ok(())
         }
     }

@@ -2,10 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::reply::{Decline, Reply, Status};
-
-/// What the bot says to small talk, on every front end.
-pub const HELP_TEXT: &str = "I answer questions about the news reports I know, with the paragraph and words that support each answer. Ask me something like \"How many people does the administration want to deport?\"";
+use crate::reply::{Decline, Reply, Status, HELP_TEXT};
 
 pub fn reply_text(reply: &Reply) -> String {
     let mut out = String::new();
@@ -16,6 +13,9 @@ pub fn reply_text(reply: &Reply) -> String {
                 let _ = writeln!(out, "\nSource: {}, paragraph {}", c.title, c.paragraph);
                 let _ = writeln!(out, "  \"{}\"", c.quote);
                 let _ = writeln!(out, "  According to: {}", c.attribution);
+                if let Some(date) = &c.published {
+                    let _ = writeln!(out, "  Published: {date}");
+                }
                 if let Some(url) = &c.url {
                     let _ = writeln!(out, "  {url}");
                 }

@@ -23,7 +23,7 @@ pub const UNANSWERED_PER_PAGE: usize = 5;
 /// Loads and validates the knowledge folder, then swaps it in at once; on any problem the
 /// knowledge base already serving stays. Returns a one-line summary or the problems.
 pub fn reload_knowledge(desk: &ArcSwap<Desk>, dir: &Path) -> Result<String, String> {
-    let kb = crate::cli::load_knowledge(Some(dir)).map_err(|e| e.to_string())?;
+    let kb = crate::desk::load_knowledge(Some(dir)).map_err(|e| e.to_string())?;
     let summary = format!(
         "Reloaded {}: {} report(s), {} entries.",
         dir.display(),

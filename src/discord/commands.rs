@@ -67,10 +67,13 @@ fn clip(text: &str, max_chars: usize) -> &str {
     }
 }
 
-async fn autocomplete_question(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
-    let started = Instant::now();
-    let desk = ctx.data().desk.load();
-    let report = string_arg(ctx, "report").and_then(|r| desk.knowledge().report_index(r));
+/// The questions offered while `partial` is typed (both front ends).
+pub fn question_choices(
+    desk: &crate::desk::Desk,
+    partial: &str,
+    report: Option<&str>,
+) -> CreateAutocompleteResponse {
+    let report = report.and_then(|r| desk.knowledge().report_index(r));
     let choices: Vec<AutocompleteChoice> = desk
         .autocomplete(clip(partial, MAX_PARTIAL_CHARS), report, MAX_CHOICES)
         .into_iter()
@@ -80,16 +83,26 @@ async fn autocomplete_question(ctx: Context<'_>, partial: &str) -> CreateAutocom
             AutocompleteChoice::new(q.clone(), q)
         })
         .collect();
-    tracing::debug!(
-        micros = started.elapsed().as_micros() as u64,
-        choices = choices.len(),
-        "autocomplete"
-    );
     CreateAutocompleteResponse::new().set_choices(choices)
 }
 
-async fn autocomplete_report(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+async fn autocomplete_question(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let started = Instant::now();
     let desk = ctx.data().desk.load();
+    let response = question_choices(&desk, partial, string_arg(ctx, "report"));
+    tracing::debug!(
+        micros = started.elapsed().as_micros() as u64,
+        "autocomplete"
+    );
+    response
+}
+
+async fn autocomplete_report(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    report_choices(&ctx.data().desk.load(), partial)
+}
+
+/// The reports offered while `partial` is typed (both front ends).
+pub fn report_choices(desk: &crate::desk::Desk, partial: &str) -> CreateAutocompleteResponse {
     let typed = crate::matcher::fold(clip(partial, MAX_PARTIAL_CHARS));
     let choices = desk
         .knowledge()
@@ -148,7 +161,7 @@ pub async fn ask(
     let started = Instant::now();
     let data = ctx.data();
     let private = private.unwrap_or(false);
-    let verdict = data.cooldowns().check(ctx.author().id.get(), started);
+    let verdict = data.check_cooldown(ctx.author().id.get(), started).await;
     if let Verdict::Wait { remaining, .. } = verdict {
         ctx.send(render::cooldown_note(remaining).to_poise(true))
             .await?;
@@ -162,7 +175,7 @@ pub async fn ask(
     let channel = ctx.channel_id();
     let key = question_key(&question, report_id);
     if !private {
-        let earlier = data.recent().earlier(channel.get(), &key, started);
+        let earlier = data.earlier_answer(channel.get(), &key, started).await;
         if let Some(earlier) = earlier {
             ctx.send(render::repeat_pointer(&earlier.link).to_poise(true))
                 .await?;
@@ -176,8 +189,8 @@ pub async fn ask(
     if remember {
         // Until the message id is known, a repeat points at the channel.
         let url = channel_link(ctx.guild_id(), channel);
-        data.recent()
-            .remember(channel.get(), key.clone(), url, started);
+        data.remember_answer(channel.get(), key.clone(), url, started)
+            .await;
     }
     let sent = ctx
         .send(render::reply_logged(&reply, logged).to_poise(private))
@@ -202,8 +215,8 @@ pub async fn ask(
         match handle.message().await {
             Ok(m) => {
                 let url = message_link(ctx.guild_id(), channel, m.id);
-                data.recent()
-                    .remember(channel.get(), key, url, Instant::now());
+                data.remember_answer(channel.get(), key, url, Instant::now())
+                    .await;
             }
             Err(e) => {
                 tracing::debug!(error = %super::redact(&e.to_string()), "could not look up the answer message")

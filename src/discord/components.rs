@@ -59,13 +59,37 @@ pub async fn handle(
     data: &Data,
     click: &ComponentInteraction,
 ) -> Result<(), Error> {
+    let Some((action, response)) = respond(data, click) else {
+        return Ok(()); // Not one of ours, or nothing to say.
+    };
+    if let Err(e) = click.create_response(&ctx.http, response).await {
+        tracing::error!(error = %redact(&e.to_string()), custom_id = %click.data.custom_id, "could not answer a click");
+        let note = CreateInteractionResponse::Message(render::error_note().to_interaction(true));
+        let _ = click.create_response(&ctx.http, note).await;
+    }
+    // After the acknowledgement: Discord wants an answer to the click within 3 seconds.
+    if let Click::Vote {
+        entry,
+        question,
+        up: false,
+    } = &action
+    {
+        report_downvote(&ctx.http, data, click, entry, *question).await;
+    }
+    Ok(())
+}
+
+/// The response to a click, for either front end (records clicks and votes on the way);
+/// `None` when the click is not one of ours or needs no answer.
+pub fn respond(
+    data: &Data,
+    click: &ComponentInteraction,
+) -> Option<(Click, CreateInteractionResponse)> {
     let values = match &click.data.kind {
         ComponentInteractionDataKind::StringSelect { values } => values.as_slice(),
         _ => &[],
     };
-    let Some(action) = parse(&click.data.custom_id, values) else {
-        return Ok(()); // Not one of ours.
-    };
+    let action = parse(&click.data.custom_id, values)?;
     let desk = data.desk.load_full();
     let response = match action.clone() {
         Click::Page(page) => CreateInteractionResponse::UpdateMessage(
@@ -93,7 +117,7 @@ pub async fn handle(
             };
             CreateInteractionResponse::Message(rendered.to_interaction(true))
         }
-        Click::Pick(None) => return Ok(()),
+        Click::Pick(None) => return None,
         Click::Vote {
             entry,
             question,
@@ -103,21 +127,7 @@ pub async fn handle(
             CreateInteractionResponse::Message(render::vote_ack(up).to_interaction(true))
         }
     };
-    if let Err(e) = click.create_response(&ctx.http, response).await {
-        tracing::error!(error = %redact(&e.to_string()), custom_id = %click.data.custom_id, "could not answer a click");
-        let note = CreateInteractionResponse::Message(render::error_note().to_interaction(true));
-        let _ = click.create_response(&ctx.http, note).await;
-    }
-    // After the acknowledgement: Discord wants an answer to the click within 3 seconds.
-    if let Click::Vote {
-        entry,
-        question,
-        up: false,
-    } = &action
-    {
-        report_downvote(ctx, data, click, entry, *question).await;
-    }
-    Ok(())
+    Some((action, response))
 }
 
 /// Records a vote: one per person per answer message (the store keeps the newest).
@@ -142,8 +152,8 @@ fn record_vote(
 
 /// Posts a 👎 to the moderator channel, if there is one. Failures are logged, never shown
 /// to the voter.
-async fn report_downvote(
-    ctx: &serenity::Context,
+pub async fn report_downvote(
+    http: &serenity::Http,
     data: &Data,
     click: &ComponentInteraction,
     entry: &str,
@@ -176,7 +186,7 @@ async fn report_downvote(
     });
     let link = super::commands::message_link(click.guild_id, click.channel_id, click.message.id);
     let report = render::downvote_report(&reply, asked, &link);
-    if let Err(e) = channel.send_message(&ctx.http, report.to_message()).await {
+    if let Err(e) = channel.send_message(http, report.to_message()).await {
         tracing::warn!(error = %redact(&e.to_string()), "could not post a 👎 to the moderator channel");
     }
 }

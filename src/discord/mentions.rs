@@ -90,14 +90,14 @@ pub async fn handle(
         Kind::Direct if question.is_empty() => {
             let text = format!(
                 "{}\nUse `/topics` to see every question I can answer.",
-                crate::cli::HELP_TEXT
+                crate::reply::HELP_TEXT
             );
             return send(ctx, msg, &Rendered::text(text)).await.map(|_| ());
         }
         Kind::Direct => desk.ask_timed(&question, None, &desk.matcher().config())?,
     };
     let reply = answered.reply;
-    let verdict = data.cooldowns().check(msg.author.id.get(), started);
+    let verdict = data.check_cooldown(msg.author.id.get(), started).await;
     if let Verdict::Wait {
         remaining,
         first_warning,
@@ -110,7 +110,9 @@ pub async fn handle(
         return Ok(());
     }
     let key = question_key(&question, None);
-    let earlier = data.recent().earlier(msg.channel_id.get(), &key, started);
+    let earlier = data
+        .earlier_answer(msg.channel_id.get(), &key, started)
+        .await;
     if let Some(earlier) = earlier {
         send(ctx, msg, &render::repeat_pointer(&earlier.link)).await?;
         return Ok(());
@@ -133,8 +135,8 @@ pub async fn handle(
     );
     if reply.status == Status::Answered {
         let url = message_link(msg.guild_id, msg.channel_id, sent.id);
-        data.recent()
-            .remember(msg.channel_id.get(), key, url, Instant::now());
+        data.remember_answer(msg.channel_id.get(), key, url, Instant::now())
+            .await;
     }
     Ok(())
 }

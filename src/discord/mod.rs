@@ -21,7 +21,6 @@ use arc_swap::ArcSwap;
 use poise::serenity_prelude as serenity;
 use serenity::{FullEvent, GatewayIntents, Permissions};
 
-use crate::cli::CliError;
 use crate::desk::Desk;
 use crate::knowledge::KnowledgeBase;
 use crate::reply::Reply;
@@ -52,6 +51,9 @@ pub struct Data {
     pub knowledge_dir: Option<std::path::PathBuf>,
     /// New-entry drafts that were refused, by moderator and cluster, to fix rather than retype.
     pub drafts: Mutex<Drafts>,
+    /// Per-person cooldown and answered-above window (also kept in a shared store).
+    pub cooldown_period: std::time::Duration,
+    pub repeat_window: std::time::Duration,
 }
 
 impl Data {
@@ -70,7 +72,65 @@ impl Data {
             newsroom: settings.newsroom_channels.clone(),
             cooldowns: Mutex::new(cooldown::Cooldowns::new(settings.cooldown)),
             recent: Mutex::new(cooldown::RecentAnswers::new(settings.repeat_window)),
+            cooldown_period: settings.cooldown,
+            repeat_window: settings.repeat_window,
         }
+    }
+
+    /// Whether `user` may ask now (starting a new cooldown when so). With a shared store
+    /// every process sees the same cooldown; when it does not answer in time, this
+    /// process's own memory decides.
+    pub async fn check_cooldown(&self, user: u64, now: std::time::Instant) -> cooldown::Verdict {
+        if let Some(store) = &self.store {
+            if let Some(step) = store.cooldown(user, self.cooldown_period).await {
+                // Keep the local memory in step, for when the store is unavailable.
+                let _ = self.cooldowns().check(user, now);
+                return if step.ready {
+                    cooldown::Verdict::Ready
+                } else {
+                    cooldown::Verdict::Wait {
+                        remaining: step.remaining,
+                        first_warning: step.first_warning,
+                    }
+                };
+            }
+        }
+        self.cooldowns().check(user, now)
+    }
+
+    /// An earlier answer to the same question in `channel` (from any process with a shared store).
+    pub async fn earlier_answer(
+        &self,
+        channel: u64,
+        key: &str,
+        now: std::time::Instant,
+    ) -> Option<cooldown::Earlier> {
+        if self.repeat_window.is_zero() {
+            return None;
+        }
+        if let Some(store) = &self.store {
+            if let Some(found) = store.earlier_answer(channel, key, self.repeat_window).await {
+                return found.map(|link| cooldown::Earlier { link });
+            }
+        }
+        self.recent().earlier(channel, key, now)
+    }
+
+    /// Remembers where the answer to `key` in `channel` is (in the shared store too).
+    pub async fn remember_answer(
+        &self,
+        channel: u64,
+        key: String,
+        link: String,
+        now: std::time::Instant,
+    ) {
+        if self.repeat_window.is_zero() {
+            return;
+        }
+        if let Some(store) = &self.store {
+            store.remember_answer(channel, &key, &link).await;
+        }
+        self.recent().remember(channel, key, link, now);
     }
 
     pub fn cooldowns(&self) -> MutexGuard<'_, cooldown::Cooldowns> {
@@ -273,9 +333,31 @@ pub async fn run_with_store(
     started.map_err(|e| anyhow::anyhow!("Discord connection failed: {}", redact(&e.to_string())))
 }
 
+/// Why the bot could not start or stopped: a setting to fix, or anything else.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Setting(#[from] ConfigError),
+    /// The question log is unusable in a way a person must fix (corrupt, too new, a bad setting).
+    #[error(transparent)]
+    Store(StoreError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl ServeError {
+    /// Whether a person must change a setting or a file (rather than try again).
+    pub fn is_setup(&self) -> bool {
+        matches!(self, ServeError::Setting(_) | ServeError::Store(_))
+    }
+}
+
 /// `factdesk serve`: settings from the environment, then [`run`] until Ctrl-C or SIGTERM.
-pub fn serve(kb: KnowledgeBase, knowledge_dir: Option<std::path::PathBuf>) -> Result<(), CliError> {
-    let mut settings = Settings::from_env().map_err(|e| CliError::Input(e.to_string()))?;
+pub fn serve(
+    kb: KnowledgeBase,
+    knowledge_dir: Option<std::path::PathBuf>,
+) -> Result<(), ServeError> {
+    let mut settings = Settings::from_env()?;
     settings.knowledge_dir = knowledge_dir;
     tracing::info!(
         ?settings,
@@ -285,7 +367,7 @@ pub fn serve(kb: KnowledgeBase, knowledge_dir: Option<std::path::PathBuf>) -> Re
     );
     let store = open_store()?;
     let desk = Arc::new(ArcSwap::from_pointee(Desk::new(kb)));
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::Other(e.into()))?;
+    let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     let result = runtime.block_on(run_with_store(
         settings,
         desk,
@@ -297,23 +379,23 @@ pub fn serve(kb: KnowledgeBase, knowledge_dir: Option<std::path::PathBuf>) -> Re
             tracing::warn!(health = %health.summary(), "some questions could not be written to the question log");
         }
     }
-    result.map_err(CliError::Other)
+    Ok(result?)
 }
 
 /// The question log from `FACTDESK_DB`: a corrupt or too-new file or a bad setting stops
 /// start-up with what to do; any other failure leaves the bot answering without a log.
-pub fn open_store() -> Result<Option<Store>, CliError> {
+pub fn open_store() -> Result<Option<Store>, ServeError> {
     let opened = StoreConfig::from_env().and_then(Store::open);
     match opened {
         Ok(store) => {
-            tracing::info!(path = %store.path().display(), "question log open");
+            tracing::info!(at = %store.location(), "question log open");
             Ok(Some(store))
         }
         Err(
             e @ (StoreError::Corrupt { .. }
             | StoreError::TooNew { .. }
             | StoreError::Setting { .. }),
-        ) => Err(CliError::Input(e.to_string())),
+        ) => Err(ServeError::Store(e)),
         Err(e) => {
             tracing::warn!(error = %e, "the question log is off: answering goes on without it");
             Ok(None)

@@ -8,8 +8,8 @@ use serenity::{
     CreateSelectMenuKind, CreateSelectMenuOption,
 };
 
-use crate::cli::HELP_TEXT;
 use crate::knowledge::KnowledgeBase;
+use crate::reply::HELP_TEXT;
 use crate::reply::{Decline, Reply, Status, Suggestion};
 
 /// How much of a person's text is echoed back.
@@ -235,11 +235,10 @@ fn answered(reply: &Reply, question: Option<i64>) -> Rendered {
                 shorten(&escape(&c.attribution), MAX_FIELD_VALUE),
                 false,
             );
-        if let Some(url) = c
-            .url
-            .as_deref()
-            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-        {
+        if let Some(date) = &c.published {
+            embed = embed.field("Published", shorten(&escape(date), MAX_FIELD_VALUE), true);
+        }
+        if let Some(url) = c.url.as_deref().filter(|u| plain_link(u)) {
             embed = embed.url(url);
         }
     }
@@ -348,6 +347,24 @@ pub fn error_note() -> Rendered {
     Rendered::text("Sorry, something went wrong answering that. Please try again in a moment.")
 }
 
+/// A web address safe to link as it is: http(s), nothing that could end or restyle it.
+fn plain_link(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>()[]`|".contains(c))
+}
+
+/// Reports with nothing to answer yet (a report just started has no entries).
+fn reports_without_questions(kb: &KnowledgeBase) -> Vec<&str> {
+    kb.reports
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !kb.entries.iter().any(|e| e.report == *i && !e.is_gap()))
+        .map(|(_, r)| r.title.as_str())
+        .collect()
+}
+
 /// Questions grouped by topic, split into pages of about [`TOPICS_PER_PAGE`]; gaps skipped.
 /// Each page is a list of (topic, entry indices).
 pub fn topic_pages(kb: &KnowledgeBase) -> Vec<Vec<(String, Vec<usize>)>> {
@@ -380,8 +397,16 @@ pub fn topic_pages(kb: &KnowledgeBase) -> Vec<Vec<(String, Vec<usize>)>> {
 /// One page of `/topics`: the questions by topic, a menu to pick one, and page buttons.
 pub fn topics_page(kb: &KnowledgeBase, page: usize) -> Rendered {
     let pages = topic_pages(kb);
+    let empty: Vec<String> = reports_without_questions(kb)
+        .into_iter()
+        .map(|t| format!("*{}* has no questions yet.", escape(t)))
+        .collect();
     if pages.is_empty() {
-        return Rendered::text("I don't know any reports yet.");
+        return Rendered::text(if empty.is_empty() {
+            "I don't know any reports yet.".to_string()
+        } else {
+            empty.join("\n")
+        });
     }
     let page = page.min(pages.len() - 1);
     let mut description = String::new();
@@ -398,6 +423,9 @@ pub fn topics_page(kb: &KnowledgeBase, page: usize) -> Rendered {
                 ));
             }
         }
+    }
+    if page + 1 == pages.len() && !empty.is_empty() {
+        description.push_str(&format!("\n{}\n", empty.join("\n")));
     }
     let embed = CreateEmbed::new()
         .colour(BLUE)
@@ -445,8 +473,19 @@ pub fn source(kb: &KnowledgeBase, report: Option<usize>, paragraph: Option<i64>)
         (None, _) => {
             let mut description = format!("{HOW}\n\n");
             for r in &kb.reports {
+                let published = r
+                    .date
+                    .as_deref()
+                    .map(|d| format!(", published {}", escape(d)))
+                    .unwrap_or_default();
+                let link = r
+                    .url
+                    .as_deref()
+                    .filter(|u| plain_link(u))
+                    .map(|u| format!("\n<{u}>"))
+                    .unwrap_or_default();
                 description.push_str(&format!(
-                    "**{}** (`{}`)\n{}\n",
+                    "**{}** (`{}`)\n{}{published}{link}\n",
                     escape(&r.title),
                     escape(&r.id),
                     escape(&r.attribution)
@@ -466,11 +505,7 @@ pub fn source(kb: &KnowledgeBase, report: Option<usize>, paragraph: Option<i64>)
     let mut embed = CreateEmbed::new()
         .colour(BLUE)
         .title(shorten(&r.title, MAX_EMBED_TITLE));
-    if let Some(url) = r
-        .url
-        .as_deref()
-        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-    {
+    if let Some(url) = r.url.as_deref().filter(|u| plain_link(u)) {
         embed = embed.url(url);
     }
     embed = embed.field(
@@ -478,6 +513,9 @@ pub fn source(kb: &KnowledgeBase, report: Option<usize>, paragraph: Option<i64>)
         shorten(&escape(&r.attribution), MAX_FIELD_VALUE),
         false,
     );
+    if let Some(date) = &r.date {
+        embed = embed.field("Published", shorten(&escape(date), MAX_FIELD_VALUE), true);
+    }
     match paragraph {
         None => {
             embed = embed.description(format!(

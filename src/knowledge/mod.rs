@@ -22,8 +22,13 @@ pub struct Report {
     pub title: String,
     pub attribution: String,
     pub language: String,
+    /// Publication date, as written in `report.toml` (`date`).
     pub date: Option<String>,
     pub url: Option<String>,
+    /// Kept and validated, but no longer offered or answered.
+    pub retired: bool,
+    /// Answered from when several reports match a question equally well.
+    pub default: bool,
     /// Paragraph `n` (1-based, as cited) is `paragraphs[n - 1]`.
     pub paragraphs: Vec<String>,
     /// The folder the report was loaded from, relative to the knowledge root.

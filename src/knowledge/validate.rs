@@ -54,6 +54,10 @@ struct RawReport {
     language: Option<Spanned<String>>,
     date: Option<String>,
     url: Option<String>,
+    #[serde(default)]
+    retired: bool,
+    #[serde(default)]
+    default: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -256,6 +260,7 @@ pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<P
         }
     }
 
+    check_defaults(files, &reports, &mut problems);
     attach_variants(variants, &mut pending, &mut problems);
     check_across_entries(&pending, &mut problems);
     let entries = pending.into_iter().map(|p| p.entry).collect();
@@ -266,6 +271,36 @@ pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<P
         origin: origin.to_string(),
     });
     (kb, problems)
+}
+
+/// At most one default report, and never a retired one.
+fn check_defaults(files: &SourceFiles, reports: &[Report], problems: &mut Vec<Problem>) {
+    let mut first: Option<&Report> = None;
+    for r in reports.iter().filter(|r| r.default) {
+        let message = if r.retired {
+            "a retired report cannot be the default".to_string()
+        } else if let Some(f) = first {
+            format!(
+                "`default = true` is also set for report `{}`; only one report can be the default",
+                f.id
+            )
+        } else {
+            first = Some(r);
+            continue;
+        };
+        let file = r.folder.join(REPORT_FILE);
+        let line = files.get(&file).and_then(|text| {
+            text.lines()
+                .position(|l| l.trim_start().starts_with("default"))
+                .map(|i| i + 1)
+        });
+        problems.push(Problem {
+            file,
+            line,
+            entry: None,
+            message,
+        });
+    }
 }
 
 fn load_vocabulary(files: &SourceFiles, problems: &mut Vec<Problem>) -> Option<Vocabulary> {
@@ -360,6 +395,8 @@ fn load_report(files: &SourceFiles, folder: &Path, problems: &mut Vec<Problem>) 
         language: language?,
         date: raw.date.filter(|d| !d.trim().is_empty()),
         url: raw.url.filter(|u| !u.trim().is_empty()),
+        retired: raw.retired,
+        default: raw.default,
         paragraphs,
         folder: folder.to_path_buf(),
     })

@@ -5,19 +5,15 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::path::Path;
 
-use rusqlite::Connection;
 use serde::Serialize;
 
 use super::stats::{fmt_time, EntryCount};
-use super::StoreError;
+use super::Snapshot;
 use crate::matcher::Matcher;
 
 /// Least overlap (|A ∩ B| / |A ∪ B| of term sets) for a group to join a cluster.
 pub const JACCARD: f64 = 0.6;
-/// Most questions read for clustering (the newest).
-const MAX_ROWS: i64 = 100_000;
 /// Phrasings and entries kept per cluster.
 const SHOWN: usize = 5;
 
@@ -241,126 +237,37 @@ pub fn cluster(
     out
 }
 
-fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-    move |source| StoreError::Sqlite {
-        context: "reading unanswered questions",
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-fn split(list: Option<String>) -> Vec<String> {
-    list.map(|l| {
-        l.split(',')
-            .filter(|e| !e.is_empty())
-            .map(str::to_string)
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
-/// Declined (except small talk) and suggested questions since `since` (unix ms), newest first.
-pub(super) fn unanswered_rows(
-    conn: &Connection,
-    path: &Path,
-    since: i64,
-) -> Result<Vec<UnansweredRow>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT q.at, q.user, q.question, q.suggested,
-                    (SELECT group_concat(c.entry, ',') FROM clicks c WHERE c.qid = q.qid)
-             FROM questions q
-             WHERE q.at >= ?1
-               AND (q.status = 'suggested' OR (q.status = 'declined' AND coalesce(q.decline, '') <> 'small_talk'))
-             ORDER BY q.at DESC
-             LIMIT ?2",
-        )
-        .map_err(sqlite(path))?;
-    let rows = stmt
-        .query_map(rusqlite::params![since, MAX_ROWS], |r| {
-            Ok(UnansweredRow {
-                at: r.get(0)?,
-                user: r.get(1)?,
-                question: r.get(2)?,
-                suggested: split(r.get(3)?),
-                clicked: split(r.get(4)?),
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(sqlite(path))?;
-    Ok(rows)
-}
-
-pub(super) fn dismissed(conn: &Connection, path: &Path) -> Result<HashSet<String>, StoreError> {
-    ids(conn, path, "SELECT cluster FROM dismissed")
-}
-
-/// Clusters already posted to the moderator channel.
-pub(super) fn alerted(conn: &Connection, path: &Path) -> Result<HashSet<String>, StoreError> {
-    ids(conn, path, "SELECT cluster FROM alerted")
-}
-
-fn ids(conn: &Connection, path: &Path, sql: &str) -> Result<HashSet<String>, StoreError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(sqlite(path))?;
-    let ids = stmt
-        .query_map([], |r| r.get(0))
-        .and_then(|rows| rows.collect())
-        .map_err(sqlite(path))?;
-    Ok(ids)
-}
-
-/// All current clusters (not dismissed) over the last `days` days.
+/// All current clusters (not dismissed) of the unanswered `rows`, read with `matcher`.
 pub(super) fn all(
-    conn: &Connection,
-    path: &Path,
+    rows: &[UnansweredRow],
+    dismissed: &HashSet<String>,
     matcher: &Matcher,
-    days: u32,
-    now: i64,
-) -> Result<Vec<Cluster>, StoreError> {
-    let since = now - i64::from(days) * 86_400_000;
-    let rows = unanswered_rows(conn, path, since)?;
-    let dismissed = dismissed(conn, path)?;
-    Ok(cluster(
-        &rows,
+) -> Vec<Cluster> {
+    cluster(
+        rows,
         |q| matcher.terms(q).into_iter().map(|t| t.key).collect(),
-        &dismissed,
-    ))
+        dismissed,
+    )
 }
 
-/// Clusters asked at least `min_asks` times in the last `days` days and not yet posted.
-pub(super) fn to_alert(
-    conn: &Connection,
-    path: &Path,
-    matcher: &Matcher,
-    days: u32,
-    now: i64,
-    min_asks: u64,
-) -> Result<Vec<Cluster>, StoreError> {
-    let alerted = alerted(conn, path)?;
-    let all = all(conn, path, matcher, days, now)?;
-    Ok(all
+/// Clusters asked at least `min_asks` times and not yet posted (`alerted`).
+pub(super) fn to_alert(snap: &Snapshot, matcher: &Matcher, min_asks: u64) -> Vec<Cluster> {
+    all(&snap.rows, &snap.dismissed, matcher)
         .into_iter()
-        .filter(|c| c.asks >= min_asks && !c.members.iter().any(|m| alerted.contains(m)))
-        .collect())
+        .filter(|c| c.asks >= min_asks && !c.members.iter().any(|m| snap.alerted.contains(m)))
+        .collect()
 }
 
-pub(super) fn unanswered(
-    conn: &Connection,
-    path: &Path,
-    matcher: &Matcher,
-    days: u32,
-    now: i64,
-    offset: usize,
-    limit: usize,
-) -> Result<Unanswered, StoreError> {
-    let all = all(conn, path, matcher, days, now)?;
+/// One page of clusters.
+pub(super) fn page(snap: &Snapshot, matcher: &Matcher, offset: usize, limit: usize) -> Unanswered {
+    let all = all(&snap.rows, &snap.dismissed, matcher);
     let total = all.len();
     let clusters = all.into_iter().skip(offset).take(limit).collect();
-    Ok(Unanswered {
+    Unanswered {
         total,
         offset,
         clusters,
-    })
+    }
 }
 
 impl fmt::Display for Cluster {

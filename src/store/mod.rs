@@ -15,16 +15,26 @@
 //! a growing delay; answering goes on regardless. A corrupt file is the one start-up
 //! error ([`StoreError::Corrupt`]), and it says what to do.
 //!
+//! Two back ends behind this one interface: the embedded SQLite file (the default,
+//! `FACTDESK_DB`) and PostgreSQL (`FACTDESK_DATABASE_URL`), shared by every process:
+//! gateway shards, HTTP replicas and the command line. Both run the same migrations at
+//! start-up and pass the same test suite. A shared store also holds the answering state
+//! processes must agree on (cooldowns, the answered-above memory): see
+//! [`Store::cooldown`]; an embedded store leaves that to the process's memory.
+//!
 //! User ids are never stored: they are hashed with a keyed BLAKE3 hash before they are
 //! even queued. The key comes from `FACTDESK_HASH_KEY`, or is generated once and kept
 //! in the database so hashes stay stable across restarts.
 
 mod clusters;
+mod postgres;
 mod schema;
+mod sqlite;
 mod stats;
 mod writer;
 
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -47,6 +57,45 @@ pub fn now_text() -> String {
 }
 
 use writer::{Msg, Record, Shared};
+
+/// Most unanswered questions read for clustering (the newest).
+pub(crate) const MAX_UNANSWERED_ROWS: i64 = 100_000;
+
+/// What a back end reads for the moderator views, in one snapshot.
+#[derive(Debug, Default)]
+pub(crate) struct Snapshot {
+    pub counts: stats::Counts,
+    pub rows: Vec<UnansweredRow>,
+    pub dismissed: HashSet<String>,
+    pub alerted: HashSet<String>,
+}
+
+/// Which optional parts of a [`Snapshot`] to read.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Want {
+    pub counts: bool,
+    pub alerted: bool,
+}
+
+/// How a decline is written in the log.
+pub(crate) fn decline_text(d: Decline) -> &'static str {
+    match d {
+        Decline::NotCovered => "not_covered",
+        Decline::KnownGap => "known_gap",
+        Decline::SmallTalk => "small_talk",
+    }
+}
+
+/// A comma-separated list of entry ids, as stored.
+pub(crate) fn split_list(list: Option<String>) -> Vec<String> {
+    list.map(|l| {
+        l.split(',')
+            .filter(|e| !e.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+    .unwrap_or_default()
+}
 
 /// Where the database lives unless `FACTDESK_DB` says otherwise.
 pub const DEFAULT_PATH: &str = "factdesk.db";
@@ -85,6 +134,12 @@ pub enum StoreError {
         expected: &'static str,
         value: String,
     },
+    #[error("{context} ({target}): {detail}")]
+    Postgres {
+        context: &'static str,
+        target: String,
+        detail: String,
+    },
     #[error("{context} ({}): {source}", .path.display())]
     Sqlite {
         context: &'static str,
@@ -99,6 +154,11 @@ pub enum StoreError {
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
     pub path: PathBuf,
+    /// A PostgreSQL URL: the store shared by every process, instead of the file at `path`.
+    pub database_url: Option<String>,
+    /// How long the answering path waits for shared state (cooldowns, answered-above)
+    /// before it answers from the process's own memory.
+    pub shared_timeout: Duration,
     /// Questions, votes and clicks older than this are purged (at start-up, then daily);
     /// 0 keeps everything.
     pub retention_days: u32,
@@ -125,6 +185,8 @@ impl StoreConfig {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         StoreConfig {
             path: path.into(),
+            database_url: None,
+            shared_timeout: Duration::from_millis(250),
             retention_days: DEFAULT_RETENTION_DAYS,
             hash_key: None,
             queue: 65_536,
@@ -137,6 +199,7 @@ impl StoreConfig {
         }
     }
 
+    /// `FACTDESK_DATABASE_URL` (a shared PostgreSQL store; unset = the file),
     /// `FACTDESK_DB` (default `./factdesk.db`), `FACTDESK_RETENTION_DAYS` (default 90) and
     /// `FACTDESK_HASH_KEY` (default: generated and kept in the database). Empty values count as unset.
     pub fn from_env() -> Result<Self, StoreError> {
@@ -151,6 +214,7 @@ impl StoreConfig {
             })?;
         }
         config.hash_key = var("FACTDESK_HASH_KEY");
+        config.database_url = var("FACTDESK_DATABASE_URL");
         Ok(config)
     }
 }
@@ -295,14 +359,34 @@ struct Sender {
     tx: Option<SyncSender<Msg>>,
 }
 
+/// Where the records live.
+enum Backend {
+    Sqlite {
+        path: PathBuf,
+        reader: Mutex<Option<Connection>>,
+    },
+    Postgres(Arc<postgres::Pg>),
+}
+
+/// One step of a shared cooldown (see [`Store::cooldown`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CooldownStep {
+    /// The person may ask: a new cooldown has started.
+    pub ready: bool,
+    /// Time left when not ready.
+    pub remaining: Duration,
+    /// The first refused try of this cooldown (so public notes are not repeated).
+    pub first_warning: bool,
+}
+
 struct Inner {
-    path: PathBuf,
+    backend: Backend,
+    shared_timeout: Duration,
     key: [u8; 32],
     sender: Mutex<Sender>,
     shared: Arc<Shared>,
     id_salt: u64,
     id_counter: AtomicU64,
-    reader: Mutex<Option<Connection>>,
     writer: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -329,7 +413,7 @@ pub(crate) fn unix_ms(t: SystemTime) -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     unix_ms(SystemTime::now())
 }
 
@@ -359,13 +443,46 @@ impl Store {
     /// that [`Store::health`] reports, retrying in the background.
     pub fn open(config: StoreConfig) -> Result<Store, StoreError> {
         let shared = Arc::new(Shared::default());
-        let (conn, stored_key) = match schema::connect(&config, true) {
-            Ok((conn, key)) => (Some(conn), Some(key)),
-            Err(e @ (StoreError::Corrupt { .. } | StoreError::TooNew { .. })) => return Err(e),
-            Err(e) => {
-                tracing::error!(error = %e, "the question log cannot be written; answering goes on, writes are retried");
-                shared.fail(&e.to_string());
-                (None, schema::read_key(&config.path))
+        let (backend, sink, stored_key): (Backend, Box<dyn writer::Sink>, _) = match &config
+            .database_url
+        {
+            Some(url) => {
+                let pg = Arc::new(postgres::Pg::new(url)?);
+                let key = match pg.migrate() {
+                    Ok(key) => Some(key),
+                    Err(e) => {
+                        tracing::error!(error = %e, "the shared store cannot be written; answering goes on, writes are retried");
+                        shared.fail(&e.to_string());
+                        None
+                    }
+                };
+                let sink = postgres::PgSink {
+                    pg: Arc::clone(&pg),
+                    ready: key.is_some(),
+                };
+                (Backend::Postgres(pg), Box::new(sink), key)
+            }
+            None => {
+                let (conn, key) = match schema::connect(&config, true) {
+                    Ok((conn, key)) => (Some(conn), Some(key)),
+                    Err(e @ (StoreError::Corrupt { .. } | StoreError::TooNew { .. })) => {
+                        return Err(e)
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "the question log cannot be written; answering goes on, writes are retried");
+                        shared.fail(&e.to_string());
+                        (None, schema::read_key(&config.path))
+                    }
+                };
+                let backend = Backend::Sqlite {
+                    path: config.path.clone(),
+                    reader: Mutex::new(None),
+                };
+                let sink = sqlite::SqliteSink {
+                    config: config.clone(),
+                    conn,
+                };
+                (backend, Box::new(sink), key)
             }
         };
         let key = match (&config.hash_key, stored_key) {
@@ -379,12 +496,13 @@ impl Store {
             }
         };
         let (tx, rx) = mpsc::sync_channel(config.queue.max(1));
-        let path = config.path.clone();
-        let handle = writer::spawn(config, conn, rx, Arc::clone(&shared));
+        let shared_timeout = config.shared_timeout;
+        let handle = writer::spawn(config, sink, rx, Arc::clone(&shared));
         let salt = u64::from_le_bytes(random_bytes());
         Ok(Store {
             inner: Arc::new(Inner {
-                path,
+                backend,
+                shared_timeout,
                 key,
                 sender: Mutex::new(Sender {
                     next_seq: 0,
@@ -393,7 +511,6 @@ impl Store {
                 shared,
                 id_salt: salt,
                 id_counter: AtomicU64::new(0),
-                reader: Mutex::new(None),
                 writer: Mutex::new(Some(handle)),
             }),
         })
@@ -404,8 +521,89 @@ impl Store {
         Store::open(StoreConfig::from_env()?)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.inner.path
+    /// Where the records live, for messages: the file, or the PostgreSQL database (no password).
+    pub fn location(&self) -> String {
+        match &self.inner.backend {
+            Backend::Sqlite { path, .. } => path.display().to_string(),
+            Backend::Postgres(pg) => pg.target().to_string(),
+        }
+    }
+
+    /// The SQLite file, when the store is one.
+    pub fn file(&self) -> Option<&std::path::Path> {
+        match &self.inner.backend {
+            Backend::Sqlite { path, .. } => Some(path),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// True when the store is shared by processes (PostgreSQL), so cooldowns and the
+    /// answered-above memory live in it.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.inner.backend, Backend::Postgres(_))
+    }
+
+    /// One cooldown step for `user`, shared by every process: ready (and a new cooldown
+    /// of `period` starts) or how long to wait. `None` when the store is not shared, or
+    /// did not answer within the shared timeout: the caller then uses its own memory.
+    pub async fn cooldown(&self, user: u64, period: Duration) -> Option<CooldownStep> {
+        let Backend::Postgres(pg) = &self.inner.backend else {
+            return None;
+        };
+        if period.is_zero() {
+            return Some(CooldownStep {
+                ready: true,
+                remaining: Duration::ZERO,
+                first_warning: false,
+            });
+        }
+        let (hash, now, ms) = (self.user_hash(user), now_ms(), period.as_millis() as i64);
+        let (at, warns) = pg
+            .shared(self.inner.shared_timeout, move |pool| {
+                Box::pin(postgres::cooldown(pool, hash, now, ms))
+            })
+            .await?;
+        let ready = warns == 0;
+        let remaining = Duration::from_millis((at + ms - now).clamp(0, ms) as u64);
+        Some(CooldownStep {
+            ready,
+            remaining: if ready { Duration::ZERO } else { remaining },
+            first_warning: warns == 1,
+        })
+    }
+
+    /// Where the same question (`key`) was answered in `channel` within `window`, from
+    /// any process: `Some(None)` when it was not; `None` when the store is not shared or
+    /// did not answer in time.
+    pub async fn earlier_answer(
+        &self,
+        channel: u64,
+        key: &str,
+        window: Duration,
+    ) -> Option<Option<String>> {
+        let Backend::Postgres(pg) = &self.inner.backend else {
+            return None;
+        };
+        let since = now_ms() - window.as_millis() as i64;
+        let key = key.to_string();
+        pg.shared(self.inner.shared_timeout, move |pool| {
+            Box::pin(postgres::earlier(pool, channel as i64, key, since))
+        })
+        .await
+    }
+
+    /// Remembers where the answer to `key` in `channel` is, for every process; false
+    /// when the store is not shared or did not answer in time.
+    pub async fn remember_answer(&self, channel: u64, key: &str, link: &str) -> bool {
+        let Backend::Postgres(pg) = &self.inner.backend else {
+            return false;
+        };
+        let (key, link, at) = (key.to_string(), link.to_string(), now_ms());
+        pg.shared(self.inner.shared_timeout, move |pool| {
+            Box::pin(postgres::remember(pool, channel as i64, key, link, at))
+        })
+        .await
+        .is_some()
     }
 
     /// The keyed hash stored in place of a user id (32 hex digits).
@@ -519,48 +717,52 @@ impl Store {
         self.inner.shared.health(queued)
     }
 
-    fn read<T>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let mut reader = match self.inner.reader.lock() {
-            Ok(r) => r,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if reader.is_none() {
-            *reader = Some(schema::open_reader(&self.inner.path)?);
+    fn snapshot(&self, days: u32, want: Want) -> Result<Snapshot, StoreError> {
+        let since = now_ms() - i64::from(days) * 86_400_000;
+        match &self.inner.backend {
+            Backend::Sqlite { path, reader } => {
+                let mut reader = match reader.lock() {
+                    Ok(r) => r,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                if reader.is_none() {
+                    *reader = Some(schema::open_reader(path)?);
+                }
+                let result = sqlite::snapshot(
+                    reader.as_ref().expect("reader just opened"),
+                    path,
+                    since,
+                    want,
+                );
+                if result.is_err() {
+                    // A broken connection is not kept; the next read opens a new one.
+                    *reader = None;
+                }
+                result
+            }
+            Backend::Postgres(pg) => pg.snapshot(since, want),
         }
-        let result = f(reader.as_ref().expect("reader just opened"));
-        if result.is_err() {
-            // A broken connection is not kept; the next read opens a new one.
-            *reader = None;
-        }
-        result
     }
 
     /// Questions, rates, top entries, top unanswered clusters and votes per entry over
     /// the last `days` days. `matcher` gives the normalisation for clustering.
     pub fn stats(&self, matcher: &Matcher, days: u32) -> Result<Stats, StoreError> {
-        self.read(|c| stats::stats(c, &self.inner.path, matcher, days, now_ms()))
+        let want = Want {
+            counts: true,
+            alerted: false,
+        };
+        Ok(stats::build(self.snapshot(days, want)?, matcher, days))
     }
 
     /// The text of a logged question, if it is (still) in the log.
     pub fn question_text(&self, id: QuestionId) -> Result<Option<String>, StoreError> {
-        use rusqlite::OptionalExtension;
-        let path = self.inner.path.clone();
-        self.read(|c| {
-            c.query_row(
-                "SELECT question FROM questions WHERE qid = ?1 LIMIT 1",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|source| StoreError::Sqlite {
-                context: "reading a question",
-                path,
-                source,
-            })
-        })
+        match &self.inner.backend {
+            Backend::Sqlite { path, .. } => {
+                let conn = schema::open_reader(path)?;
+                sqlite::question_text(&conn, path, id)
+            }
+            Backend::Postgres(pg) => pg.question_text(id),
+        }
     }
 
     /// The current cluster that has `id` as its id or as one of its members' ids.
@@ -570,8 +772,8 @@ impl Store {
         days: u32,
         id: &str,
     ) -> Result<Option<Cluster>, StoreError> {
-        let all = self.read(|c| clusters::all(c, &self.inner.path, matcher, days, now_ms()))?;
-        Ok(all
+        let snap = self.snapshot(days, Want::default())?;
+        Ok(clusters::all(&snap.rows, &snap.dismissed, matcher)
             .into_iter()
             .find(|c| c.id == id || c.members.iter().any(|m| m == id)))
     }
@@ -584,7 +786,15 @@ impl Store {
         days: u32,
         min_asks: u64,
     ) -> Result<Vec<Cluster>, StoreError> {
-        self.read(|c| clusters::to_alert(c, &self.inner.path, matcher, days, now_ms(), min_asks))
+        let want = Want {
+            counts: false,
+            alerted: true,
+        };
+        Ok(clusters::to_alert(
+            &self.snapshot(days, want)?,
+            matcher,
+            min_asks,
+        ))
     }
 
     /// Declined and not-confident questions of the last `days` days, in clusters of
@@ -596,9 +806,8 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<Unanswered, StoreError> {
-        self.read(|c| {
-            clusters::unanswered(c, &self.inner.path, matcher, days, now_ms(), offset, limit)
-        })
+        let snap = self.snapshot(days, Want::default())?;
+        Ok(clusters::page(&snap, matcher, offset, limit))
     }
 }
 
@@ -615,19 +824,47 @@ fn user_hash(key: &[u8; 32], user: u64) -> String {
 
 /// Read-only access for the command line: never creates, migrates or writes.
 pub struct Reader {
-    path: PathBuf,
-    conn: Connection,
+    backend: ReaderBackend,
+}
+
+enum ReaderBackend {
+    Sqlite { path: PathBuf, conn: Connection },
+    Postgres(postgres::Pg),
 }
 
 impl Reader {
+    /// The SQLite file at `path`.
     pub fn open(path: impl Into<PathBuf>) -> Result<Reader, StoreError> {
         let path = path.into();
         let conn = schema::open_reader(&path)?;
-        Ok(Reader { path, conn })
+        Ok(Reader {
+            backend: ReaderBackend::Sqlite { path, conn },
+        })
+    }
+
+    /// The shared PostgreSQL store at `url`.
+    pub fn open_url(url: &str) -> Result<Reader, StoreError> {
+        let pg = postgres::Pg::new(url)?;
+        pg.check_schema()?;
+        Ok(Reader {
+            backend: ReaderBackend::Postgres(pg),
+        })
+    }
+
+    fn snapshot(&self, days: u32, want: Want) -> Result<Snapshot, StoreError> {
+        let since = now_ms() - i64::from(days) * 86_400_000;
+        match &self.backend {
+            ReaderBackend::Sqlite { path, conn } => sqlite::snapshot(conn, path, since, want),
+            ReaderBackend::Postgres(pg) => pg.snapshot(since, want),
+        }
     }
 
     pub fn stats(&self, matcher: &Matcher, days: u32) -> Result<Stats, StoreError> {
-        stats::stats(&self.conn, &self.path, matcher, days, now_ms())
+        let want = Want {
+            counts: true,
+            alerted: false,
+        };
+        Ok(stats::build(self.snapshot(days, want)?, matcher, days))
     }
 
     pub fn unanswered(
@@ -637,14 +874,7 @@ impl Reader {
         offset: usize,
         limit: usize,
     ) -> Result<Unanswered, StoreError> {
-        clusters::unanswered(
-            &self.conn,
-            &self.path,
-            matcher,
-            days,
-            now_ms(),
-            offset,
-            limit,
-        )
+        let snap = self.snapshot(days, Want::default())?;
+        Ok(clusters::page(&snap, matcher, offset, limit))
     }
 }

@@ -6,9 +6,10 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionB
 
 use super::{random_bytes, StoreConfig, StoreError};
 
-/// Migrations in order; `PRAGMA user_version` counts those applied. Append only: never
-/// edit one that has shipped.
-const MIGRATIONS: &[&str] = &[
+/// Migrations in order; `PRAGMA user_version` counts those applied (PostgreSQL: the
+/// `factdesk_schema` table). Written for SQLite; PostgreSQL runs the same ones translated
+/// (`postgres::translate`). Append only: never edit one that has shipped.
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: the question log, votes, clicks, dismissed clusters, settings.
     "CREATE TABLE settings (
         name  TEXT PRIMARY KEY,
@@ -64,6 +65,22 @@ const MIGRATIONS: &[&str] = &[
         cluster TEXT PRIMARY KEY,
         at      INTEGER NOT NULL
     );",
+    // 3: answering state shared by processes (a shared store; an embedded one keeps it
+    // in memory): per-person cooldowns, recent answers per channel.
+    "CREATE TABLE cooldowns (
+        user  TEXT PRIMARY KEY,
+        at    INTEGER NOT NULL,
+        warns INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX cooldowns_at ON cooldowns(at);
+    CREATE TABLE recent_answers (
+        channel  INTEGER NOT NULL,
+        question TEXT NOT NULL,
+        at       INTEGER NOT NULL,
+        link     TEXT NOT NULL,
+        PRIMARY KEY (channel, question)
+    );
+    CREATE INDEX recent_answers_at ON recent_answers(at);",
 ];
 
 /// The schema version this build writes.
@@ -148,7 +165,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     tx.commit().map_err(sqlite("migrating the database", path))
 }
 
-const KEY_NAME: &str = "user_hash_key";
+pub(super) const KEY_NAME: &str = "user_hash_key";
 
 fn ensure_key(conn: &Connection, path: &Path) -> Result<[u8; 32], StoreError> {
     let fresh: [u8; 32] = random_bytes();

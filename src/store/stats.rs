@@ -1,19 +1,17 @@
 //! What moderators read: questions, rates, top entries, votes, top unanswered.
 
 use std::fmt;
-use std::path::Path;
 
-use rusqlite::Connection;
 use serde::Serialize;
 
 use super::clusters::{self, Cluster};
-use super::StoreError;
+use super::Snapshot;
 use crate::matcher::Matcher;
 
 /// Unanswered clusters shown in the stats.
 const TOP_UNANSWERED: usize = 5;
 /// Entries shown as the most asked.
-const TOP_ENTRIES: i64 = 10;
+pub(super) const TOP_ENTRIES: i64 = 10;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EntryCount {
@@ -72,94 +70,51 @@ impl Stats {
     }
 }
 
-/// SQLite counts are i64; never negative here.
-fn n(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
-    Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0).max(0) as u64)
+/// The figures a back end counts for [`Stats`], from one snapshot.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Counts {
+    /// (status, questions, of which small talk).
+    pub by_status: Vec<(String, u64, u64)>,
+    pub askers: u64,
+    pub mean_matching_micros: f64,
+    pub clicks: u64,
+    pub top_entries: Vec<EntryCount>,
+    pub votes: Vec<EntryVotes>,
 }
 
-fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-    move |source| StoreError::Sqlite {
-        context: "reading stats",
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-pub(super) fn stats(
-    conn: &Connection,
-    path: &Path,
-    matcher: &Matcher,
-    days: u32,
-    now: i64,
-) -> Result<Stats, StoreError> {
-    let since = now - i64::from(days) * 86_400_000;
-    let err = sqlite(path);
-    // One read transaction: every figure from the same snapshot.
-    conn.execute_batch("BEGIN").map_err(&err)?;
-    let result = (|| {
-        let mut s = Stats {
-            days,
-            questions: 0,
-            answered: 0,
-            suggested: 0,
-            declined: 0,
-            small_talk: 0,
-            askers: 0,
-            clicks: 0,
-            mean_matching_micros: 0.0,
-            top_entries: Vec::new(),
-            votes: Vec::new(),
-            top_unanswered: Vec::new(),
-            unanswered_clusters: 0,
-        };
-        let mut stmt = conn.prepare_cached(
-            "SELECT status, count(*), sum(decline = 'small_talk') FROM questions WHERE at >= ?1 GROUP BY status",
-        )?;
-        let rows = stmt.query_map([since], |r| Ok((r.get::<_, String>(0)?, n(r, 1)?, n(r, 2)?)))?;
-        for row in rows {
-            let (status, count, small_talk) = row?;
-            s.questions += count;
-            match status.as_str() {
-                "answered" => s.answered += count,
-                "suggested" => s.suggested += count,
-                _ => {
-                    s.declined += count;
-                    s.small_talk += small_talk;
-                }
+/// The stats from a snapshot: counts as read, unanswered clusters with `matcher`'s normalisation.
+pub(super) fn build(snap: Snapshot, matcher: &Matcher, days: u32) -> Stats {
+    let c = snap.counts;
+    let mut s = Stats {
+        days,
+        questions: 0,
+        answered: 0,
+        suggested: 0,
+        declined: 0,
+        small_talk: 0,
+        askers: c.askers,
+        clicks: c.clicks,
+        mean_matching_micros: c.mean_matching_micros,
+        top_entries: c.top_entries,
+        votes: c.votes,
+        top_unanswered: Vec::new(),
+        unanswered_clusters: 0,
+    };
+    for (status, count, small_talk) in c.by_status {
+        s.questions += count;
+        match status.as_str() {
+            "answered" => s.answered += count,
+            "suggested" => s.suggested += count,
+            _ => {
+                s.declined += count;
+                s.small_talk += small_talk;
             }
         }
-        (s.askers, s.mean_matching_micros) = conn.query_row(
-            "SELECT count(DISTINCT user), coalesce(avg(micros), 0) FROM questions WHERE at >= ?1",
-            [since],
-            |r| Ok((n(r, 0)?, r.get(1)?)),
-        )?;
-        s.clicks = conn.query_row("SELECT count(*) FROM clicks WHERE at >= ?1", [since], |r| n(r, 0))?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT entry, count(*) AS n FROM questions
-             WHERE at >= ?1 AND status = 'answered' AND entry IS NOT NULL
-             GROUP BY entry ORDER BY n DESC, entry LIMIT ?2",
-        )?;
-        s.top_entries = stmt
-            .query_map(rusqlite::params![since, TOP_ENTRIES], |r| Ok(EntryCount { entry: r.get(0)?, count: n(r, 1)? }))?
-            .collect::<Result<_, _>>()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT entry, sum(up <> 0) AS up, sum(up = 0) AS down FROM votes WHERE at >= ?1
-             GROUP BY entry ORDER BY down DESC, up DESC, entry",
-        )?;
-        s.votes = stmt
-            .query_map([since], |r| Ok(EntryVotes { entry: r.get(0)?, up: n(r, 1)?, down: n(r, 2)? }))?
-            .collect::<Result<_, _>>()?;
-        Ok(s)
-    })()
-    .map_err(&err);
-    let result = result.and_then(|mut s| {
-        let all = clusters::all(conn, path, matcher, days, now)?;
-        s.unanswered_clusters = all.len();
-        s.top_unanswered = all.into_iter().take(TOP_UNANSWERED).collect();
-        Ok(s)
-    });
-    let _ = conn.execute_batch("COMMIT");
-    result
+    }
+    let all = clusters::all(&snap.rows, &snap.dismissed, matcher);
+    s.unanswered_clusters = all.len();
+    s.top_unanswered = all.into_iter().take(TOP_UNANSWERED).collect();
+    s
 }
 
 /// Unix milliseconds as `YYYY-MM-DD HH:MM UTC`.

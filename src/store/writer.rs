@@ -7,9 +7,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use rusqlite::{params, Connection, ErrorCode, TransactionBehavior};
-
-use super::{now_ms, schema, unix_ms, Click, Health, QuestionId, QuestionLog, StoreConfig, Vote};
+use super::{now_ms, Click, Health, QuestionId, QuestionLog, StoreConfig, Vote};
 
 /// Niceness of the writer thread (Linux): 10 leaves the CPU to answering when both want it.
 #[cfg(target_os = "linux")]
@@ -20,6 +18,7 @@ const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 /// A failed retention purge is tried again after this long.
 const PURGE_RETRY: Duration = Duration::from_secs(600);
 
+#[derive(Clone)]
 pub(super) enum Record {
     Question {
         id: QuestionId,
@@ -126,20 +125,43 @@ impl Shared {
     }
 }
 
+/// Where the writer commits batches: the SQLite file or PostgreSQL.
+pub(super) trait Sink: Send + 'static {
+    /// Whether a connection is open (or, for a pool, believed usable).
+    fn connected(&self) -> bool;
+    /// Opens a connection (migrating when needed); the error is a moderator's sentence.
+    fn connect(&mut self) -> Result<(), String>;
+    /// Commits the records in one transaction.
+    fn write(&mut self, batch: &[Msg]) -> Result<(), WriteError>;
+    /// Removes questions, votes and clicks older than `before` (unix ms); rows removed.
+    fn purge(&mut self, before: i64) -> Result<u64, WriteError>;
+}
+
+/// A failed write, classified for the writer.
+#[derive(Debug)]
+pub(super) struct WriteError {
+    /// What a moderator reads.
+    pub text: String,
+    /// No retry will fix it: the batch is written record by record, the bad ones dropped.
+    pub permanent: bool,
+    /// The connection is dropped and a new one opened before the next try.
+    pub reconnect: bool,
+}
+
 pub(super) fn spawn(
     config: StoreConfig,
-    conn: Option<Connection>,
+    sink: Box<dyn Sink>,
     rx: Receiver<Msg>,
     shared: Arc<Shared>,
 ) -> JoinHandle<()> {
-    if conn.is_some() {
+    if sink.connected() {
         shared.lock().health.ok = true;
     }
     std::thread::Builder::new()
         .name("factdesk-store".into())
         .spawn(move || {
             lower_priority();
-            Writer::new(config, conn, shared).run(rx)
+            Writer::new(config, sink, shared).run(rx)
         })
         .expect("spawning the store writer thread")
 }
@@ -164,7 +186,7 @@ fn lower_priority() {
 
 struct Writer {
     config: StoreConfig,
-    conn: Option<Connection>,
+    sink: Box<dyn Sink>,
     shared: Arc<Shared>,
     batch: Vec<Msg>,
     retry_at: Option<Instant>,
@@ -175,44 +197,14 @@ struct Writer {
     nap: Duration,
 }
 
-/// Errors that no retry will fix: the records are written one by one and the bad ones dropped.
-fn is_permanent(e: &rusqlite::Error) -> bool {
-    match e.sqlite_error_code() {
-        Some(code) => matches!(
-            code,
-            ErrorCode::ConstraintViolation
-                | ErrorCode::TooBig
-                | ErrorCode::TypeMismatch
-                | ErrorCode::ParameterOutOfRange
-        ),
-        None => !matches!(e, rusqlite::Error::SqliteFailure(..)),
-    }
-}
-
-/// Errors after which the connection is reopened (a fixed permission or a replaced
-/// file needs a new one).
-fn needs_reconnect(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(
-            ErrorCode::ReadOnly
-                | ErrorCode::CannotOpen
-                | ErrorCode::SystemIoFailure
-                | ErrorCode::NotADatabase
-                | ErrorCode::DatabaseCorrupt
-                | ErrorCode::PermissionDenied
-        )
-    )
-}
-
 impl Writer {
-    fn new(config: StoreConfig, conn: Option<Connection>, shared: Arc<Shared>) -> Self {
+    fn new(config: StoreConfig, sink: Box<dyn Sink>, shared: Arc<Shared>) -> Self {
         let delay = config.retry;
         let config_linger = config.linger.max(Duration::from_micros(100));
-        let retry_at = conn.is_none().then(|| Instant::now() + delay);
+        let retry_at = (!sink.connected()).then(|| Instant::now() + delay);
         Writer {
             config,
-            conn,
+            sink,
             shared,
             batch: Vec::new(),
             retry_at,
@@ -300,13 +292,10 @@ impl Writer {
     }
 
     fn work(&mut self) {
-        if self.conn.is_none() {
-            match schema::connect(&self.config, false) {
-                Ok((conn, _)) => {
-                    tracing::info!(path = %self.config.path.display(), "question log: database writable again");
-                    self.conn = Some(conn);
-                }
-                Err(e) => return self.failed(&e.to_string()),
+        if !self.sink.connected() {
+            match self.sink.connect() {
+                Ok(()) => tracing::info!("question log: database writable again"),
+                Err(e) => return self.failed(&e),
             }
         }
         if Instant::now() >= self.next_purge {
@@ -314,18 +303,17 @@ impl Writer {
                 Ok(()) => self.next_purge = Instant::now() + DAY,
                 Err(e) => {
                     self.next_purge = Instant::now() + PURGE_RETRY;
-                    if self.batch.is_empty() || needs_reconnect(&e) {
-                        return self.write_failed(e);
+                    if self.batch.is_empty() || e.reconnect {
+                        return self.failed(&e.text);
                     }
-                    tracing::warn!(error = %e, "question log: could not purge old records; trying again later");
+                    tracing::warn!(error = %e.text, "question log: could not purge old records; trying again later");
                 }
             }
         }
         if self.batch.is_empty() {
             return self.succeeded();
         }
-        let conn = self.conn.as_mut().expect("connected above");
-        match write_batch(conn, &self.batch) {
+        match self.sink.write(&self.batch) {
             Ok(()) => {
                 let seq = self.batch.last().map_or(0, |m| m.seq);
                 let rows = self.batch.len() as u64;
@@ -333,17 +321,17 @@ impl Writer {
                 self.shared.committed(seq, rows, 0);
                 self.succeeded();
             }
-            Err(e) if is_permanent(&e) => {
-                tracing::warn!(error = %e, "question log: a batch was refused; writing its records one by one");
+            Err(e) if e.permanent => {
+                tracing::warn!(error = %e.text, "question log: a batch was refused; writing its records one by one");
                 let (mut written, mut lost) = (0, 0);
                 for m in &self.batch {
-                    match write_batch(conn, std::slice::from_ref(m)) {
+                    match self.sink.write(std::slice::from_ref(m)) {
                         Ok(()) => written += 1,
-                        Err(e) if is_permanent(&e) => {
-                            tracing::warn!(error = %e, "question log: a record could not be written and was dropped");
+                        Err(e) if e.permanent => {
+                            tracing::warn!(error = %e.text, "question log: a record could not be written and was dropped");
                             lost += 1;
                         }
-                        Err(e) => return self.write_failed(e),
+                        Err(e) => return self.failed(&e.text),
                     }
                 }
                 let seq = self.batch.last().map_or(0, |m| m.seq);
@@ -351,28 +339,20 @@ impl Writer {
                 self.shared.committed(seq, written, lost);
                 self.succeeded();
             }
-            Err(e) => self.write_failed(e),
+            Err(e) => self.failed(&e.text),
         }
     }
 
-    fn purge(&mut self) -> rusqlite::Result<()> {
+    fn purge(&mut self) -> Result<(), WriteError> {
         let days = self.config.retention_days;
-        let Some(conn) = self.conn.as_mut() else {
-            return Ok(());
-        };
         if days == 0 {
             return Ok(());
         }
         let before = now_ms() - i64::from(days) * 86_400_000;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut rows = 0;
-        for table in ["questions", "votes", "clicks"] {
-            rows += tx.execute(&format!("DELETE FROM {table} WHERE at < ?1"), [before])?;
-        }
-        tx.commit()?;
+        let rows = self.sink.purge(before)?;
         if rows > 0 {
             tracing::info!(rows, days, "question log: purged old records");
-            self.shared.purged(rows as u64);
+            self.shared.purged(rows);
         }
         Ok(())
     }
@@ -387,21 +367,6 @@ impl Writer {
         self.shared.lock().health.ok = true;
     }
 
-    fn write_failed(&mut self, e: rusqlite::Error) {
-        if needs_reconnect(&e) {
-            self.conn = None;
-        }
-        let text = if schema::is_corruption(&e) {
-            format!(
-                "{} is damaged ({e}); answering goes on without a question log",
-                self.config.path.display()
-            )
-        } else {
-            format!("cannot write {}: {e}", self.config.path.display())
-        };
-        self.failed(&text);
-    }
-
     fn failed(&mut self, text: &str) {
         self.shared.fail(text);
         // Log when the problem changes, and once a minute while it lasts.
@@ -413,90 +378,4 @@ impl Writer {
         self.retry_at = Some(Instant::now() + self.delay);
         self.delay = (self.delay * 2).min(self.config.max_retry);
     }
-}
-
-fn ms(t: std::time::SystemTime) -> i64 {
-    unix_ms(t)
-}
-
-fn id(v: Option<u64>) -> Option<i64> {
-    v.map(|v| v as i64)
-}
-
-fn write_batch(conn: &mut Connection, batch: &[Msg]) -> rusqlite::Result<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    for m in batch {
-        match &m.record {
-            Record::Question { id: qid, user, q } => {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO questions (qid, at, guild, channel, user, question, status, decline, entry, suggested, report, confidence, micros)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                )?;
-                let decline = q.decline.map(|d| match d {
-                    crate::reply::Decline::NotCovered => "not_covered",
-                    crate::reply::Decline::KnownGap => "known_gap",
-                    crate::reply::Decline::SmallTalk => "small_talk",
-                });
-                stmt.execute(params![
-                    qid,
-                    ms(q.at),
-                    id(q.guild),
-                    id(q.channel),
-                    user,
-                    q.question,
-                    q.status.as_str(),
-                    decline,
-                    q.entry,
-                    q.suggested.join(","),
-                    q.report,
-                    f64::from(q.confidence),
-                    q.matching.as_micros().min(i64::MAX as u128) as i64,
-                ])?;
-            }
-            Record::Vote { user, vote } => {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO votes (message, user, qid, entry, up, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (message, user) DO UPDATE SET
-                        up = excluded.up, at = excluded.at, entry = excluded.entry,
-                        qid = coalesce(excluded.qid, votes.qid)
-                     WHERE excluded.at >= votes.at",
-                )?;
-                stmt.execute(params![
-                    vote.message as i64,
-                    user,
-                    vote.question,
-                    vote.entry,
-                    vote.up,
-                    ms(vote.at)
-                ])?;
-            }
-            Record::Click { user, click } => {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO clicks (at, guild, channel, user, qid, question, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?;
-                stmt.execute(params![
-                    ms(click.at),
-                    id(click.guild),
-                    id(click.channel),
-                    user,
-                    click.question,
-                    click.asked,
-                    click.entry
-                ])?;
-            }
-            Record::Dismiss { cluster, by, at } => {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO dismissed (cluster, at, by) VALUES (?1, ?2, ?3) ON CONFLICT (cluster) DO NOTHING",
-                )?;
-                stmt.execute(params![cluster, at, by])?;
-            }
-            Record::Alerted { cluster, at } => {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO alerted (cluster, at) VALUES (?1, ?2) ON CONFLICT (cluster) DO NOTHING",
-                )?;
-                stmt.execute(params![cluster, at])?;
-            }
-        }
-    }
-    tx.commit()
 }

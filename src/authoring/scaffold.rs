@@ -1,0 +1,396 @@
+//! A new report's folder from a plain article: the text normalised to one paragraph a
+//! line, its metadata, an entries file with one commented example, a gaps file and an
+//! empty question set. The result validates at once; nothing is ever overwritten.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::knowledge::{KnowledgeBase, LoadError, SourceFiles};
+
+/// What the editor gives for a new report.
+#[derive(Debug, Clone, Default)]
+pub struct NewReport {
+    pub id: String,
+    /// The article as written: wrapped or not, paragraphs split by blank lines or by lines.
+    pub article: String,
+    /// Defaults to the article's headline (its first line, when it reads like one).
+    pub title: Option<String>,
+    pub attribution: Option<String>,
+    /// Publication date, `YYYY-MM-DD`.
+    pub published: Option<String>,
+    pub url: Option<String>,
+}
+
+/// What the editor reads when no attribution is given.
+pub const DEFAULT_ATTRIBUTION: &str = "The newsroom's own reporting";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScaffoldError {
+    #[error("report id `{0}` is not usable as a folder name: use lower-case letters, digits and hyphens (like `city-bikes`)")]
+    BadId(String),
+    #[error("a report `{id}` already exists at {}; pick another id (nothing was changed)", .folder.display())]
+    Exists { id: String, folder: PathBuf },
+    #[error("the article has no text")]
+    EmptyArticle,
+    #[error("no title: give --title (the article's first line does not read like a headline)")]
+    NoTitle,
+    #[error("--published must be a date like 2026-11-28, not `{0}`")]
+    BadDate(String),
+    #[error("--url must start with https:// or http://, not `{0}`")]
+    BadUrl(String),
+    #[error("the new report would not validate:\n{0}")]
+    Invalid(LoadError),
+    #[error("cannot write {}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ScaffoldError {
+    /// Whether the editor must change what was given (rather than the machine failing).
+    pub fn is_input(&self) -> bool {
+        !matches!(self, ScaffoldError::Io { .. })
+    }
+}
+
+/// What was written.
+#[derive(Debug)]
+pub struct Scaffolded {
+    pub folder: PathBuf,
+    pub paragraphs: usize,
+    pub title: String,
+}
+
+#[derive(Serialize)]
+struct ReportFile<'a> {
+    id: &'a str,
+    title: &'a str,
+    attribution: &'a str,
+    language: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ScaffoldError + '_ {
+    move |source| ScaffoldError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+}
+
+fn valid_date(date: &str) -> bool {
+    let parts: Vec<&str> = date.split('-').collect();
+    matches!(parts.as_slice(), [y, m, d]
+        if y.len() == 4 && m.len() == 2 && d.len() == 2
+        && [y, m, d].iter().all(|p| p.chars().all(|c| c.is_ascii_digit()))
+        && (1..=12).contains(&m.parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&d.parse::<u32>().unwrap_or(0)))
+}
+
+/// Writes `root/<id>/` for a new report. Refuses an id or folder that exists; validates the
+/// new report with the folder's vocabulary before anything is written, and writes the
+/// folder under a temporary name first so a half-written report is never loaded.
+pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError> {
+    let id = new.id.trim();
+    if !valid_id(id) {
+        return Err(ScaffoldError::BadId(new.id.clone()));
+    }
+    let folder = root.join(id);
+    if folder.exists() {
+        return Err(ScaffoldError::Exists {
+            id: id.to_string(),
+            folder,
+        });
+    }
+    let files = SourceFiles::read_dir(root).map_err(io(root))?;
+    for existing in files.report_folders() {
+        let meta = files.get(&existing.join("report.toml")).unwrap_or_default();
+        if report_id(meta).as_deref() == Some(id) {
+            return Err(ScaffoldError::Exists {
+                id: id.to_string(),
+                folder: root.join(existing),
+            });
+        }
+    }
+    let paragraphs = normalize_article(&new.article);
+    if paragraphs.is_empty() {
+        return Err(ScaffoldError::EmptyArticle);
+    }
+    let title = match new.title.as_deref().map(str::trim) {
+        Some(t) if !t.is_empty() => t.to_string(),
+        _ => headline(&paragraphs).ok_or(ScaffoldError::NoTitle)?,
+    };
+    let published = new.published.as_deref().map(str::trim);
+    if let Some(d) = published.filter(|d| !valid_date(d)) {
+        return Err(ScaffoldError::BadDate(d.to_string()));
+    }
+    let url = new.url.as_deref().map(str::trim);
+    if let Some(u) = url.filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
+        return Err(ScaffoldError::BadUrl(u.to_string()));
+    }
+    let attribution = new
+        .attribution
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .unwrap_or(DEFAULT_ATTRIBUTION);
+    let meta = ReportFile {
+        id,
+        title: &title,
+        attribution,
+        language: "en",
+        date: published,
+        url,
+    };
+    let report_toml = format!(
+        "# The report's metadata; readers see the title, attribution, date and url with every answer.\n\
+         # `retired = true` keeps it validated but no longer offered or answered; `default = true`\n\
+         # makes it the one answered when several reports match a question equally.\n{}",
+        toml::to_string(&meta).expect("plain strings serialize")
+    );
+    let mut article = paragraphs.join("\n");
+    article.push('\n');
+    let written = [
+        ("report.toml", report_toml),
+        ("article.txt", article),
+        ("entries.toml", entries_template(&paragraphs)),
+        ("gaps.toml", GAPS_TEMPLATE.to_string()),
+        ("questions.jsonl", String::new()),
+    ];
+
+    // Checked with the folder's vocabulary, as the bot will load it, before anything is written.
+    let mut check = SourceFiles::default();
+    if let Some(v) = files.get(Path::new("vocabulary.toml")) {
+        check.insert("vocabulary.toml", v);
+    }
+    for (name, text) in &written {
+        check.insert(Path::new(id).join(name), text.as_str());
+    }
+    KnowledgeBase::from_files(&check, &root.display().to_string())
+        .map_err(ScaffoldError::Invalid)?;
+
+    // A hidden name is skipped by the loader and the hot reload until the rename.
+    let staging = root.join(format!(".{id}.new"));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
+    }
+    std::fs::create_dir(&staging).map_err(io(&staging))?;
+    for (name, text) in &written {
+        let path = staging.join(name);
+        std::fs::write(&path, text).map_err(io(&path))?;
+    }
+    if folder.exists() {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(ScaffoldError::Exists {
+            id: id.to_string(),
+            folder,
+        });
+    }
+    std::fs::rename(&staging, &folder).map_err(io(&folder))?;
+    Ok(Scaffolded {
+        folder,
+        paragraphs: paragraphs.len(),
+        title,
+    })
+}
+
+fn report_id(meta: &str) -> Option<String> {
+    let value: toml::Table = toml::from_str(meta).ok()?;
+    value.get("id")?.as_str().map(str::to_string)
+}
+
+/// The first paragraph when it reads like a headline: short, no closing full stop.
+fn headline(paragraphs: &[String]) -> Option<String> {
+    let first = paragraphs.first()?;
+    (first.chars().count() <= 120 && is_subhead(first)).then(|| first.clone())
+}
+
+/// A line that stands alone as a heading: short, not ending a sentence.
+fn is_subhead(line: &str) -> bool {
+    let line = line.trim();
+    let last = line.chars().last().unwrap_or('.');
+    line.chars().count() <= 80
+        && line.split_whitespace().count() <= 14
+        && !matches!(
+            last,
+            '.' | ',' | ';' | ':' | '"' | '”' | '’' | ')' | '—' | '-'
+        )
+}
+
+fn collapse(line: &str) -> String {
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The article as the knowledge base stores it, one paragraph a line.
+///
+/// Paragraphs are separated by blank lines; within one, hard line wraps are joined (a word
+/// broken after a hyphen or dash stays joined without a space). Text with no blank lines
+/// at all is taken as one paragraph a line already. Markdown heading marks are dropped but
+/// the subhead kept as its own paragraph, as is a short first line standing above text.
+/// Quotes, dashes and every other character are kept as written; runs of spaces, tabs and
+/// stray whitespace become one space.
+pub fn normalize_article(text: &str) -> Vec<String> {
+    let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    let text = text.replace('\r', "\n");
+    let lines: Vec<&str> = text.lines().collect();
+    let has_blank_separator = lines
+        .windows(3)
+        .any(|w| !w[0].trim().is_empty() && w[1].trim().is_empty() && !w[2].trim().is_empty());
+    let mut out = Vec::new();
+    if !has_blank_separator {
+        for line in lines {
+            let line = collapse(line.trim().trim_start_matches('#'));
+            if !line.is_empty() {
+                out.push(line);
+            }
+        }
+        return out;
+    }
+    for block in text
+        .split("\n")
+        .collect::<Vec<_>>()
+        .split(|l| l.trim().is_empty())
+    {
+        let mut current = String::new();
+        for (i, raw) in block.iter().enumerate() {
+            let heading = raw.trim_start().starts_with('#');
+            let line = collapse(raw.trim().trim_start_matches('#'));
+            if line.is_empty() {
+                continue;
+            }
+            // A heading mark, or a short first line over more text, is a subhead.
+            let subhead = heading
+                || (i == 0 && block.len() > 1 && is_subhead(&line) && {
+                    let next = collapse(block[1]);
+                    next.chars().count() > line.chars().count() + 20
+                });
+            if subhead {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+                out.push(line);
+                continue;
+            }
+            if current.is_empty() {
+                current = line;
+            } else if current.ends_with('-') || current.ends_with('—') || current.ends_with('–')
+            {
+                let before = current.chars().rev().nth(1);
+                if before.is_some_and(char::is_whitespace) {
+                    current.push(' ');
+                }
+                current.push_str(&line);
+            } else {
+                current.push(' ');
+                current.push_str(&line);
+            }
+        }
+        if !current.is_empty() {
+            out.push(current);
+        }
+    }
+    out
+}
+
+fn entries_template(paragraphs: &[String]) -> String {
+    // The example quotes the report's own first words, so uncommenting it shows the format.
+    let (number, text) = paragraphs
+        .iter()
+        .enumerate()
+        .find(|(_, p)| !is_subhead(p))
+        .unwrap_or((0, &paragraphs[0]));
+    let quote: String = text
+        .split_whitespace()
+        .take(8)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
+    format!(
+        r#"# The questions this report answers: one fact per [[entry]], reviewed like code.
+# Each needs at least three other phrasings, an answer in our own words (at most 300
+# characters) and its source: the paragraph number (line of article.txt) and a quote
+# copied exactly from that paragraph (at most 200 characters).
+# `factdesk kb coverage --report <id>` lists what is still uncovered.
+#
+# [[entry]]
+# id = "example-fact"
+# topic = "The main points"
+# question = "What does the report say first?"
+# variants = ["first point of the report", "how does the report begin", "what is the opening claim"]
+# answer = "Say it in our own words here."
+# source = {{ paragraph = {}, quote = "{quote}" }}
+# related = []
+"#,
+        number + 1
+    )
+}
+
+const GAPS_TEMPLATE: &str = r#"# Questions readers ask that the report does not answer. The bot declines them
+# precisely, saying what the report leaves out, instead of guessing.
+#
+# [[gap]]
+# id = "example-gap"
+# topic = "The main points"
+# question = "What happens next?"
+# variants = ["what are the next steps", "what comes after this", "when will we know more"]
+# note = "The report does not say what happens next."
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hard_wraps_are_undone_and_subheads_kept() {
+        let text = "Eastbrook's big library plan\n\nThe town of Eastbrook will open 3 new\nlibraries next   year, the mayor said.\n\nThe money\nThe mayor, Jo Park, said the plan costs 2 million euros — \"a bargain\", she said — and\nwill be long-\nterm.\n\n## What critics say\n\n  Critics say the money should go to roads.  \n";
+        let got = normalize_article(text);
+        assert_eq!(
+            got,
+            vec![
+                "Eastbrook's big library plan",
+                "The town of Eastbrook will open 3 new libraries next year, the mayor said.",
+                "The money",
+                "The mayor, Jo Park, said the plan costs 2 million euros — \"a bargain\", she said — and will be long-term.",
+                "What critics say",
+                "Critics say the money should go to roads.",
+            ]
+        );
+    }
+
+    #[test]
+    fn one_paragraph_a_line_stays_as_it_is() {
+        let text = "First paragraph, “quoted”.\r\nSecond\tparagraph – with a dash.\n\n";
+        assert_eq!(
+            normalize_article(text),
+            vec![
+                "First paragraph, “quoted”.",
+                "Second paragraph – with a dash."
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_and_dates_are_checked() {
+        assert!(valid_id("city-bikes-2"));
+        assert!(!valid_id("City Bikes"));
+        assert!(!valid_id("../x"));
+        assert!(valid_date("2026-11-28"));
+        assert!(!valid_date("28/11/2026"));
+        assert!(!valid_date("2026-13-01"));
+    }
+}

@@ -1,0 +1,534 @@
+//! The HTTP interactions front end: Discord's Interactions Endpoint URL at
+//! `POST /interactions`, plus `GET /healthz` and `GET /metrics`. Stateless: any number of
+//! replicas can run behind a load balancer, sharing state through a PostgreSQL store.
+//!
+//! Every request is verified (Ed25519 over timestamp + body, [`signature`]) before its
+//! body is parsed. Replies are rendered by the Discord layer's own code
+//! ([`crate::discord::render`], [`crate::discord::components::respond`]) and go back in
+//! the HTTP response; a command not ready within [`REPLY_BUDGET`] is deferred and its
+//! reply sent through the interaction webhook.
+
+pub mod signature;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use arc_swap::ArcSwap;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use poise::serenity_prelude as serenity;
+use serenity::{
+    CommandInteraction, CreateInteractionResponse, EditInteractionResponse, Interaction,
+    ResolvedValue,
+};
+
+use crate::desk::Desk;
+use crate::discord::cooldown::{question_key, Verdict};
+use crate::discord::render::{self, echo, Rendered};
+use crate::discord::{commands, components, Data, ServeError, Settings};
+use crate::knowledge::KnowledgeBase;
+use crate::metrics::Metrics;
+use crate::reply::Status;
+use crate::store::Store;
+
+pub use signature::{SignatureError, Verifier};
+
+/// Largest request body read; larger ones get 413.
+pub const MAX_BODY: usize = 64 * 1024;
+/// A command whose reply is not ready by then is deferred (Discord allows 3 s).
+pub const REPLY_BUDGET: Duration = Duration::from_millis(2_000);
+/// Index of this front end in [`crate::metrics::FRONT_ENDS`].
+const FRONT_END: usize = 1;
+
+/// What the HTTP mode needs besides the bot's settings.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub addr: SocketAddr,
+    /// `DISCORD_PUBLIC_KEY`: hex, from the developer portal.
+    pub public_key: String,
+    /// `DISCORD_APPLICATION_ID`: for registering commands and webhook follow-ups.
+    pub application_id: Option<u64>,
+    /// Register the commands at start-up (`FACTDESK_REGISTER`, default on).
+    pub register: bool,
+}
+
+/// Everything a request handler shares.
+pub struct App {
+    pub data: Data,
+    pub verifier: Verifier,
+    pub metrics: Metrics,
+    /// REST client (honours `DISCORD_API_BASE`) for webhook follow-ups and moderator posts.
+    pub rest: Arc<serenity::Http>,
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A REST client for `settings` (token, base URL, never any pings).
+pub fn rest_client(settings: &Settings, application_id: Option<u64>) -> serenity::Http {
+    let mut http =
+        serenity::HttpBuilder::new(&settings.token).default_allowed_mentions(render::no_pings());
+    if let Some(base) = &settings.api_base {
+        http = http.proxy(base.clone()).ratelimiter_disabled(true);
+    }
+    if let Some(app) = application_id {
+        http = http.application_id(serenity::ApplicationId::new(app));
+    }
+    http.build()
+}
+
+impl App {
+    pub fn new(
+        settings: &Settings,
+        http: &HttpSettings,
+        desk: Arc<ArcSwap<Desk>>,
+        store: Option<Store>,
+    ) -> Result<App, signature::KeyError> {
+        Ok(App {
+            data: Data::with_store(settings, desk, store),
+            verifier: Verifier::new(&http.public_key)?,
+            metrics: Metrics::default(),
+            rest: Arc::new(rest_client(settings, http.application_id)),
+        })
+    }
+}
+
+/// The routes: `POST /interactions`, `GET /healthz`, `GET /metrics`.
+pub fn router(app: Arc<App>) -> axum::Router {
+    axum::Router::new()
+        .route("/interactions", post(interactions))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app)
+}
+
+/// Serves on `listener` until `shutdown` completes, then finishes requests in flight.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let desk = app.data.desk.load();
+    let mut problems = Vec::new();
+    if desk.knowledge().entries.is_empty() {
+        problems.push("the knowledge base has no entries".to_string());
+    }
+    if let Some(store) = &app.data.store {
+        let health = store.health();
+        if !health.ok {
+            problems.push(health.summary());
+        }
+    }
+    if problems.is_empty() {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{}\n", problems.join("\n")),
+        )
+            .into_response()
+    }
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    let health = app.data.store.as_ref().map(Store::health);
+    let entries = app.data.desk.load().knowledge().entries.len();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.metrics.render(health.as_ref(), entries),
+    )
+        .into_response()
+}
+
+fn json(response: &CreateInteractionResponse) -> Response {
+    match serde_json::to_vec(response) {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "could not serialise a response");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn refuse(app: &App, status: StatusCode, why: String) -> Response {
+    if status == StatusCode::UNAUTHORIZED {
+        app.metrics.refused_signature();
+    } else {
+        app.metrics.refused_input();
+    }
+    tracing::debug!(%status, %why, "interaction refused");
+    (status, why).into_response()
+}
+
+async fn interactions(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    let started = Instant::now();
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Err(e) = app.verifier.verify(
+        header("x-signature-ed25519"),
+        header("x-signature-timestamp"),
+        &body,
+        unix_now(),
+    ) {
+        return refuse(&app, StatusCode::UNAUTHORIZED, format!("{e}\n"));
+    }
+    let interaction: Interaction = match serde_json::from_slice(&body) {
+        Ok(i) => i,
+        Err(e) => {
+            return refuse(
+                &app,
+                StatusCode::BAD_REQUEST,
+                format!("not an interaction: {e}\n"),
+            )
+        }
+    };
+    match interaction {
+        Interaction::Ping(_) => json(&CreateInteractionResponse::Pong),
+        Interaction::Autocomplete(cmd) => json(&autocomplete(&app, &cmd)),
+        Interaction::Command(cmd) => command(app, cmd, started).await,
+        Interaction::Component(click) => match components::respond(&app.data, &click) {
+            Some((action, response)) => {
+                if let components::Click::Vote {
+                    entry,
+                    question,
+                    up: false,
+                } = action
+                {
+                    let app = Arc::clone(&app);
+                    tokio::spawn(async move {
+                        components::report_downvote(&app.rest, &app.data, &click, &entry, question)
+                            .await;
+                    });
+                }
+                json(&response)
+            }
+            None => json(&CreateInteractionResponse::Acknowledge),
+        },
+        Interaction::Modal(_) => refuse(
+            &app,
+            StatusCode::BAD_REQUEST,
+            "forms are served by the gateway bot (factdesk serve)\n".into(),
+        ),
+        _ => refuse(
+            &app,
+            StatusCode::BAD_REQUEST,
+            "unknown interaction type\n".into(),
+        ),
+    }
+}
+
+fn string_option<'a>(cmd: &'a CommandInteraction, name: &str) -> Option<&'a str> {
+    cmd.data.options().into_iter().find_map(|o| {
+        (o.name == name).then_some(match o.value {
+            ResolvedValue::String(s) => Some(s),
+            ResolvedValue::Autocomplete { value, .. } => Some(value),
+            _ => None,
+        })?
+    })
+}
+
+fn autocomplete(app: &App, cmd: &CommandInteraction) -> CreateInteractionResponse {
+    let desk = app.data.desk.load();
+    let focused = cmd.data.autocomplete();
+    let response = match focused {
+        Some(f) if f.name == "question" => {
+            commands::question_choices(&desk, f.value, string_option(cmd, "report"))
+        }
+        Some(f) if f.name == "report" => commands::report_choices(&desk, f.value),
+        _ => serenity::CreateAutocompleteResponse::new(),
+    };
+    CreateInteractionResponse::Autocomplete(response)
+}
+
+/// A command's reply: what to show, and whether only the asker sees it.
+struct Out {
+    rendered: Rendered,
+    ephemeral: bool,
+}
+
+async fn command(app: Arc<App>, cmd: CommandInteraction, started: Instant) -> Response {
+    let token = cmd.token.clone();
+    let mut task = {
+        let app = Arc::clone(&app);
+        tokio::spawn(async move { run_command(&app, &cmd, started).await })
+    };
+    match tokio::time::timeout(REPLY_BUDGET, &mut task).await {
+        Ok(Ok(out)) => json(&CreateInteractionResponse::Message(
+            out.rendered.to_interaction(out.ephemeral),
+        )),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "a command failed");
+            json(&CreateInteractionResponse::Message(
+                render::error_note().to_interaction(true),
+            ))
+        }
+        Err(_) => {
+            // Too slow for the HTTP response: defer, then edit the reply in through the webhook.
+            tokio::spawn(async move {
+                let out = match task.await {
+                    Ok(out) => out.rendered,
+                    Err(_) => render::error_note(),
+                };
+                let edit = EditInteractionResponse::new()
+                    .content(out.content.clone())
+                    .embeds(out.embeds.clone())
+                    .components(out.components.clone())
+                    .allowed_mentions(render::no_pings());
+                if let Err(e) = app
+                    .rest
+                    .edit_original_interaction_response(&token, &edit, Vec::new())
+                    .await
+                {
+                    tracing::error!(error = %crate::discord::redact(&e.to_string()), "could not send a deferred reply");
+                }
+            });
+            json(&CreateInteractionResponse::Defer(
+                serenity::CreateInteractionResponseMessage::new(),
+            ))
+        }
+    }
+}
+
+async fn run_command(app: &App, cmd: &CommandInteraction, started: Instant) -> Out {
+    let desk = app.data.desk.load_full();
+    let kb = desk.knowledge();
+    let report = string_option(cmd, "report")
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    let picked = match report {
+        None => Some(None),
+        Some(id) => kb.report_index(id).map(Some),
+    };
+    let Some(picked) = picked else {
+        let text = format!(
+            "I don't know a report called “{}”. Pick one from the list.",
+            echo(report.unwrap_or_default())
+        );
+        return Out {
+            rendered: Rendered::text(text),
+            ephemeral: true,
+        };
+    };
+    match cmd.data.name.as_str() {
+        "ask" => ask(app, cmd, &desk, picked, started).await,
+        "topics" => Out {
+            rendered: render::topics_page(kb, 0),
+            ephemeral: true,
+        },
+        "source" => {
+            let paragraph = cmd.data.options().into_iter().find_map(|o| match o.value {
+                ResolvedValue::Integer(n) if o.name == "paragraph" => Some(n),
+                _ => None,
+            });
+            Out {
+                rendered: render::source(kb, picked, paragraph),
+                ephemeral: false,
+            }
+        }
+        other => Out {
+            rendered: Rendered::text(format!(
+                "`/{}` is answered by the gateway bot (`factdesk serve`), not by this endpoint.",
+                echo(other)
+            )),
+            ephemeral: true,
+        },
+    }
+}
+
+async fn ask(
+    app: &App,
+    cmd: &CommandInteraction,
+    desk: &Desk,
+    report: Option<usize>,
+    started: Instant,
+) -> Out {
+    let data = &app.data;
+    let question = string_option(cmd, "question").unwrap_or_default();
+    let private = cmd
+        .data
+        .options()
+        .into_iter()
+        .any(|o| o.name == "private" && matches!(o.value, ResolvedValue::Boolean(true)));
+    let user = cmd.user.id;
+    if let Verdict::Wait { remaining, .. } = data.check_cooldown(user.get(), started).await {
+        return Out {
+            rendered: render::cooldown_note(remaining),
+            ephemeral: true,
+        };
+    }
+    let report_id = report.map(|r| desk.knowledge().reports[r].id.as_str());
+    let key = question_key(question, report_id);
+    let channel = cmd.channel_id;
+    if !private {
+        if let Some(earlier) = data.earlier_answer(channel.get(), &key, started).await {
+            return Out {
+                rendered: render::repeat_pointer(&earlier.link),
+                ephemeral: true,
+            };
+        }
+    }
+    let answered = match desk.ask_timed(question, report_id, &desk.matcher().config()) {
+        Ok(a) => a,
+        Err(e) => {
+            return Out {
+                rendered: Rendered::text(e.to_string()),
+                ephemeral: true,
+            }
+        }
+    };
+    let reply = answered.reply;
+    let logged = data.reserve_question();
+    if !private && reply.status == Status::Answered {
+        let link = commands::channel_link(cmd.guild_id, channel);
+        data.remember_answer(channel.get(), key, link, started)
+            .await;
+    }
+    let rendered = render::reply_logged(&reply, logged);
+    app.metrics
+        .question(FRONT_END, reply.status, started.elapsed());
+    // Queued, never waited for: logging stays off the answering path.
+    data.log_question(
+        logged,
+        &reply,
+        answered.elapsed,
+        cmd.guild_id,
+        channel,
+        user,
+    );
+    Out {
+        rendered,
+        ephemeral: private,
+    }
+}
+
+/// Registers the slash commands over REST (guild or global, as the gateway bot does).
+pub async fn register(
+    rest: &serenity::Http,
+    kb: &KnowledgeBase,
+    guild: Option<u64>,
+) -> Result<usize, serenity::Error> {
+    let commands = commands::all(kb);
+    let create = poise::builtins::create_application_commands(&commands);
+    let count = create.len();
+    match guild {
+        Some(g) => {
+            serenity::GuildId::new(g).set_commands(rest, create).await?;
+        }
+        None => {
+            serenity::Command::set_global_commands(rest, create).await?;
+        }
+    }
+    Ok(count)
+}
+
+/// Settings for the HTTP mode from the environment, `addr` from `--http`.
+pub fn http_settings(addr: SocketAddr) -> Result<HttpSettings, ServeError> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let public_key = var("DISCORD_PUBLIC_KEY").ok_or_else(|| {
+        ServeError::Other(anyhow::anyhow!(
+            "DISCORD_PUBLIC_KEY is not set: copy the public key from the developer portal"
+        ))
+    })?;
+    let application_id = match var("DISCORD_APPLICATION_ID") {
+        Some(v) => Some(v.trim().parse().map_err(|_| {
+            ServeError::Other(anyhow::anyhow!(
+                "DISCORD_APPLICATION_ID must be the application's numeric id, not `{v}`"
+            ))
+        })?),
+        None => None,
+    };
+    let register = !matches!(
+        var("FACTDESK_REGISTER").as_deref(),
+        Some("0" | "false" | "no")
+    );
+    Ok(HttpSettings {
+        addr,
+        public_key,
+        application_id,
+        register,
+    })
+}
+
+/// `factdesk serve --http ADDR`: serves interactions until SIGTERM or Ctrl-C, then
+/// finishes requests in flight and flushes the question log.
+pub fn serve(
+    kb: KnowledgeBase,
+    knowledge_dir: Option<std::path::PathBuf>,
+    addr: SocketAddr,
+) -> Result<(), ServeError> {
+    let mut settings = Settings::from_env()?;
+    settings.knowledge_dir = knowledge_dir;
+    let http = http_settings(addr)?;
+    let store = crate::discord::open_store()?;
+    let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
+    let result = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(http.addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", http.addr))?;
+        let desk = Arc::new(ArcSwap::from_pointee(Desk::new(kb)));
+        let app = App::new(&settings, &http, Arc::clone(&desk), store.clone())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let app = Arc::new(app);
+        if http.register {
+            if http.application_id.is_none() {
+                tracing::warn!("DISCORD_APPLICATION_ID is not set: commands are not registered (run `factdesk register`)");
+            } else {
+                match register(&app.rest, desk.load().knowledge(), settings.guild_id).await {
+                    Ok(n) => tracing::info!(commands = n, "commands registered"),
+                    Err(e) => tracing::error!(error = %crate::discord::redact(&e.to_string()), "could not register the commands; serving anyway"),
+                }
+            }
+        }
+        eprintln!(
+            "factdesk serves Discord interactions at http://{}/interactions",
+            listener.local_addr()?
+        );
+        run(listener, app, crate::discord::shutdown_signal()).await?;
+        tracing::info!("stopped taking requests; flushing the question log");
+        Ok::<(), anyhow::Error>(())
+    });
+    if let Some(store) = store {
+        if let Err(health) = store.flush(Duration::from_secs(5)) {
+            tracing::warn!(health = %health.summary(), "some questions could not be written to the question log");
+        }
+    }
+    Ok(result?)
+}
+
+/// `factdesk register`: registers the commands once, for deployments that do not at start-up.
+pub fn register_once(kb: KnowledgeBase) -> Result<(), ServeError> {
+    let settings = Settings::from_env()?;
+    let app_id = std::env::var("DISCORD_APPLICATION_ID")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| {
+            ServeError::Other(anyhow::anyhow!(
+                "DISCORD_APPLICATION_ID must be set to register commands"
+            ))
+        })?;
+    let rest = rest_client(&settings, Some(app_id));
+    let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
+    let n = runtime
+        .block_on(register(&rest, &kb, settings.guild_id))
+        .map_err(|e| anyhow::anyhow!("{}", crate::discord::redact(&e.to_string())))?;
+    eprintln!(
+        "registered {n} commands ({})",
+        settings
+            .guild_id
+            .map_or("globally".to_string(), |g| format!("in guild {g}"))
+    );
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! Counters for `/metrics`, in the Prometheus text format. Lock-free: front ends count
+//! on the answering path.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::reply::Status;
+use crate::store::Health;
+
+/// Upper bounds (seconds) of the answer latency histogram.
+pub const BUCKETS: [f64; 10] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+];
+/// Front ends that count questions.
+pub const FRONT_ENDS: [&str; 2] = ["gateway", "http"];
+const OUTCOMES: [Status; 3] = [Status::Answered, Status::Suggested, Status::Declined];
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// [front end][outcome]
+    questions: [[AtomicU64; 3]; 2],
+    buckets: [AtomicU64; BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_micros: AtomicU64,
+    /// Requests refused before any work: bad signature, bad body.
+    refused_signature: AtomicU64,
+    refused_input: AtomicU64,
+}
+
+fn outcome_index(s: Status) -> usize {
+    OUTCOMES.iter().position(|o| *o == s).unwrap_or(2)
+}
+
+impl Metrics {
+    /// A question answered by `front_end` (index into [`FRONT_ENDS`]) in `took`.
+    pub fn question(&self, front_end: usize, status: Status, took: Duration) {
+        self.questions[front_end.min(1)][outcome_index(status)].fetch_add(1, Ordering::Relaxed);
+        let secs = took.as_secs_f64();
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if secs <= *bound {
+                self.buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_micros
+            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    pub fn refused_signature(&self) {
+        self.refused_signature.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn refused_input(&self) {
+        self.refused_input.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Everything in the Prometheus text format; `store` when there is a question log.
+    pub fn render(&self, store: Option<&Health>, entries: usize) -> String {
+        let mut out = String::new();
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        out.push_str("# HELP factdesk_questions_total Questions answered, by front end and outcome.\n# TYPE factdesk_questions_total counter\n");
+        for (f, front) in FRONT_ENDS.iter().enumerate() {
+            for (o, outcome) in OUTCOMES.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "factdesk_questions_total{{front_end=\"{front}\",outcome=\"{}\"}} {}",
+                    outcome.as_str(),
+                    load(&self.questions[f][o])
+                );
+            }
+        }
+        out.push_str("# HELP factdesk_answer_seconds Time from a question arriving to its reply being ready.\n# TYPE factdesk_answer_seconds histogram\n");
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "factdesk_answer_seconds_bucket{{le=\"{bound}\"}} {}",
+                load(&self.buckets[i])
+            );
+        }
+        let count = load(&self.latency_count);
+        let _ = writeln!(out, "factdesk_answer_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "factdesk_answer_seconds_sum {}",
+            load(&self.latency_micros) as f64 / 1e6
+        );
+        let _ = writeln!(out, "factdesk_answer_seconds_count {count}");
+        out.push_str("# HELP factdesk_refused_total Requests refused before any work.\n# TYPE factdesk_refused_total counter\n");
+        let _ = writeln!(
+            out,
+            "factdesk_refused_total{{reason=\"signature\"}} {}",
+            load(&self.refused_signature)
+        );
+        let _ = writeln!(
+            out,
+            "factdesk_refused_total{{reason=\"input\"}} {}",
+            load(&self.refused_input)
+        );
+        out.push_str("# HELP factdesk_knowledge_entries Entries in the knowledge base being served.\n# TYPE factdesk_knowledge_entries gauge\n");
+        let _ = writeln!(out, "factdesk_knowledge_entries {entries}");
+        if let Some(h) = store {
+            out.push_str("# HELP factdesk_store_up 1 when the last write to the question log succeeded.\n# TYPE factdesk_store_up gauge\n");
+            let _ = writeln!(out, "factdesk_store_up {}", u8::from(h.ok));
+            out.push_str("# HELP factdesk_store_written_total Records committed to the question log.\n# TYPE factdesk_store_written_total counter\n");
+            let _ = writeln!(out, "factdesk_store_written_total {}", h.written);
+            out.push_str("# HELP factdesk_store_dropped_total Records lost (queue full, or never writable).\n# TYPE factdesk_store_dropped_total counter\n");
+            let _ = writeln!(out, "factdesk_store_dropped_total {}", h.dropped);
+            out.push_str("# HELP factdesk_store_queue_depth Records queued or held for a retry.\n# TYPE factdesk_store_queue_depth gauge\n");
+            let _ = writeln!(out, "factdesk_store_queue_depth {}", h.backlog);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_render_as_prometheus_text() {
+        let m = Metrics::default();
+        m.question(1, Status::Answered, Duration::from_micros(700));
+        m.question(1, Status::Declined, Duration::from_millis(30));
+        m.question(0, Status::Answered, Duration::from_micros(100));
+        m.refused_signature();
+        let text = m.render(Some(&Health::default()), 42);
+        for line in [
+            "factdesk_questions_total{front_end=\"http\",outcome=\"answered\"} 1",
+            "factdesk_questions_total{front_end=\"http\",outcome=\"declined\"} 1",
+            "factdesk_questions_total{front_end=\"gateway\",outcome=\"answered\"} 1",
+            "factdesk_questions_total{front_end=\"gateway\",outcome=\"suggested\"} 0",
+            "factdesk_answer_seconds_bucket{le=\"0.0005\"} 1",
+            "factdesk_answer_seconds_bucket{le=\"0.001\"} 2",
+            "factdesk_answer_seconds_bucket{le=\"0.05\"} 3",
+            "factdesk_answer_seconds_bucket{le=\"+Inf\"} 3",
+            "factdesk_answer_seconds_count 3",
+            "factdesk_refused_total{reason=\"signature\"} 1",
+            "factdesk_knowledge_entries 42",
+            "factdesk_store_up 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! The editor's path: a new report from an article file, and the report metadata readers see
+//! (publication date, retired reports, the default report).
+
+mod util;
+
+use serde_json::Value;
+use util::*;
+
+const WRAPPED_ARTICLE: &str = "Northvale's river park opens\n\nThe city of Northvale will open a 40-hectare river park\nin June, Mayor Ana Lind said on Tuesday.\n\n\"This is the biggest green space the city has built\nin a century,\" Lind said — and residents agree.\n";
+
+fn kb_arg(f: &Fixture) -> String {
+    f.path().to_str().unwrap().to_string()
+}
+
+fn ask_json(f: &Fixture, question: &str) -> Value {
+    let out = factdesk(
+        &["--knowledge", &kb_arg(f), "ask", "--json", question],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+#[test]
+fn a_new_report_is_scaffolded_validates_and_is_never_overwritten() {
+    let f = Fixture::new();
+    f.write("article-source.txt", WRAPPED_ARTICLE);
+    let article = f.path().join("article-source.txt");
+    let new = |extra: &[&str]| {
+        let mut args = vec![
+            "--knowledge",
+            f.path().to_str().unwrap(),
+            "report",
+            "new",
+            "river-park",
+            "--article",
+            article.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        factdesk(&args, None)
+    };
+    let out = new(&[
+        "--attribution",
+        "City hall",
+        "--published",
+        "2026-11-20",
+        "--url",
+        "https://example.org/park",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        f.read("river-park/article.txt"),
+        "Northvale's river park opens\nThe city of Northvale will open a 40-hectare river park in June, Mayor Ana Lind said on Tuesday.\n\"This is the biggest green space the city has built in a century,\" Lind said — and residents agree.\n"
+    );
+    let meta = f.read("river-park/report.toml");
+    assert!(
+        meta.contains("title = \"Northvale's river park opens\""),
+        "{meta}"
+    );
+    assert!(meta.contains("date = \"2026-11-20\""), "{meta}");
+    assert!(f.read("river-park/entries.toml").contains("# [[entry]]"));
+    assert!(f.read("river-park/gaps.toml").contains("# [[gap]]"));
+    assert_eq!(f.read("river-park/questions.jsonl"), "");
+
+    let out = factdesk(&["--knowledge", &kb_arg(&f), "validate"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("2 report(s)"), "{}", stdout(&out));
+    let reply = ask_json(&f, "When does the river park open?");
+    assert_ne!(reply["status"], "answered", "no entries yet: {reply}");
+
+    // A second run changes nothing and says why.
+    std::fs::write(f.path().join("river-park/entries.toml"), "# mine\n").unwrap();
+    let out = new(&["--title", "Other"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    assert_eq!(f.read("river-park/entries.toml"), "# mine\n");
+
+    // Bad input is refused before anything is written.
+    let out = factdesk(
+        &[
+            "--knowledge",
+            &kb_arg(&f),
+            "report",
+            "new",
+            "other",
+            "--article",
+            article.to_str().unwrap(),
+            "--published",
+            "20/11/2026",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--published"), "{}", stderr(&out));
+    assert!(!f.path().join("other").exists());
+}
+
+#[test]
+fn answers_show_the_publication_date() {
+    let f = Fixture::new();
+    f.write("town/report.toml", "id = \"town\"\ntitle = \"Eastbrook libraries\"\nattribution = \"The town council\"\nlanguage = \"en\"\ndate = \"2026-03-01\"\nurl = \"https://example.org/libraries\"\n");
+    let reply = ask_json(&f, "How many libraries will Eastbrook open?");
+    assert_eq!(reply["status"], "answered", "{reply}");
+    assert_eq!(reply["source"]["published"], "2026-03-01");
+    assert_eq!(reply["source"]["url"], "https://example.org/libraries");
+    let out = factdesk(
+        &[
+            "--knowledge",
+            &kb_arg(&f),
+            "ask",
+            "How many libraries will Eastbrook open?",
+        ],
+        None,
+    );
+    assert!(
+        stdout(&out).contains("Published: 2026-03-01"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// A second town with the same questions: the two reports match them equally.
+fn twin_report(f: &Fixture, meta: &str) {
+    f.write("twin/report.toml", &format!("id = \"twin\"\ntitle = \"Westbrook libraries\"\nattribution = \"The other council\"\nlanguage = \"en\"\n{meta}"));
+    f.write(
+        "twin/article.txt",
+        &ARTICLE.replace("Eastbrook", "Westbrook"),
+    );
+    let entries = ENTRIES
+        .replace("Eastbrook", "Westbrook")
+        .replace("libraries-", "twin-");
+    f.write("twin/entries.toml", &entries);
+}
+
+#[test]
+fn a_retired_report_validates_but_is_not_answered() {
+    let f = Fixture::new();
+    twin_report(&f, "retired = true\n");
+    let out = factdesk(&["--knowledge", &kb_arg(&f), "validate"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("2 report(s)"));
+    // Without the retired twin there is no tie to hedge over.
+    let reply = ask_json(&f, "how many new libraries are planned");
+    assert_eq!(reply["status"], "answered", "{reply}");
+    assert_eq!(reply["report"], "town");
+    let out = factdesk(
+        &[
+            "--knowledge",
+            &kb_arg(&f),
+            "ask",
+            "--report",
+            "twin",
+            "how many libraries",
+        ],
+        None,
+    );
+    assert_eq!(
+        code(&out),
+        2,
+        "a retired report is not offered: {}",
+        stdout(&out)
+    );
+
+    // A retired report is still validated.
+    f.write("twin/entries.toml", "[[entry]]\nid = \"broken\"\n");
+    let out = factdesk(&["--knowledge", &kb_arg(&f), "validate"], None);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("twin/entries.toml:1 [broken]"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_default_report_answers_when_reports_match_equally() {
+    let f = Fixture::new();
+    twin_report(&f, "");
+    let reply = ask_json(&f, "how many new libraries are planned");
+    assert_eq!(reply["status"], "suggested", "two reports tie: {reply}");
+
+    twin_report(&f, "default = true\n");
+    let reply = ask_json(&f, "how many new libraries are planned");
+    assert_eq!(reply["status"], "answered", "{reply}");
+    assert_eq!(reply["report"], "twin");
+    // Asking one report still answers from that report.
+    let out = factdesk(
+        &[
+            "--knowledge",
+            &kb_arg(&f),
+            "ask",
+            "--json",
+            "--report",
+            "town",
+            "How many libraries will Eastbrook open?",
+        ],
+        None,
+    );
+    let reply: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(reply["report"], "town");
+
+    // Only one default.
+    f.write("town/report.toml", "id = \"town\"\ntitle = \"Eastbrook libraries\"\nattribution = \"The town council\"\nlanguage = \"en\"\ndefault = true\n");
+    let out = factdesk(&["--knowledge", &kb_arg(&f), "validate"], None);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("report.toml:2: `default = true` is also set")
+            || stderr(&out).contains("report.toml:5: `default = true` is also set"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn topics_say_a_new_report_has_no_questions_yet() {
+    let f = Fixture::new();
+    f.write("article-source.txt", WRAPPED_ARTICLE);
+    let article = f.path().join("article-source.txt");
+    let out = factdesk(
+        &[
+            "--knowledge",
+            &kb_arg(&f),
+            "report",
+            "new",
+            "river-park",
+            "--article",
+            article.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let kb = factdesk::knowledge::KnowledgeBase::load_dir(f.path()).unwrap();
+    let page = factdesk::discord::render::topics_page(&kb, 0);
+    let text = format!("{:?}", page.embeds);
+    assert!(text.contains("has no questions yet"), "{text}");
+    assert!(
+        text.contains("How many libraries will Eastbrook open?"),
+        "{text}"
+    );
+}
