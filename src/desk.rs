@@ -15,6 +15,10 @@ pub enum AskError {
     UnknownReport(String),
 }
 
+/// How close in confidence the default report's own answer must be to the best match
+/// across reports for it to count as a tie the default settles.
+const DEFAULT_REPORT_TIE: f32 = 0.02;
+
 /// Completions of an unfinished last word tried in autocomplete.
 const COMPLETIONS: usize = 3;
 
@@ -150,7 +154,7 @@ impl Desk {
         let Outcome::Answered { .. } = own.outcome else {
             return None;
         };
-        (own.confidence() + config.min_margin >= found.confidence()).then_some(own)
+        (own.confidence() + DEFAULT_REPORT_TIE >= found.confidence()).then_some(own)
     }
 
     /// Questions to offer while a person types `partial`: best matches first, then

@@ -523,6 +523,21 @@ async fn autocomplete_is_ranked_bounded_and_typo_tolerant() {
         assert!(!typo.is_empty() && typo.len() <= 25);
         assert_eq!(typo[0]["name"], GOAL_Q, "best first: {typo:?}");
 
+        // The last word is still being typed: a prefix, with or without a slip.
+        let orders = bot.complete("ask", "question", "deprtation ord").await;
+        assert_eq!(
+            orders[0]["value"],
+            "What strategy could help the administration reach its deportation goal?",
+            "final orders first: {orders:?}"
+        );
+        for partial in ["guant", "gaunt"] {
+            let guantanamo = bot.complete("ask", "question", partial).await;
+            assert_eq!(
+                guantanamo[0]["value"], "Where has the administration already sent migrants?",
+                "{partial}: {guantanamo:?}"
+            );
+        }
+
         for partial in [
             "how",
             "d",
