@@ -115,6 +115,15 @@ pub struct LogArgs {
 pub enum KbCommand {
     /// The whole knowledge base as JSON, for comparing other tools on it.
     Export,
+    /// What the entries cover: per paragraph, the entries citing it and the sentences with a
+    /// number, a name or a quote that none covers; entries with few phrasings, gaps with
+    /// none, phrasings answered by another entry. An editor's to-do list.
+    Coverage {
+        #[arg(long, value_name = "ID")]
+        report: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -218,6 +227,13 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
         Command::Kb {
             command: KbCommand::Export,
         } => export(&kb, out),
+        Command::Kb {
+            command: KbCommand::Coverage { report, json },
+        } => {
+            let desk = Desk::new(kb);
+            let filter = desk.report_filter(report.as_deref())?;
+            print_log(crate::authoring::coverage(&desk, filter), json, out)
+        }
         Command::Report { .. } => unreachable!("handled before loading"),
         Command::Stats { days, log } => {
             let stats =
