@@ -29,6 +29,10 @@ fn run(args: &[&str]) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn from_an_article_file_to_an_answer_in_the_running_bot() {
+    within(walk_through()).await;
+}
+
+async fn walk_through() {
     let dir = knowledge_copy();
     let kb_dir = dir.path().to_str().unwrap().to_string();
     let folder = dir.path().to_path_buf();
@@ -106,6 +110,21 @@ async fn from_an_article_file_to_an_answer_in_the_running_bot() {
             .to_string()
             .contains("https://example.org/river-park"),
         "{answer}"
+    );
+
+    // Moderators see the same to-do list in Discord.
+    let user = bot.user.clone();
+    let coverage = bot
+        .interact(|id, tok| admin_command(id, tok, &user, "coverage", &[], None))
+        .await;
+    let content = coverage["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        content.contains("river\\-park") || content.contains("river-park"),
+        "{coverage}"
+    );
+    assert!(
+        content.contains("¶4:"),
+        "the quote left to cover: {coverage}"
     );
     bot.stop().await;
 }
