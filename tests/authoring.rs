@@ -238,3 +238,73 @@ fn topics_say_a_new_report_has_no_questions_yet() {
         "{text}"
     );
 }
+
+#[test]
+fn coverage_lists_every_paragraph_and_the_uncovered_askable_sentences() {
+    let out = factdesk(
+        &["--knowledge", "knowledge", "kb", "coverage", "--json"],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let c: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let report = &c["reports"][0];
+    assert_eq!(report["report"], "deport-one-million");
+    let paragraphs = report["paragraphs"].as_array().unwrap();
+    let article =
+        std::fs::read_to_string(repo_knowledge().join("deport-one-million/article.txt")).unwrap();
+    assert_eq!(paragraphs.len(), article.lines().count());
+    assert!(paragraphs[0]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e == "goal-one-million"));
+    // Paragraph 7 is a subhead quote no entry cites.
+    assert_eq!(paragraphs[6]["entries"].as_array().unwrap().len(), 0);
+    assert_eq!(paragraphs[6]["uncovered"][0]["quote"], true);
+
+    let text = stdout(&factdesk(
+        &["--knowledge", "knowledge", "kb", "coverage"],
+        None,
+    ));
+    for n in 1..=paragraphs.len() {
+        assert!(text.contains(&format!("  paragraph {n}: ")), "{text}");
+    }
+}
+
+#[test]
+fn coverage_marks_quoted_sentences_covered_and_finds_thin_and_colliding_entries() {
+    let f = Fixture::new();
+    f.write("town/article.txt", "The town of Eastbrook will open 3 new libraries next year. The mayor, Jo Park, chose the sites.\nThe mayor, Jo Park, said the plan costs 2 million euros.\nCritics say the money should go to roads.\n");
+    // A phrasing of the cost entry that is really the count question.
+    f.write(
+        "town/entries.toml",
+        &ENTRIES.replace(
+            "\"how expensive is the plan\"",
+            "\"how expensive is the plan\", \"new libraries next year\"",
+        ),
+    );
+    let out = factdesk(
+        &["--knowledge", &kb_arg(&f), "kb", "coverage", "--json"],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let c: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let r = &c["reports"][0];
+    let p1 = &r["paragraphs"][0];
+    assert_eq!(p1["entries"], serde_json::json!(["libraries-count"]));
+    let uncovered: Vec<&str> = p1["uncovered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(uncovered, vec!["The mayor, Jo Park, chose the sites."]);
+    assert_eq!(
+        r["paragraphs"][2]["uncovered"],
+        serde_json::json!([]),
+        "nothing to ask first"
+    );
+    assert_eq!(r["few_phrasings"], serde_json::json!(["libraries-count"]));
+    assert_eq!(r["collisions"][0]["entry"], "libraries-cost");
+    assert_eq!(r["collisions"][0]["lands_on"], "libraries-count");
+}

@@ -38,7 +38,7 @@ async fn registers_commands_with_options_and_autocomplete() {
             .iter()
             .map(|o| o["name"].as_str().unwrap())
             .collect();
-        assert_eq!(subs, ["stats", "unanswered", "reload"]);
+        assert_eq!(subs, ["stats", "unanswered", "coverage", "reload"]);
         let ask = &commands[0];
         let options: Vec<&str> = ask["options"]
             .as_array()

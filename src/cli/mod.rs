@@ -166,6 +166,15 @@ pub enum KbCommand {
         #[arg(long, value_name = "ID")]
         report: Option<String>,
     },
+    /// What the entries cover: per paragraph, the entries citing it and the sentences with a
+    /// number, a name or a quote that none covers; entries with few phrasings, gaps with
+    /// none, phrasings answered by another entry. An editor's to-do list.
+    Coverage {
+        #[arg(long, value_name = "ID")]
+        report: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -275,6 +284,13 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             command: KbCommand::Lint { report },
         } => quality::lint(&Desk::new(kb), report.as_deref(), out),
         Command::Calibrate { fit, check } => quality::calibrate(&Desk::new(kb), &fit, &check, out),
+        Command::Kb {
+            command: KbCommand::Coverage { report, json },
+        } => {
+            let desk = Desk::new(kb);
+            let filter = desk.report_filter(report.as_deref())?;
+            print_log(crate::authoring::coverage(&desk, filter), json, out)
+        }
         Command::Report { .. } => unreachable!("handled before loading"),
         Command::Stats { days, log } => {
             let stats = log.reader().and_then(|r| r.stats(&Matcher::new(&kb), days));

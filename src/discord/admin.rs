@@ -201,7 +201,7 @@ async fn moderator_store(ctx: Context<'_>) -> Result<Option<crate::store::Store>
 #[poise::command(
     slash_command,
     rename = "faq-admin",
-    subcommands("stats", "unanswered", "reload"),
+    subcommands("stats", "unanswered", "coverage", "reload"),
     subcommand_required,
     default_member_permissions = "MANAGE_GUILD",
     guild_only
@@ -231,6 +231,74 @@ pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
     ctx.send(Rendered::text(render::shorten(&text, MAX_CONTENT)).to_poise(true))
         .await?;
     Ok(())
+}
+
+/// What a report's entries still miss: uncovered sentences, thin phrasings, collisions
+#[poise::command(slash_command)]
+pub async fn coverage(
+    ctx: Context<'_>,
+    #[description = "Report id (default: every report)"] report: Option<String>,
+) -> Result<(), Error> {
+    if !moderator_only(ctx).await? {
+        return Ok(());
+    }
+    let desk = ctx.data().desk.load_full();
+    let text = match desk.report_filter(report.as_deref()) {
+        Err(e) => e.to_string(),
+        Ok(filter) => {
+            let c = tokio::task::spawn_blocking(move || crate::authoring::coverage(&desk, filter))
+                .await?;
+            coverage_text(&c)
+        }
+    };
+    ctx.send(Rendered::text(render::shorten(&text, MAX_CONTENT)).to_poise(true))
+        .await?;
+    Ok(())
+}
+
+/// Coverage as a moderator's to-do list; the full list is `factdesk kb coverage`.
+pub fn coverage_text(c: &crate::authoring::Coverage) -> String {
+    let mut text = String::new();
+    for r in &c.reports {
+        let bare: Vec<String> = r
+            .paragraphs
+            .iter()
+            .filter(|p| p.entries.is_empty())
+            .map(|p| p.number.to_string())
+            .collect();
+        let uncovered: Vec<_> = r
+            .paragraphs
+            .iter()
+            .flat_map(|p| p.uncovered.iter().map(move |s| (p.number, s)))
+            .collect();
+        text.push_str(&format!(
+            "**{}**: {} paragraph(s), {} without entries{}; {} uncovered sentence(s); {} entr(y/ies) with few phrasings; {} gap(s) without phrasings; {} colliding phrasing(s)\n",
+            render::escape(&r.report),
+            r.paragraphs.len(),
+            bare.len(),
+            if bare.is_empty() { String::new() } else { format!(" ({})", bare.join(", ")) },
+            uncovered.len(),
+            r.few_phrasings.len(),
+            r.gaps_without_phrasings.len(),
+            r.collisions.len(),
+        ));
+        for (n, s) in uncovered.iter().take(5) {
+            text.push_str(&format!(
+                "- ¶{n}: {}\n",
+                render::shorten(&render::escape(&s.text), 160)
+            ));
+        }
+        for col in r.collisions.iter().take(3) {
+            text.push_str(&format!(
+                "- “{}” ({}) → {}\n",
+                render::shorten(&render::escape(&col.phrasing), 100),
+                render::escape(&col.entry),
+                render::escape(&col.lands_on)
+            ));
+        }
+    }
+    text.push_str("-# The full list: `factdesk kb coverage`.");
+    text
 }
 
 fn percent(rate: f64) -> String {

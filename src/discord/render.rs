@@ -236,7 +236,11 @@ fn answered(reply: &Reply, question: Option<i64>) -> Rendered {
                 false,
             );
         if let Some(date) = &c.published {
-            embed = embed.field("Published", shorten(&escape(date), MAX_FIELD_VALUE), true);
+            embed = embed.field(
+                "Published",
+                shorten(&date_text(date), MAX_FIELD_VALUE),
+                true,
+            );
         }
         if let Some(url) = c.url.as_deref().filter(|u| plain_link(u)) {
             embed = embed.url(url);
@@ -345,6 +349,15 @@ pub fn cooldown_note(remaining: std::time::Duration) -> Rendered {
 /// What went wrong, told briefly; the details are in the log.
 pub fn error_note() -> Rendered {
     Rendered::text("Sorry, something went wrong answering that. Please try again in a moment.")
+}
+
+/// A publication date as written; escaped unless it is a plain date like 2026-11-28.
+fn date_text(date: &str) -> String {
+    if date.chars().all(|c| c.is_ascii_digit() || c == '-') {
+        date.to_string()
+    } else {
+        escape(date)
+    }
 }
 
 /// A web address safe to link as it is: http(s), nothing that could end or restyle it.
@@ -476,7 +489,7 @@ pub fn source(kb: &KnowledgeBase, report: Option<usize>, paragraph: Option<i64>)
                 let published = r
                     .date
                     .as_deref()
-                    .map(|d| format!(", published {}", escape(d)))
+                    .map(|d| format!(", published {}", date_text(d)))
                     .unwrap_or_default();
                 let link = r
                     .url
@@ -514,7 +527,11 @@ pub fn source(kb: &KnowledgeBase, report: Option<usize>, paragraph: Option<i64>)
         false,
     );
     if let Some(date) = &r.date {
-        embed = embed.field("Published", shorten(&escape(date), MAX_FIELD_VALUE), true);
+        embed = embed.field(
+            "Published",
+            shorten(&date_text(date), MAX_FIELD_VALUE),
+            true,
+        );
     }
     match paragraph {
         None => {

@@ -540,8 +540,8 @@ impl Matcher {
             _ => false,
         };
         let probability = if verbatim { 1.0 } else { probability };
-        let enough = verbatim
-            || candidate.is_some_and(|c| self.enough_evidence(c, &ranked, &terms, config));
+        let enough =
+            verbatim || candidate.is_some_and(|c| self.enough_evidence(c, &ranked, &terms, config));
         let probability_to_answer = if enough { probability } else { 0.0 };
         let outcome = self.decide(&tokens, &ranked, candidate, probability_to_answer, config);
         let settles = match outcome {
@@ -963,7 +963,9 @@ const YES_NO_AUXILIARIES: &[&str] = &[
     "have", "had", "should",
 ];
 /// Openers passed over before the auxiliary ("so is it…", "wait did they…").
-const YES_NO_OPENERS_SKIPPED: &[&str] = &["so", "and", "but", "wait", "ok", "okay", "hey", "yo", "also"];
+const YES_NO_OPENERS_SKIPPED: &[&str] = &[
+    "so", "and", "but", "wait", "ok", "okay", "hey", "yo", "also",
+];
 /// Words that make a question something else than a plain yes/no: a negation flips it,
 /// a question word or a choice asks for more than yes or no.
 const NOT_YES_NO: &[&str] = &[

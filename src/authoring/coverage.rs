@@ -1,0 +1,350 @@
+//! What a report's entries cover, as an editor's to-do list: per paragraph, the entries
+//! that cite it and the sentences readers will ask about first (a number, a name, a direct
+//! quote) that no entry's quote touches; entries with few phrasings, gaps with none, and
+//! phrasings that the matcher answers with another entry.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::desk::Desk;
+use crate::knowledge::{Body, MIN_VARIANTS};
+use crate::matcher::Outcome;
+
+/// An entry with at most this many phrasings besides its question has "few".
+pub const FEW_VARIANTS: usize = MIN_VARIANTS;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub reports: Vec<ReportCoverage>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportCoverage {
+    pub report: String,
+    pub paragraphs: Vec<ParagraphCoverage>,
+    /// Entries whose phrasings are at the minimum.
+    pub few_phrasings: Vec<String>,
+    /// Gaps with no other phrasing than their question.
+    pub gaps_without_phrasings: Vec<String>,
+    pub collisions: Vec<Collision>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ParagraphCoverage {
+    pub number: usize,
+    /// Ids of the entries that cite this paragraph.
+    pub entries: Vec<String>,
+    pub uncovered: Vec<Sentence>,
+}
+
+/// A sentence no entry quotes from, and why readers will ask about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sentence {
+    pub text: String,
+    pub number: bool,
+    pub name: bool,
+    pub quote: bool,
+}
+
+/// A phrasing of `entry` that the matcher, asked within the report, answers with another
+/// entry (`lands_on`), leaves undecided between them, or for a gap, declines with another gap.
+#[derive(Debug, Clone, Serialize)]
+pub struct Collision {
+    pub entry: String,
+    pub phrasing: String,
+    pub lands_on: String,
+}
+
+/// Coverage of every served report, or only `report` (an index into the desk's reports).
+pub fn coverage(desk: &Desk, report: Option<usize>) -> Coverage {
+    let kb = desk.knowledge();
+    let reports = (0..kb.reports.len())
+        .filter(|&r| report.is_none_or(|only| only == r))
+        .map(|r| report_coverage(desk, r))
+        .collect();
+    Coverage { reports }
+}
+
+fn report_coverage(desk: &Desk, r: usize) -> ReportCoverage {
+    let kb = desk.knowledge();
+    let report = &kb.reports[r];
+    let entries: Vec<usize> = (0..kb.entries.len())
+        .filter(|&i| kb.entries[i].report == r)
+        .collect();
+    let paragraphs = report
+        .paragraphs
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let number = i + 1;
+            let citing: Vec<usize> = entries
+                .iter()
+                .copied()
+                .filter(|&e| {
+                    kb.entries[e]
+                        .source()
+                        .is_some_and(|s| s.paragraph == number)
+                })
+                .collect();
+            let quoted: Vec<(usize, usize)> = citing
+                .iter()
+                .filter_map(|&e| {
+                    let quote = &kb.entries[e].source()?.quote;
+                    text.find(quote.as_str()).map(|at| (at, at + quote.len()))
+                })
+                .collect();
+            let uncovered = sentences(text)
+                .into_iter()
+                .filter(|&(start, end)| !quoted.iter().any(|&(a, b)| a < end && start < b))
+                .filter_map(|(start, end)| askable(&text[start..end]))
+                .collect();
+            ParagraphCoverage {
+                number,
+                entries: citing.iter().map(|&e| kb.entries[e].id.clone()).collect(),
+                uncovered,
+            }
+        })
+        .collect();
+    let few_phrasings = entries
+        .iter()
+        .map(|&e| &kb.entries[e])
+        .filter(|e| !e.is_gap() && e.variants.len() <= FEW_VARIANTS)
+        .map(|e| e.id.clone())
+        .collect();
+    let gaps_without_phrasings = entries
+        .iter()
+        .map(|&e| &kb.entries[e])
+        .filter(|e| e.is_gap() && e.variants.is_empty())
+        .map(|e| e.id.clone())
+        .collect();
+    let mut collisions = Vec::new();
+    for &e in &entries {
+        let entry = &kb.entries[e];
+        for phrasing in std::iter::once(&entry.question).chain(&entry.variants) {
+            let found = desk.matcher().ask(phrasing, Some(r));
+            // Answered by another entry, or left a "did you mean" because another is as close.
+            let other = match (&found.outcome, &entry.body) {
+                (Outcome::Answered { entry: got }, _) => Some(*got),
+                (Outcome::Declined { gap: Some(g), .. }, Body::Gap { .. }) => Some(*g),
+                (Outcome::Suggested { entries }, _) => entries.iter().copied().find(|&i| i != e),
+                _ => None,
+            };
+            if let Some(other) = other.filter(|&i| i != e) {
+                collisions.push(Collision {
+                    entry: entry.id.clone(),
+                    phrasing: phrasing.clone(),
+                    lands_on: kb.entries[other].id.clone(),
+                });
+            }
+        }
+    }
+    ReportCoverage {
+        report: report.id.clone(),
+        paragraphs,
+        few_phrasings,
+        gaps_without_phrasings,
+        collisions,
+    }
+}
+
+/// Words that end a sentence with their full stop only in odd cases.
+const ABBREVIATIONS: [&str; 10] = [
+    "Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr", "Gen", "Sen", "Rep",
+];
+
+/// Byte ranges of the sentences in a paragraph.
+pub fn sentences(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (_, c) = chars[i];
+        if matches!(c, '.' | '?' | '!') {
+            // Closing quotes and brackets belong to the sentence they close.
+            let mut j = i + 1;
+            while j < chars.len() && matches!(chars[j].1, '"' | '”' | '’' | '\'' | ')') {
+                j += 1;
+            }
+            let next_word = chars[j..]
+                .iter()
+                .skip_while(|(_, c)| c.is_whitespace())
+                .map(|&(_, c)| c)
+                .next();
+            let spaced = j < chars.len() && chars[j].1.is_whitespace();
+            let word_before: String = text[start..chars[i].0]
+                .rsplit(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let abbreviation = c == '.'
+                && (ABBREVIATIONS.contains(&word_before.as_str())
+                    || (word_before.chars().count() == 1
+                        && word_before.chars().all(char::is_uppercase)));
+            let starts_sentence = next_word
+                .is_some_and(|n| n.is_uppercase() || n.is_numeric() || "\"“‘'(".contains(n));
+            if spaced && starts_sentence && !abbreviation {
+                let end = if j < chars.len() {
+                    chars[j].0
+                } else {
+                    text.len()
+                };
+                out.push((start, end));
+                start = end;
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if start < text.len() {
+        out.push((start, text.len()));
+    }
+    out.into_iter()
+        .map(|(a, b)| {
+            let s = &text[a..b];
+            let lead = s.len() - s.trim_start().len();
+            (a + lead, a + lead + s.trim().len())
+        })
+        .filter(|(a, b)| a < b)
+        .collect()
+}
+
+const NUMBER_WORDS: [&str; 8] = [
+    "million", "billion", "thousand", "hundred", "dozen", "percent", "half", "twice",
+];
+
+/// The sentence, when it holds what readers ask about first.
+fn askable(text: &str) -> Option<Sentence> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let number = text.chars().any(|c| c.is_ascii_digit())
+        || words.iter().any(|w| {
+            let w = w
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase();
+            NUMBER_WORDS.contains(&w.as_str())
+        });
+    let quote = text.contains(['"', '“', '”']);
+    // A capitalised word not opening the sentence (or a quote), or two capitalised words
+    // in a row anywhere: a person, a place or an organisation.
+    let capital = |w: &str| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        w.chars().next().is_some_and(char::is_uppercase) && w != "I"
+    };
+    let name = words.iter().enumerate().any(|(i, w)| {
+        let opens = i == 0
+            || words[i - 1].ends_with(['.', ':', '“'])
+            || words[i - 1] == "\""
+            || w.starts_with(['"', '“', '‘']);
+        capital(w) && (!opens || words.get(i + 1).is_some_and(|n| capital(n)))
+    });
+    (number || name || quote).then(|| Sentence {
+        text: text.to_string(),
+        number,
+        name,
+        quote,
+    })
+}
+
+impl fmt::Display for Coverage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for r in &self.reports {
+            writeln!(f, "report {}", r.report)?;
+            for p in &r.paragraphs {
+                let entries = if p.entries.is_empty() {
+                    "no entries".to_string()
+                } else {
+                    p.entries.join(", ")
+                };
+                writeln!(f, "  paragraph {}: {entries}", p.number)?;
+                for s in &p.uncovered {
+                    let mut why = Vec::new();
+                    if s.number {
+                        why.push("number");
+                    }
+                    if s.name {
+                        why.push("name");
+                    }
+                    if s.quote {
+                        why.push("quote");
+                    }
+                    writeln!(f, "    uncovered [{}]: {}", why.join(", "), s.text)?;
+                }
+            }
+            let uncovered: usize = r.paragraphs.iter().map(|p| p.uncovered.len()).sum();
+            let bare = r.paragraphs.iter().filter(|p| p.entries.is_empty()).count();
+            writeln!(
+                f,
+                "  to do: {uncovered} uncovered sentence(s), {bare} paragraph(s) without entries, {} entr(y/ies) with few phrasings, {} gap(s) without phrasings, {} colliding phrasing(s)",
+                r.few_phrasings.len(),
+                r.gaps_without_phrasings.len(),
+                r.collisions.len()
+            )?;
+            if !r.few_phrasings.is_empty() {
+                writeln!(
+                    f,
+                    "  few phrasings (≤ {FEW_VARIANTS}): {}",
+                    r.few_phrasings.join(", ")
+                )?;
+            }
+            if !r.gaps_without_phrasings.is_empty() {
+                writeln!(
+                    f,
+                    "  gaps without phrasings: {}",
+                    r.gaps_without_phrasings.join(", ")
+                )?;
+            }
+            for c in &r.collisions {
+                writeln!(
+                    f,
+                    "  collision: \"{}\" ({}) goes to {}",
+                    c.phrasing, c.entry, c.lands_on
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Vec<&str> {
+        sentences(text)
+            .into_iter()
+            .map(|(a, b)| &text[a..b])
+            .collect()
+    }
+
+    #[test]
+    fn sentences_split_on_full_stops_not_abbreviations() {
+        assert_eq!(
+            split("Mr. Lind said “It is done.” The park cost 12 million. It opens in June! Is it?"),
+            vec![
+                "Mr. Lind said “It is done.”",
+                "The park cost 12 million.",
+                "It opens in June!",
+                "Is it?"
+            ]
+        );
+        assert_eq!(
+            split("One sentence without a stop"),
+            vec!["One sentence without a stop"]
+        );
+    }
+
+    #[test]
+    fn askable_sentences_have_a_number_a_name_or_a_quote() {
+        let s = askable("The park cost 12 million euros.").unwrap();
+        assert!(s.number && !s.name && !s.quote);
+        let s = askable("It was approved by the Regional Water Board.").unwrap();
+        assert!(s.name && !s.number);
+        let s = askable("Barack Obama set the record.").unwrap();
+        assert!(s.name);
+        let s = askable("“It is a bargain,” she said.").unwrap();
+        assert!(s.quote && !s.name);
+        assert!(askable("Critics say the money should go to roads.").is_none());
+    }
+}
