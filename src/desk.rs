@@ -17,7 +17,7 @@ pub enum AskError {
 
 /// How close in confidence the default report's own answer must be to the best match
 /// across reports for it to count as a tie the default settles.
-const DEFAULT_REPORT_TIE: f32 = 0.02;
+const DEFAULT_REPORT_TIE: f32 = 0.05;
 
 /// Completions of an unfinished last word tried in autocomplete.
 const COMPLETIONS: usize = 3;

@@ -48,6 +48,9 @@ pub struct Config {
     /// the word's idf is at least this share of the rarest possible ("guantanamo", not
     /// "deportation"). The calibration alone let a bare generic word through.
     pub single_word_rarity: f32,
+    /// Hand rule: scores closer than this between entries of two reports are a tie
+    /// that only the person asking (or a default report) can settle.
+    pub report_tie: f32,
     /// A name the question spells with a capital, known to the report and at least
     /// this rare in it (as a share of the rarest possible idf), should be in the entry
     /// that answers (a feature of the calibration, `misses_name`).
@@ -95,6 +98,7 @@ impl Config {
         suggest_threshold: 0.30,
         gap_threshold: 0.50,
         single_word_rarity: 0.6,
+        report_tie: 0.02,
         name_rarity: 0.5,
         coverage_share: 0.8,
         unknown_weight: 0.4,
@@ -540,8 +544,11 @@ impl Matcher {
             _ => false,
         };
         let probability = if verbatim { 1.0 } else { probability };
-        let enough =
-            verbatim || candidate.is_some_and(|c| self.enough_evidence(c, &ranked, &terms, config));
+        let enough = verbatim
+            || candidate.is_some_and(|c| {
+                self.enough_evidence(c, &ranked, &terms, config)
+                    && !self.ties_across_reports(c, &ranked, config)
+            });
         let probability_to_answer = if enough { probability } else { 0.0 };
         let outcome = self.decide(&tokens, &ranked, candidate, probability_to_answer, config);
         let settles = match outcome {
@@ -861,6 +868,21 @@ impl Matcher {
             (true, true) if self.entries[entry].claims_number => Some(false),
             _ => None,
         }
+    }
+
+    /// Hand rule, kept: when an entry of another report scores as well as the candidate
+    /// (two reports telling the same fact), the question does not say which report it is
+    /// about; a suggestion per report says it. The calibration, fitted on one report,
+    /// has never seen such a tie.
+    fn ties_across_reports(&self, entry: usize, ranked: &[Ranked], config: &Config) -> bool {
+        let Some(best) = ranked.iter().find(|r| r.entry == entry) else {
+            return false;
+        };
+        let report = self.entries[entry].report;
+        ranked.iter().any(|r| {
+            let other = &self.entries[r.entry];
+            other.report != report && !other.is_gap && best.score - r.score < config.report_tie
+        })
     }
 
     /// See [`Config::single_word_rarity`].
