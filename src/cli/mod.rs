@@ -103,6 +103,9 @@ pub enum Command {
         /// Question files to check the fitted model on.
         #[arg(long = "check", value_name = "FILE", num_args = 1..)]
         check: Vec<PathBuf>,
+        /// Weight of one phrasing left out against one question of a file, in the fit.
+        #[arg(long, default_value_t = 0.1, value_name = "W")]
+        left_out_weight: f32,
     },
     /// From the question log: questions, answer rates, top entries, votes, top unanswered.
     Stats {
@@ -283,7 +286,11 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
         Command::Kb {
             command: KbCommand::Lint { report },
         } => quality::lint(&Desk::new(kb), report.as_deref(), out),
-        Command::Calibrate { fit, check } => quality::calibrate(&Desk::new(kb), &fit, &check, out),
+        Command::Calibrate {
+            fit,
+            check,
+            left_out_weight,
+        } => quality::calibrate(&Desk::new(kb), &fit, &check, left_out_weight, out),
         Command::Kb {
             command: KbCommand::Coverage { report, json },
         } => {

@@ -11,9 +11,6 @@ use crate::desk::Desk;
 use crate::eval::{self, Evaluation, QuestionSet, Verdict};
 use crate::matcher::{Calibration, Config, Features, Reliability};
 
-/// Weight of one phrasing left out, against one question of a question set, in the fit.
-const LEFT_OUT_WEIGHT: f32 = 0.1;
-
 /// Bins of the reliability table.
 const BINS: usize = 10;
 
@@ -156,6 +153,7 @@ pub fn calibrate(
     desk: &Desk,
     fit: &[PathBuf],
     check: &[PathBuf],
+    left_out_weight: f32,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let config = Config::DEFAULT;
@@ -171,12 +169,12 @@ pub fn calibrate(
         );
     }
     // Phrasings left out are many, terse and written to one entry each: unlike what
-    // people type. They inform the fit without outvoting the question sets.
+    // people type. Weighed down, they inform the fit without outvoting the question sets.
     let loo = eval::leave_one_out(desk, None, &config);
     rows.extend(
         loo.calibration_rows()
             .into_iter()
-            .map(|(f, r)| (f, r, LEFT_OUT_WEIGHT)),
+            .map(|(f, r)| (f, r, left_out_weight)),
     );
     let model = Calibration::fit_weighted(&rows, 1e-3);
     let mut text = String::new();
