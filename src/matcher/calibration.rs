@@ -39,9 +39,12 @@ pub struct Features {
     /// How far a curated gap's score is above this entry's (0 when none is): a gap
     /// that fits better says the question is about what the report leaves out.
     pub gap_lead: f32,
+    /// `coverage` counting only the question's own sentences (in a long message, the
+    /// story around them left out); the same as `coverage` for a plain question.
+    pub question_coverage: f32,
 }
 
-pub const FEATURES: usize = 11;
+pub const FEATURES: usize = 12;
 
 impl Features {
     pub fn to_array(self) -> [f32; FEATURES] {
@@ -57,6 +60,7 @@ impl Features {
             self.single_word,
             self.long,
             self.gap_lead,
+            self.question_coverage,
         ]
     }
 
@@ -72,6 +76,7 @@ impl Features {
         "single_word",
         "long",
         "gap_lead",
+        "question_coverage",
     ];
 }
 
@@ -84,23 +89,24 @@ pub struct Calibration {
 
 impl Calibration {
     /// Fitted by `factdesk calibrate --left-out-weight 0.03 --fit questions.jsonl
-    /// holdout-own.jsonl blind-b1.jsonl … blind-b4.jsonl` (see docs/quality-log.md): the
+    /// holdout-own.jsonl blind-b1.jsonl … blind-b5.jsonl` (see docs/quality-log.md): the
     /// bundled report's question sets and, at 3 % of a question's weight each, its
     /// phrasings scored leave-one-out.
     pub const FITTED: Calibration = Calibration {
-        bias: -3.783,
+        bias: -3.661,
         weights: [
-            1.873,  // score
-            1.992,  // coverage
-            2.327,  // phrasing
-            2.145,  // lead
-            1.079,  // evidence
-            -1.381, // stranger
-            -0.489, // misses_name
-            -3.077, // type_missing
-            -0.310, // single_word
-            1.480,  // long
-            -4.226, // gap_lead
+            1.343,  // score
+            1.304,  // coverage
+            2.184,  // phrasing
+            2.046,  // lead
+            0.981,  // evidence
+            -1.060, // stranger
+            -0.444, // misses_name
+            -3.318, // type_missing
+            -0.448, // single_word
+            1.289,  // long
+            -4.253, // gap_lead
+            1.410,  // question_coverage
         ],
     };
 

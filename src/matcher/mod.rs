@@ -43,6 +43,9 @@ pub struct Config {
     pub answer_probability: f32,
     /// Ranking score at or above which entries are offered as "did you mean".
     pub suggest_threshold: f32,
+    /// The candidate is offered as "did you mean" from this calibrated chance on, whatever
+    /// its ranking score (a long message's story lowers the score, not the candidate).
+    pub suggest_probability: f32,
     /// Ranking score at or above which a curated gap explains a decline.
     pub gap_threshold: f32,
     /// Hand rule, kept: one shared word answers only a one-word question, and only when
@@ -97,6 +100,7 @@ impl Config {
     pub const DEFAULT: Config = Config {
         answer_probability: 0.8,
         suggest_threshold: 0.30,
+        suggest_probability: 0.4,
         gap_threshold: 0.50,
         single_word_rarity: 0.6,
         report_tie: 0.02,
@@ -774,15 +778,21 @@ impl Matcher {
             .find(|r| self.entries[r.entry].is_gap)
             .map_or(0.0, |g| (g.score - best.score).max(0.0));
         let mass = self.query_mass(terms, entry.report, config);
+        let asked_part: Vec<QueryTerm> = terms.iter().filter(|t| t.2 == 1.0).cloned().collect();
+        let asked_mass = self.query_mass(&asked_part, entry.report, config);
         let mut matched_weight = 0.0;
+        let mut asked_matched = 0.0;
         for (term, id, share) in terms {
             let Some(id) = id else { continue };
             if let Some(p) = self.postings[*id as usize]
                 .iter()
                 .find(|p| p.entry as usize == best.entry)
             {
-                matched_weight +=
-                    p.idf * self.credit(p, *id, left_out, config) * term.credit * share;
+                let w = p.idf * self.credit(p, *id, left_out, config) * term.credit;
+                matched_weight += w * share;
+                if *share == 1.0 {
+                    asked_matched += w;
+                }
             }
         }
         let query: Vec<(TermId, f32)> = terms
@@ -827,6 +837,11 @@ impl Matcher {
             single_word: flag(best.matched < 2),
             long: flag(long),
             gap_lead,
+            question_coverage: if asked_mass > 0.0 {
+                (asked_matched / asked_mass).min(1.0)
+            } else {
+                0.0
+            },
         }
     }
 
@@ -926,6 +941,8 @@ impl Matcher {
         })
     }
 
+    /// The outcome follows the calibrated chance first: a long message whose words are
+    /// mostly story scores low on coverage, yet its candidate may still be right.
     fn decide(
         &self,
         tokens: &[Token],
@@ -934,53 +951,52 @@ impl Matcher {
         probability: f32,
         config: &Config,
     ) -> Outcome {
-        let suggestions = || -> Vec<usize> {
-            ranked
-                .iter()
-                .filter(|r| r.score >= config.suggest_threshold)
-                .filter(|r| !self.entries[r.entry].is_gap)
-                .take(MAX_SUGGESTIONS)
-                .map(|r| r.entry)
-                .collect()
-        };
         // Hand rule, kept: small talk gets the help text, whatever it shares with a
         // phrasing ("thanks for the answer").
         let chitchat = self.analyzer.is_chitchat(tokens);
-        let Some(best) = ranked
-            .first()
-            .filter(|b| b.score >= config.suggest_threshold && !chitchat)
-        else {
+        let facts = || ranked.iter().filter(|r| !self.entries[r.entry].is_gap);
+        if chitchat || ranked.is_empty() {
             return Outcome::Declined {
                 gap: None,
                 chitchat,
-                nearest: ranked
-                    .iter()
-                    .filter(|r| !self.entries[r.entry].is_gap)
-                    .take(MAX_SUGGESTIONS)
-                    .map(|r| r.entry)
-                    .collect(),
+                nearest: facts().take(MAX_SUGGESTIONS).map(|r| r.entry).collect(),
             };
-        };
+        }
         // The calibration has weighed any better-fitting gap (`gap_lead`).
         if let Some(entry) = candidate.filter(|_| probability >= config.answer_probability) {
             return Outcome::Answered { entry };
         }
+        let mut suggestions: Vec<usize> = Vec::new();
+        if let Some(c) = candidate.filter(|_| probability >= config.suggest_probability) {
+            suggestions.push(c);
+        }
+        for r in facts().filter(|r| r.score >= config.suggest_threshold) {
+            if suggestions.len() < MAX_SUGGESTIONS && !suggestions.contains(&r.entry) {
+                suggestions.push(r.entry);
+            }
+        }
+        let best = &ranked[0];
         if self.entries[best.entry].is_gap && best.score >= config.gap_threshold {
             return Outcome::Declined {
                 gap: Some(best.entry),
                 chitchat: false,
-                nearest: suggestions(),
+                nearest: suggestions,
             };
         }
-        let entries = suggestions();
-        if entries.is_empty() {
+        if suggestions.is_empty() {
             Outcome::Declined {
                 gap: None,
                 chitchat: false,
-                nearest: Vec::new(),
+                nearest: if best.score >= config.suggest_threshold {
+                    Vec::new()
+                } else {
+                    facts().take(MAX_SUGGESTIONS).map(|r| r.entry).collect()
+                },
             }
         } else {
-            Outcome::Suggested { entries }
+            Outcome::Suggested {
+                entries: suggestions,
+            }
         }
     }
 }
