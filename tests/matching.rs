@@ -24,7 +24,10 @@ const ANSWERED: &[(&str, &str)] = &[
         "eleven-million",
     ),
     ("who’s doris meisner", "meissner-not-a-switch"),
-    ("did they send ppl to guantanemo", "sent-el-salvador-guantanamo"),
+    (
+        "did they send ppl to guantanemo",
+        "sent-el-salvador-guantanamo",
+    ),
     ("obamas deprotation record", "record-obama"),
     ("what does kush desai do", "desai-declined"),
     ("Stephen Miller role", "miller-works-with-dhs"),

@@ -89,24 +89,24 @@ pub struct Calibration {
 
 impl Calibration {
     /// Fitted by `factdesk calibrate --left-out-weight 0.03 --fit questions.jsonl
-    /// holdout-own.jsonl blind-b1.jsonl … blind-b5.jsonl` (see docs/quality-log.md): the
+    /// holdout-own.jsonl blind-b1.jsonl … blind-b6.jsonl` (see docs/quality-log.md): the
     /// bundled report's question sets and, at 3 % of a question's weight each, its
     /// phrasings scored leave-one-out.
     pub const FITTED: Calibration = Calibration {
-        bias: -3.661,
+        bias: -3.556,
         weights: [
-            1.343,  // score
-            1.304,  // coverage
-            2.184,  // phrasing
-            2.046,  // lead
-            0.981,  // evidence
-            -1.060, // stranger
-            -0.444, // misses_name
-            -3.318, // type_missing
-            -0.448, // single_word
-            1.289,  // long
-            -4.253, // gap_lead
-            1.410,  // question_coverage
+            1.324,  // score
+            1.367,  // coverage
+            2.059,  // phrasing
+            2.044,  // lead
+            1.152,  // evidence
+            -0.634, // stranger
+            -1.009, // misses_name
+            -3.247, // type_missing
+            -0.446, // single_word
+            1.018,  // long
+            -4.190, // gap_lead
+            1.328,  // question_coverage
         ],
     };
 
