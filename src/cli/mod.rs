@@ -212,7 +212,7 @@ pub enum KbCommand {
         json: bool,
     },
     /// Move accepted additions (additions.toml) into the report's own files: phrasings into
-    /// their entries, new entries to the end of entries.toml, comments and order kept.
+    /// their entries, new entries to the top of entries.toml, comments and order kept.
     /// Refuses, writing nothing, unless the result validates and answers as before.
     MergeAdditions {
         #[arg(long, value_name = "ID")]

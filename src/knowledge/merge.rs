@@ -1,6 +1,8 @@
 //! Moving accepted additions into a report's own files, so nobody moves them by hand:
 //! each `[[variant]]` joins the `variants` of its entry in whichever file defines it, and
-//! each new `[[entry]]` goes to the end of `entries.toml`. The files are edited with a
+//! each new `[[entry]]` goes to `entries.toml`, before its first entry: `additions.toml`
+//! is read just before `entries.toml`, so that is where the bot already serves them, and
+//! moving them to the end would reorder the report's topics. The files are edited with a
 //! format-preserving TOML editor, so their comments, order and layout stay as they were.
 //!
 //! Nothing is written unless the whole folder validates before and after, in memory, and
@@ -70,7 +72,7 @@ pub struct ReportMerge {
     pub report: String,
     /// Phrasings moved into their entries.
     pub variants: usize,
-    /// New entries moved to the end of `entries.toml`.
+    /// New entries moved into `entries.toml` (before its first entry).
     pub entries: usize,
     /// Files rewritten, relative to the knowledge folder (`additions.toml` last).
     pub files: Vec<PathBuf>,
@@ -269,21 +271,11 @@ fn plan_report(files: &SourceFiles, folder: &Path) -> Result<Option<Plan>, Merge
     if entries > 0 {
         let path = folder.join(ENTRIES_FILE);
         let doc = docs.entry(path.clone()).or_default();
-        let first = max_position(doc.as_table()) + 1;
-        if !doc.contains_key("entry") {
-            doc.insert("entry", Item::ArrayOfTables(Default::default()));
-        }
-        let list = doc["entry"]
-            .as_array_of_tables_mut()
-            .ok_or_else(|| MergeError::Entry {
-                file: path.clone(),
-                entry: "entry".into(),
-                why: "`entry` is not an array of tables ([[entry]])".into(),
-            })?;
-        for (position, mut table) in (first..).zip(new_entries) {
-            table.set_position(Some(position));
-            list.push(table);
-        }
+        place_entries(doc, new_entries).map_err(|why| MergeError::Entry {
+            file: path.clone(),
+            entry: "entry".into(),
+            why,
+        })?;
         if !changed.contains(&path) {
             changed.push(path);
         }
@@ -332,6 +324,115 @@ fn max_position(table: &Table) -> isize {
         }
     }
     max
+}
+
+/// Puts new entries before the file's first `[[entry]]` (after its header comment), so
+/// the report's entries keep the order they are served in: `additions.toml` is read just
+/// before `entries.toml`. A file without entries gets them at its end.
+fn place_entries(doc: &mut DocumentMut, new_entries: Vec<Table>) -> Result<(), String> {
+    let count: isize = new_entries.iter().map(count_tables).sum();
+    let end = max_position(doc.as_table()) + 1;
+    if !doc.contains_key("entry") {
+        doc.insert("entry", Item::ArrayOfTables(Default::default()));
+    }
+    let first = doc["entry"]
+        .as_array_of_tables()
+        .ok_or("`entry` is not an array of tables ([[entry]])")?
+        .get(0)
+        .map(|t| t.position().unwrap_or(end));
+    let mut next = match first {
+        Some(at) => {
+            shift(doc.as_table_mut(), at, count);
+            at
+        }
+        None => end,
+    };
+    let list = doc["entry"]
+        .as_array_of_tables_mut()
+        .ok_or("`entry` is not an array of tables ([[entry]])")?;
+    let had = list.len();
+    for (i, mut table) in new_entries.into_iter().enumerate() {
+        // Its sub-tables (`[entry.source]`) come with positions from the additions
+        // file: renumber them all, in order.
+        reposition(&mut table, &mut next);
+        list.insert(i, table);
+    }
+    let added = list.len() - had;
+    if had > 0 && added > 0 {
+        // The file's header comment stays at the top; a comment right above the old first
+        // entry (no blank line between) stays with it.
+        let old = list
+            .get(added)
+            .and_then(|t| t.decor().prefix())
+            .and_then(|p| p.as_str())
+            .unwrap_or("")
+            .to_string();
+        let (header, own) = match old.rfind("\n\n") {
+            Some(i) => (&old[..=i], &old[i + 1..]),
+            None if old.trim_start().starts_with('#') => (old.as_str(), ""),
+            None => ("", old.as_str()),
+        };
+        let new_first = list.get_mut(0).expect("just inserted");
+        let note = new_first
+            .decor()
+            .prefix()
+            .and_then(|p| p.as_str())
+            .unwrap_or("")
+            .to_string();
+        new_first.decor_mut().set_prefix(format!("{header}{note}"));
+        let own = format!("\n{}", own.trim_start_matches('\n'));
+        list.get_mut(added)
+            .expect("the old first entry")
+            .decor_mut()
+            .set_prefix(own);
+    }
+    Ok(())
+}
+
+fn count_tables(table: &Table) -> isize {
+    1 + table
+        .iter()
+        .map(|(_, item)| match item {
+            Item::Table(t) => count_tables(t),
+            Item::ArrayOfTables(list) => list.iter().map(count_tables).sum(),
+            _ => 0,
+        })
+        .sum::<isize>()
+}
+
+/// Moves every table at or after position `from` down by `by`.
+fn shift(table: &mut Table, from: isize, by: isize) {
+    if let Some(p) = table.position().filter(|p| *p >= from) {
+        table.set_position(Some(p + by));
+    }
+    for (_, item) in table.iter_mut() {
+        match item {
+            Item::Table(t) => shift(t, from, by),
+            Item::ArrayOfTables(list) => {
+                for t in list.iter_mut() {
+                    shift(t, from, by);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Numbers `table` and the tables inside it from `next`, in their order.
+fn reposition(table: &mut Table, next: &mut isize) {
+    table.set_position(Some(*next));
+    *next += 1;
+    for (_, item) in table.iter_mut() {
+        match item {
+            Item::Table(t) => reposition(t, next),
+            Item::ArrayOfTables(list) => {
+                for t in list.iter_mut() {
+                    reposition(t, next);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Appends `question` to the entry's `variants`, laid out like the phrasings before it.
@@ -389,6 +490,17 @@ fn same_knowledge(before: &KnowledgeBase, after: &KnowledgeBase) -> Result<(), M
             };
             return Err(changed(&e.id, what));
         }
+    }
+    let order = |kb: &KnowledgeBase| kb.entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+    if let Some((b, _)) = order(before)
+        .into_iter()
+        .zip(order(after))
+        .find(|(b, a)| b != a)
+    {
+        return Err(changed(
+            &b,
+            "the entries would be read in another order (is there a file between additions.toml and entries.toml?)",
+        ));
     }
     if let Some(extra) = after.entries.iter().find(|a| before.entry(&a.id).is_none()) {
         return Err(changed(&extra.id, "an entry appeared"));
