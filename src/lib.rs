@@ -3,6 +3,7 @@
 
 pub mod authoring;
 pub mod cli;
+pub mod curation;
 pub mod desk;
 pub mod discord;
 pub mod eval;

@@ -114,6 +114,12 @@ pub enum Command {
         #[command(flatten)]
         log: LogArgs,
     },
+    /// Act on an unanswered cluster (ids from `factdesk unanswered`) exactly as the
+    /// moderators' buttons in Discord do.
+    Curate {
+        #[command(subcommand)]
+        command: CurateCommand,
+    },
     /// Unanswered questions from the log, in clusters of near-duplicates, biggest first.
     Unanswered {
         #[arg(long, default_value_t = 30, value_name = "N")]
@@ -147,6 +153,18 @@ pub struct LogArgs {
 }
 
 impl LogArgs {
+    /// The store, opened for writing as the bot opens it (its settings from the
+    /// environment), but never created here: a missing log file is an error.
+    fn store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
+        let mut config = crate::store::StoreConfig::from_env()?;
+        config.path = self.db.clone();
+        config.database_url = self.database_url.clone().filter(|u| !u.trim().is_empty());
+        if config.database_url.is_none() && !config.path.exists() {
+            return Err(crate::store::StoreError::Missing { path: config.path });
+        }
+        crate::store::Store::open(config)
+    }
+
     fn reader(&self) -> Result<crate::store::Reader, crate::store::StoreError> {
         match self
             .database_url
@@ -157,6 +175,24 @@ impl LogArgs {
             None => crate::store::Reader::open(&self.db),
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CurateCommand {
+    /// "Add as phrasing": the cluster's question becomes another way of asking ENTRY
+    /// (written to the report's additions.toml), and the cluster is marked handled.
+    Phrase {
+        cluster: String,
+        entry: String,
+        #[command(flatten)]
+        log: LogArgs,
+    },
+    /// "Dismiss": hide the cluster for good.
+    Dismiss {
+        cluster: String,
+        #[command(flatten)]
+        log: LogArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +209,15 @@ pub enum KbCommand {
     /// number, a name or a quote that none covers; entries with few phrasings, gaps with
     /// none, phrasings answered by another entry. An editor's to-do list.
     Coverage {
+        #[arg(long, value_name = "ID")]
+        report: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move accepted additions (additions.toml) into the report's own files: phrasings into
+    /// their entries, new entries to the top of entries.toml, comments and order kept.
+    /// Refuses, writing nothing, unless the result validates and answers as before.
+    MergeAdditions {
         #[arg(long, value_name = "ID")]
         report: Option<String>,
         #[arg(long)]
@@ -241,6 +286,29 @@ impl From<eval::EvalError> for CliError {
     }
 }
 
+impl From<crate::knowledge::merge::MergeError> for CliError {
+    fn from(e: crate::knowledge::merge::MergeError) -> Self {
+        use crate::knowledge::merge::MergeError as M;
+        match e {
+            M::Read { .. } | M::Write { .. } => CliError::Other(e.into()),
+            _ => CliError::Input(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::curation::CurateError> for CliError {
+    fn from(e: crate::curation::CurateError) -> Self {
+        use crate::curation::CurateError as C;
+        use crate::knowledge::additions::CurationError as A;
+        match e {
+            C::Store(_) | C::Addition(A::Read { .. } | A::Write { .. }) => {
+                CliError::Other(e.into())
+            }
+            _ => CliError::Input(e.to_string()),
+        }
+    }
+}
+
 impl From<crate::authoring::ScaffoldError> for CliError {
     fn from(e: crate::authoring::ScaffoldError) -> Self {
         if e.is_input() {
@@ -264,6 +332,14 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
     // Commands that write to the knowledge folder run before it is loaded and validated.
     if let Command::Report { command } = cli.command {
         return report(cli.knowledge.as_deref(), command, out);
+    }
+    if let Command::Kb {
+        command: KbCommand::MergeAdditions { report, json },
+    } = cli.command
+    {
+        let root = writable_knowledge(cli.knowledge.as_deref())?;
+        let merged = crate::knowledge::merge::merge_additions(&root, report.as_deref())?;
+        return print_log(merged, json, out);
     }
     let kb = load_knowledge(cli.knowledge.as_deref())?;
     match cli.command {
@@ -298,7 +374,14 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             let filter = desk.report_filter(report.as_deref())?;
             print_log(crate::authoring::coverage(&desk, filter), json, out)
         }
-        Command::Report { .. } => unreachable!("handled before loading"),
+        Command::Report { .. }
+        | Command::Kb {
+            command: KbCommand::MergeAdditions { .. },
+        } => unreachable!("handled before loading"),
+        Command::Curate { command } => {
+            let dir = knowledge_location(cli.knowledge.as_deref());
+            curate(Desk::new(kb), dir.as_deref(), command, out)
+        }
         Command::Stats { days, log } => {
             let stats = log.reader().and_then(|r| r.stats(&Matcher::new(&kb), days));
             print_log(stats.map_err(anyhow::Error::from)?, log.json, out)
@@ -459,6 +542,58 @@ fn report(
             Ok(())
         }
     }
+}
+
+/// How long the command waits for the store to record a curation step.
+const RECORD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn curate(
+    desk: Desk,
+    dir: Option<&Path>,
+    command: CurateCommand,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let log = match &command {
+        CurateCommand::Phrase { log, .. } | CurateCommand::Dismiss { log, .. } => log,
+    };
+    let store = log.store().map_err(anyhow::Error::from)?;
+    let curator = crate::curation::Curator {
+        store: &store,
+        knowledge_dir: dir,
+        matcher: desk.matcher(),
+        via: "the shell",
+    };
+    let (value, text) = match &command {
+        CurateCommand::Phrase { cluster, entry, .. } => {
+            let done = curator.add_phrasing(cluster, entry)?;
+            let question = done.question.unwrap_or_default();
+            let file = done.applied.file.display().to_string();
+            (
+                json!({"action": "phrase", "cluster": cluster, "entry": entry, "question": question, "file": file}),
+                format!("added \"{question}\" as a phrasing of `{entry}` in {file}; cluster {cluster} is handled"),
+            )
+        }
+        CurateCommand::Dismiss { cluster, .. } => {
+            let done = curator.dismiss(cluster, None)?;
+            let question = done.cluster.questions.first().cloned().unwrap_or_default();
+            (
+                json!({"action": "dismiss", "cluster": cluster, "question": question}),
+                format!("dismissed cluster {cluster} (\"{question}\", asked {} time(s)): it won't be listed or posted again", done.cluster.asks),
+            )
+        }
+    };
+    if let Err(health) = store.flush(RECORD_TIMEOUT) {
+        return Err(CliError::Other(anyhow::anyhow!(
+            "the question log did not record it ({}); run the command again",
+            health.summary()
+        )));
+    }
+    if log.json {
+        writeln!(out, "{value}").context("writing output")?;
+    } else {
+        writeln!(out, "{text}").context("writing output")?;
+    }
+    Ok(())
 }
 
 fn print_log<T: serde::Serialize + std::fmt::Display>(

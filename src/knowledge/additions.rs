@@ -15,9 +15,9 @@ use super::{KnowledgeBase, LoadError, Problem, SourceFiles};
 /// The file in each report folder that curation writes.
 pub const ADDITIONS_FILE: &str = "additions.toml";
 
-const HEADER: &str =
-    "# Phrasings and entries added by moderators from Discord. Review them like any\n\
-# other change; moving one into entries.toml (and deleting it here) is fine.\n";
+pub(crate) const HEADER: &str =
+    "# Phrasings and entries added by moderators (Discord, `factdesk curate`). Review them like any\n\
+# other change; `factdesk kb merge-additions` moves them into the report's own files.\n";
 
 /// One accepted change.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,7 +87,7 @@ pub struct Applied {
 }
 
 /// One writer at a time: two moderators accepting at once must not lose either change.
-static WRITING: Mutex<()> = Mutex::new(());
+pub(crate) static WRITING: Mutex<()> = Mutex::new(());
 
 /// Validates `addition` against the knowledge folder at `root` and, when the folder with
 /// the change is valid, writes it to the report's additions file. `note` becomes a comment

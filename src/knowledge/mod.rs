@@ -5,6 +5,7 @@
 pub mod additions;
 mod bundled;
 mod files;
+pub mod merge;
 pub mod synthetic;
 mod validate;
 mod vocabulary;

@@ -19,15 +19,15 @@ use serenity::{
 
 use super::render::{self, Rendered, MAX_CHOICE_CHARS, MAX_CONTENT};
 use super::{admin, redact, Data, Error};
+use crate::curation::{self, CurateError, Curator};
 use crate::desk::Desk;
-use crate::knowledge::additions::{self, Addition};
+use crate::knowledge::additions;
 use crate::store::{Cluster, Store};
 use form::{draft_for, draft_form, draft_from_form};
 
 /// `fd:cl:<action>:<cluster id>`.
 pub const CLUSTER_ID: &str = "fd:cl:";
-/// Clusters are looked up over this many days (the question log's default retention).
-pub const CLUSTER_DAYS: u32 = 90;
+pub use crate::curation::CLUSTER_DAYS;
 /// Entries offered in the menu (Discord's limit for one menu).
 const MENU_ENTRIES: usize = 25;
 /// Unsent drafts kept for "fix the draft", across all moderators.
@@ -210,56 +210,47 @@ const GONE: &str = "That cluster is no longer listed (dismissed or fixed already
 
 async fn find(data: &Data, store: &Store, cluster: &str) -> Result<Option<Cluster>, Error> {
     let (store, desk, id) = (store.clone(), data.desk.load_full(), cluster.to_string());
-    Ok(
-        tokio::task::spawn_blocking(move || store.find_cluster(desk.matcher(), CLUSTER_DAYS, &id))
-            .await??,
-    )
-}
-
-/// Applies a change in the knowledge folder; on success the new knowledge serves at once
-/// and the cluster leaves the list.
-async fn accept(
-    data: &Data,
-    cluster: &str,
-    addition: Addition,
-    note: String,
-) -> Result<Accepted, String> {
-    let Some(dir) = data.knowledge_dir.clone() else {
-        return Err(NO_FOLDER.into());
-    };
-    let additions::Applied {
-        knowledge,
-        file,
-        entry,
-    } = tokio::task::spawn_blocking(move || additions::apply(&dir, &addition, &note))
-        .await
-        .map_err(|e| format!("the change could not be made: {e}"))?
-        .map_err(|e| e.to_string())?;
-    data.desk.store(Arc::new(Desk::new(knowledge)));
-    if let Some(store) = &data.store {
-        store.dismiss_cluster(cluster, None);
+    let found =
+        tokio::task::spawn_blocking(move || curator(&store, None, &desk, |c| c.cluster(&id)))
+            .await?;
+    match found {
+        Ok(c) => Ok(Some(c)),
+        Err(CurateError::Gone(_)) => Ok(None),
+        Err(e) => Err(e.into()),
     }
-    tracing::info!(%entry, file = %file.display(), "curated from Discord");
-    Ok(Accepted { file, entry })
 }
 
-/// Where an accepted change went.
-struct Accepted {
-    /// The additions file, relative to the knowledge folder.
-    file: std::path::PathBuf,
-    /// The entry that gained a phrasing, or the new entry's id.
-    entry: String,
+/// Runs `f` with the core's curator over this bot's store, folder and matcher.
+fn curator<T>(
+    store: &Store,
+    dir: Option<&std::path::Path>,
+    desk: &Desk,
+    f: impl FnOnce(&Curator<'_>) -> T,
+) -> T {
+    f(&Curator {
+        store,
+        knowledge_dir: dir,
+        matcher: desk.matcher(),
+        via: VIA,
+    })
 }
 
-fn origin_note(c: Option<&Cluster>) -> String {
-    let date = crate::store::now_text();
-    match c {
-        Some(c) => format!(
-            "added from Discord on {date}: asked {} time(s) by {} people",
-            c.asks, c.askers
-        ),
-        None => format!("added from Discord on {date}"),
+/// Where changes come from, in the note above them in `additions.toml`.
+const VIA: &str = "Discord";
+
+/// Why a change was not made, for the moderator.
+fn refused(e: &CurateError) -> String {
+    match e {
+        CurateError::NoFolder => NO_FOLDER.to_string(),
+        other => other.to_string(),
     }
+}
+
+/// Serves the knowledge base with an accepted change in it, at once.
+fn serve_applied(data: &Data, applied: &additions::Applied) {
+    data.desk
+        .store(Arc::new(Desk::new(applied.knowledge.clone())));
+    tracing::info!(entry = %applied.entry, file = %applied.file.display(), "curated from Discord");
 }
 
 /// A click on a curation button or menu.
@@ -292,8 +283,16 @@ async fn respond(
     user: u64,
 ) -> Result<CreateInteractionResponse, Error> {
     if action == Action::Dismiss {
-        store.dismiss_cluster(cluster, Some(user));
-        return Ok(private("Dismissed: it won't be listed or posted again."));
+        let (store, desk, id) = (store.clone(), data.desk.load_full(), cluster.to_string());
+        let dismissed = tokio::task::spawn_blocking(move || {
+            curator(&store, None, &desk, |c| c.dismiss(&id, Some(user)))
+        })
+        .await?;
+        return Ok(match dismissed {
+            Ok(_) => private("Dismissed: it won't be listed or posted again."),
+            Err(CurateError::Gone(_)) => private(GONE),
+            Err(e) => return Err(e.into()),
+        });
     }
     let Some(c) = find(data, store, cluster).await? else {
         return Ok(private(GONE));
@@ -313,20 +312,33 @@ async fn respond(
                 ComponentInteractionDataKind::StringSelect { values } => values.first().cloned(),
                 _ => None,
             };
-            let (Some(entry), Some(question)) = (entry, c.questions.first().cloned()) else {
+            let Some(entry) = entry else {
                 return Ok(private("Pick an entry in the menu."));
             };
-            let addition = Addition::Variant {
-                entry: entry.clone(),
-                question: question.clone(),
-            };
-            let text = match accept(data, &c.id, addition, origin_note(Some(&c))).await {
-                Ok(applied) => format!(
-                    "Added “{}” as a phrasing of `{entry}` in `{}`. It is live now.",
-                    render::echo(&question),
-                    applied.file.display()
-                ),
-                Err(why) => format!("Not added: {why}"),
+            let (store, dir, id, picked) = (
+                store.clone(),
+                data.knowledge_dir.clone(),
+                c.id.clone(),
+                entry.clone(),
+            );
+            let added = tokio::task::spawn_blocking(move || {
+                curator(&store, dir.as_deref(), &desk, |c| {
+                    c.add_phrasing(&id, &picked)
+                })
+            })
+            .await?;
+            let text = match added {
+                Ok(done) => {
+                    serve_applied(data, &done.applied);
+                    format!(
+                        "Added “{}” as a phrasing of `{entry}` in `{}`. It is live now.",
+                        render::echo(done.question.as_deref().unwrap_or_default()),
+                        done.applied.file.display()
+                    )
+                }
+                Err(CurateError::Gone(_)) => return Ok(private(GONE)),
+                Err(CurateError::Store(e)) => return Err(e.into()),
+                Err(why) => format!("Not added: {}", refused(&why)),
             };
             CreateInteractionResponse::UpdateMessage(
                 Rendered::text(render::shorten(&text, MAX_CONTENT)).to_update(),
@@ -380,15 +392,26 @@ async fn submit(
         None => None,
     };
     let key = (modal.user.id.get(), cluster.to_string());
-    match accept(
-        data,
-        cluster,
-        Addition::Entry(draft.clone()),
-        origin_note(c.as_ref()),
-    )
-    .await
-    {
+    let (store, dir, id, drafted) = (
+        data.store.clone(),
+        data.knowledge_dir.clone(),
+        cluster.to_string(),
+        draft.clone(),
+    );
+    let added = tokio::task::spawn_blocking(move || {
+        curation::add_entry(
+            dir.as_deref(),
+            store.as_ref(),
+            &id,
+            drafted,
+            c.as_ref(),
+            VIA,
+        )
+    })
+    .await?;
+    match added {
         Ok(applied) => {
+            serve_applied(data, &applied);
             data.drafts().remove(&key);
             let text = format!(
                 "Added the entry `{}` to `{}`. It is live now: “{}” gets its answer.",
@@ -398,7 +421,9 @@ async fn submit(
             );
             Ok(private(render::shorten(&text, MAX_CONTENT)))
         }
+        Err(CurateError::Store(e)) => Err(e.into()),
         Err(why) => {
+            let why = refused(&why);
             // Kept, so fixing it does not mean typing it all again.
             {
                 let mut drafts = data.drafts();
