@@ -93,6 +93,9 @@ pub enum Command {
         /// Print the figures only, not the failures (for a first, blind score).
         #[arg(long)]
         no_failures: bool,
+        /// Answer from this calibrated chance on instead (to read thresholds off).
+        #[arg(long, value_name = "P")]
+        answer_at: Option<f32>,
     },
     /// Fit the confidence model on question files and every phrasing left out in turn,
     /// and print it with its reliability on the files it was not fitted on.
@@ -464,6 +467,7 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             newsroom,
             leave_one_out,
             no_failures,
+            answer_at,
         } => {
             let mut kb = kb;
             if with_generated > 0 {
@@ -475,11 +479,14 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
                 ));
             }
             let desk = Desk::new(kb);
-            let config = if newsroom {
+            let mut config = if newsroom {
                 Config::newsroom()
             } else {
                 Config::DEFAULT
             };
+            if let Some(p) = answer_at {
+                config.answer_probability = p;
+            }
             let options = quality::EvalOptions {
                 report: report.as_deref(),
                 config: &config,
