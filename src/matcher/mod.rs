@@ -539,7 +539,7 @@ impl Matcher {
     ) -> Match {
         let long = tokens.len() >= config.context_min_tokens;
         let terms: Vec<QueryTerm> = self
-            .resolve(&self.analyzer.query_terms(&tokens, &self.typos))
+            .resolve(&self.analyzer.query_terms(tokens, &self.typos))
             .into_iter()
             .map(|(mut t, id)| {
                 let name = t.specific && !t.number;
@@ -554,7 +554,7 @@ impl Matcher {
                 }
             })
             .collect();
-        let asked = self.analyzer.asked_types(&tokens);
+        let asked = self.analyzer.asked_types(tokens);
         let ranked = self.rank(&terms, asked, report, config, left_out);
         let candidate = ranked.iter().position(|r| !self.entries[r.entry].is_gap);
         let features = candidate.map_or_else(Features::default, |at| {
@@ -568,7 +568,7 @@ impl Matcher {
         let candidate = candidate.map(|at| ranked[at].entry);
         // Hand rule, kept: a question exactly as a curator wrote it down for an entry is
         // that entry's (what "add as phrasing" promises a moderator).
-        let verbatim = match self.verbatim.get(&verbatim_key(&tokens)) {
+        let verbatim = match self.verbatim.get(&verbatim_key(tokens)) {
             Some(Some((entry, phrasing))) => {
                 let own = left_out.is_some_and(|l| l.entry == *entry && l.phrasing == *phrasing);
                 let in_report = report.is_none_or(|r| r == self.entries[*entry].report);
@@ -583,9 +583,9 @@ impl Matcher {
                     && !self.ties_across_reports(c, &ranked, config)
             });
         let probability_to_answer = if enough { probability } else { 0.0 };
-        let outcome = self.decide(&tokens, &ranked, candidate, probability_to_answer, config);
+        let outcome = self.decide(tokens, &ranked, candidate, probability_to_answer, config);
         let settles = match outcome {
-            Outcome::Answered { entry } => self.settles(&tokens, &terms, entry),
+            Outcome::Answered { entry } => self.settles(tokens, &terms, entry),
             _ => None,
         };
         Match {
