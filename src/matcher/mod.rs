@@ -512,18 +512,18 @@ impl Matcher {
         let whole = self.ask_tokens(&tokens, report, config, left_out);
         // A long message that asks its question in sentences of its own ("…? ") is also
         // asked as those sentences alone: the story around them can drown the question.
-        // (Tried on the training sets after b6; judged by the next blind batch.)
+        // The reading that answers, else the more confident one, is kept when both point
+        // at the same entry (the story may hold the name that tells which fact is meant).
         let asked: Vec<Token> = tokens.iter().filter(|t| !t.context).cloned().collect();
-        let answered = |m: &Match| matches!(m.outcome, Outcome::Answered { .. });
-        if !answered(&whole)
-            && tokens.len() >= config.context_min_tokens
+        if tokens.len() >= config.context_min_tokens
             && asked.len() >= MIN_ASKED_TOKENS
             && asked.len() < tokens.len()
         {
-            // Only when the whole message points at the same entry: the story may hold
-            // the name that tells which fact is meant.
             let alone = self.ask_tokens(&asked, report, config, left_out);
-            if answered(&alone) && alone.candidate == whole.candidate {
+            let answered = |m: &Match| matches!(m.outcome, Outcome::Answered { .. });
+            if alone.candidate == whole.candidate
+                && (answered(&alone), alone.probability) > (answered(&whole), whole.probability)
+            {
                 return alone;
             }
         }
