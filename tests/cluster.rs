@@ -543,3 +543,152 @@ fn replicas_and_gateway_processes_share_one_postgres() {
     );
     eprintln!("whole test {:?}", started.elapsed());
 }
+
+/// The value of the metric line starting with `series ` in `/metrics` at `base`.
+async fn metric(client: &reqwest::Client, base: &str, series: &str) -> f64 {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("/metrics answers")
+        .text()
+        .await
+        .unwrap();
+    let prefix = format!("{series} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .unwrap_or_else(|| panic!("{series} in\n{text}"))
+        .parse()
+        .unwrap()
+}
+
+/// Polls `series` at `base` until it is `want` (a reload needs two looks at the folder).
+async fn metric_reaches(client: &reqwest::Client, base: &str, series: &str, want: f64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = metric(client, base, series).await;
+        if got == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{series} at {base}: {got}, not {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Both front ends serve `/healthz` and `/metrics` from the same code: the gateway bot on
+/// `FACTDESK_METRICS_ADDR`, a replica on its own address; questions, reloads and reload
+/// failures are counted in both (SQLite here: no PostgreSQL needed).
+#[test]
+fn gateway_and_replica_serve_health_and_metrics() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fake = rt.block_on(FakeDiscord::start());
+    let cwd = tempfile::tempdir().unwrap();
+    let kdir = fake_discord::knowledge_copy();
+    let entries = kdir.path().join("deport-one-million/entries.toml");
+    let good = std::fs::read_to_string(&entries).unwrap();
+    let common = vec![
+        ("DISCORD_TOKEN", "fake-token".to_string()),
+        ("DISCORD_API_BASE", fake.api_base()),
+        ("DISCORD_GUILD_ID", GUILD_ID.to_string()),
+        ("FACTDESK_KNOWLEDGE", kdir.path().display().to_string()),
+        ("FACTDESK_COOLDOWN_SECS", "0".to_string()),
+    ];
+    let mut env = common.clone();
+    env.push(("FACTDESK_METRICS_ADDR", "127.0.0.1:0".to_string()));
+    env.push((
+        "FACTDESK_DB",
+        cwd.path().join("gateway.db").display().to_string(),
+    ));
+    let gateway = Proc::spawn("gateway", &["serve"], &env, cwd.path());
+    let line = gateway.wait_line("serves /healthz and /metrics at ", Duration::from_secs(30));
+    let gw = line.split("at ").last().unwrap().trim().to_string();
+    let mut env = common;
+    env.push(("DISCORD_PUBLIC_KEY", hex(key().verifying_key().as_bytes())));
+    env.push(("FACTDESK_REGISTER", "0".to_string()));
+    env.push((
+        "FACTDESK_DB",
+        cwd.path().join("replica.db").display().to_string(),
+    ));
+    let (replica, rb) = replica("replica", &env, cwd.path());
+    let client = reqwest::Client::new();
+    rt.block_on(async {
+        tokio::time::timeout(
+            WAIT,
+            fake.wait_call(|c| c.method == "PUT" && c.path.ends_with("/commands")),
+        )
+        .await
+        .expect("the gateway bot connects");
+        for base in [&gw, &rb] {
+            let res = client.get(format!("{base}/healthz")).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{base}");
+            assert_eq!(res.text().await.unwrap(), "ok\n");
+        }
+
+        // A question on each front end, counted under its own name.
+        let token = "tok-metrics-1";
+        let mut v = ask(1, 42, 700_000_000_000_000_001, fake_discord::GOAL_Q);
+        v["token"] = json!(token);
+        fake.dispatch("INTERACTION_CREATE", v).await;
+        tokio::time::timeout(WAIT, fake.callback(token))
+            .await
+            .expect("the gateway bot answers");
+        let (_, reply) = send(
+            &client,
+            std::slice::from_ref(&rb),
+            0,
+            &ask(2, 42, 7, fake_discord::GOAL_Q),
+        )
+        .await
+        .unwrap();
+        assert!(!reply["data"]["embeds"].as_array().unwrap().is_empty());
+        let answered = |front: &str| {
+            format!("factdesk_questions_total{{front_end=\"{front}\",outcome=\"answered\"}}")
+        };
+        // The gateway counts once the reply is sent, just after the fake records it.
+        metric_reaches(&client, &gw, &answered("gateway"), 1.0).await;
+        assert_eq!(metric(&client, &gw, &answered("http")).await, 0.0);
+        assert_eq!(
+            metric(&client, &gw, "factdesk_answer_seconds_count").await,
+            1.0
+        );
+        assert_eq!(metric(&client, &rb, &answered("http")).await, 1.0);
+        assert_eq!(metric(&client, &rb, &answered("gateway")).await, 0.0);
+        for base in [&gw, &rb] {
+            assert_eq!(metric(&client, base, "factdesk_store_up").await, 1.0);
+            assert!(metric(&client, base, "factdesk_knowledge_entries").await > 10.0);
+        }
+
+        // A broken folder: both processes refuse it and count the failure.
+        let failed = "factdesk_knowledge_reloads_total{result=\"failed\"}";
+        let applied = "factdesk_knowledge_reloads_total{result=\"applied\"}";
+        std::fs::write(&entries, format!("{good}\n[[entry]\nbroken")).unwrap();
+        for base in [&gw, &rb] {
+            metric_reaches(&client, base, failed, 1.0).await;
+            assert_eq!(metric(&client, base, applied).await, 0.0);
+        }
+        // `/faq-admin reload` counts too.
+        let token = "tok-metrics-2";
+        let v = fake_discord::admin_command("3", token, "42", "reload", &[], None);
+        fake.dispatch("INTERACTION_CREATE", v).await;
+        let reply = tokio::time::timeout(WAIT, fake.callback(token))
+            .await
+            .expect("the reload is answered")
+            .body;
+        assert!(content(&reply).contains("Not reloaded"), "{reply}");
+        assert_eq!(metric(&client, &gw, failed).await, 2.0);
+        // Fixed: reloaded by both.
+        std::fs::write(&entries, &good).unwrap();
+        for base in [&gw, &rb] {
+            metric_reaches(&client, base, applied, 1.0).await;
+        }
+    });
+    replica.terminate();
+    gateway.terminate();
+}

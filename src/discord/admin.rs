@@ -12,6 +12,7 @@ use super::curation;
 use super::render::{self, Rendered, MAX_CONTENT};
 use super::{Context, Error};
 use crate::desk::Desk;
+use crate::metrics::Metrics;
 
 /// How often the knowledge folder is looked at for changes.
 pub const POLL: Duration = Duration::from_secs(2);
@@ -32,6 +33,17 @@ pub fn reload_knowledge(desk: &ArcSwap<Desk>, dir: &Path) -> Result<String, Stri
     );
     desk.store(Arc::new(Desk::new(kb)));
     Ok(summary)
+}
+
+/// [`reload_knowledge`], counted in `metrics` (applied or failed).
+pub fn reload_counted(
+    desk: &ArcSwap<Desk>,
+    dir: &Path,
+    metrics: &Metrics,
+) -> Result<String, String> {
+    let result = reload_knowledge(desk, dir);
+    metrics.reload(result.is_ok());
+    result
 }
 
 /// What the knowledge folder holds: every file under it with a hash of its content, sorted.
@@ -71,6 +83,7 @@ pub async fn watch(
     applied: Snapshot,
     poll: Duration,
     notify: Option<(Arc<serenity::Http>, serenity::ChannelId)>,
+    metrics: Arc<Metrics>,
 ) {
     let scan = |dir: PathBuf| async move {
         tokio::task::spawn_blocking(move || snapshot(&dir))
@@ -93,10 +106,13 @@ pub async fn watch(
         }
         pending = None;
         applied = now;
-        let (d, target) = (dir.clone(), Arc::clone(&desk));
-        let result = tokio::task::spawn_blocking(move || reload_knowledge(&target, &d))
+        let (d, target, m) = (dir.clone(), Arc::clone(&desk), Arc::clone(&metrics));
+        let result = tokio::task::spawn_blocking(move || reload_counted(&target, &d, &m))
             .await
-            .unwrap_or_else(|e| Err(format!("the reload failed: {e}")));
+            .unwrap_or_else(|e| {
+                metrics.reload(false);
+                Err(format!("the reload failed: {e}"))
+            });
         let note = match result {
             Ok(summary) => {
                 tracing::info!(%summary, "knowledge reloaded after a change");
@@ -220,8 +236,9 @@ pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
     let text = match data.knowledge_dir.clone() {
         None => "I'm using the built-in knowledge base: there is no folder to reload (set FACTDESK_KNOWLEDGE).".to_string(),
         Some(dir) => {
-            let desk = Arc::clone(&data.desk);
-            let result = tokio::task::spawn_blocking(move || reload_knowledge(&desk, &dir)).await?;
+            let (desk, metrics) = (Arc::clone(&data.desk), Arc::clone(&data.metrics));
+            let result =
+                tokio::task::spawn_blocking(move || reload_counted(&desk, &dir, &metrics)).await?;
             match result {
                 Ok(summary) => summary,
                 Err(problems) => format!("Not reloaded, the previous version keeps serving:\n{problems}"),

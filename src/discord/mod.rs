@@ -23,6 +23,7 @@ use serenity::{FullEvent, GatewayIntents, Permissions};
 
 use crate::desk::Desk;
 use crate::knowledge::KnowledgeBase;
+use crate::metrics::Metrics;
 use crate::reply::Reply;
 use crate::store::{QuestionId, Store, StoreConfig, StoreError};
 
@@ -54,6 +55,8 @@ pub struct Data {
     /// Per-person cooldown and answered-above window (also kept in a shared store).
     pub cooldown_period: std::time::Duration,
     pub repeat_window: std::time::Duration,
+    /// Counters for `/metrics`, shared with the metrics server.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Data {
@@ -74,6 +77,16 @@ impl Data {
             recent: Mutex::new(cooldown::RecentAnswers::new(settings.repeat_window)),
             cooldown_period: settings.cooldown,
             repeat_window: settings.repeat_window,
+            metrics: Arc::default(),
+        }
+    }
+
+    /// What `/healthz` and `/metrics` read.
+    pub fn ops(&self) -> crate::metrics::Ops {
+        crate::metrics::Ops {
+            desk: Arc::clone(&self.desk),
+            store: self.store.clone(),
+            metrics: Arc::clone(&self.metrics),
         }
     }
 
@@ -265,6 +278,8 @@ pub async fn run_with_store(
 ) -> anyhow::Result<()> {
     let kb = desk.load_full();
     let data = Data::with_store(&settings, Arc::clone(&desk), store.clone());
+    let ops = data.ops();
+    let metrics = Arc::clone(&data.metrics);
     let framework = framework(&settings, data, kb.knowledge());
     let mut http =
         serenity::HttpBuilder::new(&settings.token).default_allowed_mentions(render::no_pings());
@@ -293,8 +308,26 @@ pub async fn run_with_store(
             applied,
             settings.reload_poll,
             notify,
+            Arc::clone(&metrics),
         ))
     });
+    let (ops_stop, ops_stopped) = tokio::sync::oneshot::channel::<()>();
+    let ops_server = match settings.metrics_addr {
+        None => None,
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                anyhow::anyhow!("cannot listen on {addr} (FACTDESK_METRICS_ADDR): {e}")
+            })?;
+            // stderr: main holds the stdout lock for the whole run.
+            eprintln!(
+                "factdesk serves /healthz and /metrics at http://{}",
+                listener.local_addr()?
+            );
+            Some(tokio::spawn(crate::metrics::serve(listener, ops, async {
+                let _ = ops_stopped.await;
+            })))
+        }
+    };
     let (poster, health) = match (&store, settings.mod_channel) {
         (Some(store), Some(channel)) => {
             let channel = serenity::ChannelId::new(channel);
@@ -329,6 +362,14 @@ pub async fn run_with_store(
     };
     for task in [watcher, poster, health].into_iter().flatten() {
         task.abort();
+    }
+    let _ = ops_stop.send(());
+    if let Some(server) = ops_server {
+        match server.await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "the metrics server failed"),
+            Err(e) => tracing::warn!(error = %e, "the metrics server panicked"),
+            Ok(Ok(())) => {}
+        }
     }
     started.map_err(|e| anyhow::anyhow!("Discord connection failed: {}", redact(&e.to_string())))
 }

@@ -19,7 +19,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use poise::serenity_prelude as serenity;
 use serenity::{
     CommandInteraction, CreateInteractionResponse, EditInteractionResponse, Interaction,
@@ -31,7 +31,6 @@ use crate::discord::cooldown::{question_key, Verdict};
 use crate::discord::render::{self, echo, Rendered};
 use crate::discord::{commands, components, Data, ServeError, Settings};
 use crate::knowledge::KnowledgeBase;
-use crate::metrics::Metrics;
 use crate::reply::Status;
 use crate::store::Store;
 
@@ -41,8 +40,6 @@ pub use signature::{SignatureError, Verifier};
 pub const MAX_BODY: usize = 64 * 1024;
 /// A command whose reply is not ready by then is deferred (Discord allows 3 s).
 pub const REPLY_BUDGET: Duration = Duration::from_millis(2_000);
-/// Index of this front end in [`crate::metrics::FRONT_ENDS`].
-const FRONT_END: usize = 1;
 
 /// What the HTTP mode needs besides the bot's settings.
 #[derive(Debug, Clone)]
@@ -60,7 +57,6 @@ pub struct HttpSettings {
 pub struct App {
     pub data: Data,
     pub verifier: Verifier,
-    pub metrics: Metrics,
     /// REST client (honours `DISCORD_API_BASE`) for webhook follow-ups and moderator posts.
     pub rest: Arc<serenity::Http>,
 }
@@ -94,20 +90,19 @@ impl App {
         Ok(App {
             data: Data::with_store(settings, desk, store),
             verifier: Verifier::new(&http.public_key)?,
-            metrics: Metrics::default(),
             rest: Arc::new(rest_client(settings, http.application_id)),
         })
     }
 }
 
-/// The routes: `POST /interactions`, `GET /healthz`, `GET /metrics`.
+/// The routes: `POST /interactions`, and `GET /healthz`, `GET /metrics` ([`crate::metrics::router`]).
 pub fn router(app: Arc<App>) -> axum::Router {
+    let ops = app.data.ops();
     axum::Router::new()
         .route("/interactions", post(interactions))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app)
+        .merge(crate::metrics::router(ops))
 }
 
 /// Serves on `listener` until `shutdown` completes, then finishes requests in flight.
@@ -119,39 +114,6 @@ pub async fn run(
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown)
         .await
-}
-
-async fn healthz(State(app): State<Arc<App>>) -> Response {
-    let desk = app.data.desk.load();
-    let mut problems = Vec::new();
-    if desk.knowledge().entries.is_empty() {
-        problems.push("the knowledge base has no entries".to_string());
-    }
-    if let Some(store) = &app.data.store {
-        let health = store.health();
-        if !health.ok {
-            problems.push(health.summary());
-        }
-    }
-    if problems.is_empty() {
-        (StatusCode::OK, "ok\n").into_response()
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("{}\n", problems.join("\n")),
-        )
-            .into_response()
-    }
-}
-
-async fn metrics(State(app): State<Arc<App>>) -> Response {
-    let health = app.data.store.as_ref().map(Store::health);
-    let entries = app.data.desk.load().knowledge().entries.len();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.metrics.render(health.as_ref(), entries),
-    )
-        .into_response()
 }
 
 fn json(response: &CreateInteractionResponse) -> Response {
@@ -166,9 +128,9 @@ fn json(response: &CreateInteractionResponse) -> Response {
 
 fn refuse(app: &App, status: StatusCode, why: String) -> Response {
     if status == StatusCode::UNAUTHORIZED {
-        app.metrics.refused_signature();
+        app.data.metrics.refused_signature();
     } else {
-        app.metrics.refused_input();
+        app.data.metrics.refused_input();
     }
     tracing::debug!(%status, %why, "interaction refused");
     (status, why).into_response()
@@ -397,8 +359,9 @@ async fn ask(
             .await;
     }
     let rendered = render::reply_logged(&reply, logged);
-    app.metrics
-        .question(FRONT_END, reply.status, started.elapsed());
+    app.data
+        .metrics
+        .question(crate::metrics::HTTP, reply.status, started.elapsed());
     // Queued, never waited for: logging stays off the answering path.
     data.log_question(
         logged,
@@ -482,6 +445,21 @@ pub fn serve(
         let app = App::new(&settings, &http, Arc::clone(&desk), store.clone())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let app = Arc::new(app);
+        // Replicas follow the knowledge folder too, as the gateway bot does.
+        let watcher = settings.knowledge_dir.clone().map(|dir| {
+            let applied = crate::discord::admin::snapshot(&dir);
+            let notify = settings
+                .mod_channel
+                .map(|c| (Arc::clone(&app.rest), serenity::ChannelId::new(c)));
+            tokio::spawn(crate::discord::admin::watch(
+                Arc::clone(&desk),
+                dir,
+                applied,
+                settings.reload_poll,
+                notify,
+                Arc::clone(&app.data.metrics),
+            ))
+        });
         if http.register {
             if http.application_id.is_none() {
                 tracing::warn!("DISCORD_APPLICATION_ID is not set: commands are not registered (run `factdesk register`)");
@@ -497,6 +475,9 @@ pub fn serve(
             listener.local_addr()?
         );
         run(listener, app, crate::discord::shutdown_signal()).await?;
+        if let Some(w) = watcher {
+            w.abort();
+        }
         tracing::info!("stopped taking requests; flushing the question log");
         Ok::<(), anyhow::Error>(())
     });
