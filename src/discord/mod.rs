@@ -22,6 +22,7 @@ use poise::serenity_prelude as serenity;
 use serenity::{FullEvent, GatewayIntents, Permissions};
 
 use crate::desk::Desk;
+use crate::knowledge::additions::Draft;
 use crate::knowledge::KnowledgeBase;
 use crate::metrics::Metrics;
 use crate::reply::Reply;
@@ -32,8 +33,10 @@ pub use config::{ConfigError, Settings, ShardRange};
 pub type Error = anyhow::Error;
 pub type Context<'a> = poise::Context<'a, Data, Error>;
 
-/// Refused drafts by (moderator id, cluster id).
-pub type Drafts = std::collections::HashMap<(u64, String), crate::knowledge::additions::Draft>;
+/// Refused drafts by (moderator id, cluster id), when there is no store to keep them.
+pub type Drafts = std::collections::HashMap<(u64, String), Draft>;
+/// Drafts kept in memory at most (without a store).
+const KEPT_DRAFTS: usize = 200;
 
 /// What every handler shares. The desk sits behind an [`ArcSwap`] so a new knowledge base
 /// can be swapped in atomically while handlers keep the one they started with.
@@ -50,7 +53,8 @@ pub struct Data {
     pub mod_role: Option<u64>,
     /// The knowledge folder `/faq-admin reload` reads; `None` for the built-in one.
     pub knowledge_dir: Option<std::path::PathBuf>,
-    /// New-entry drafts that were refused, by moderator and cluster, to fix rather than retype.
+    /// New-entry drafts that were refused, by moderator and cluster, to fix rather than
+    /// retype: kept in the store when there is one, here when there is none (or it fails).
     pub drafts: Mutex<Drafts>,
     /// Per-person cooldown and answered-above window (also kept in a shared store).
     pub cooldown_period: std::time::Duration,
@@ -153,6 +157,54 @@ impl Data {
 
     pub fn drafts(&self) -> MutexGuard<'_, Drafts> {
         self.drafts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `moderator`'s refused draft for `cluster`, from the store (any process, any run).
+    pub async fn kept_draft(&self, moderator: u64, cluster: &str) -> Option<Draft> {
+        if let Some(store) = self.store.clone() {
+            let id = cluster.to_string();
+            match tokio::task::spawn_blocking(move || store.kept_draft(moderator, &id)).await {
+                Ok(Ok(Some(draft))) => return Some(draft),
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "could not read a kept draft"),
+                Err(e) => tracing::warn!(error = %e, "reading a kept draft panicked"),
+            }
+        }
+        self.drafts()
+            .get(&(moderator, cluster.to_string()))
+            .cloned()
+    }
+
+    /// Keeps a refused draft: in the store, or in this process's memory without one.
+    pub async fn keep_draft(&self, moderator: u64, cluster: &str, draft: Draft) {
+        if let Some(store) = self.store.clone() {
+            let (id, d) = (cluster.to_string(), draft.clone());
+            match tokio::task::spawn_blocking(move || store.keep_draft(moderator, &id, &d)).await {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "could not keep a draft in the store; kept in memory")
+                }
+                Err(e) => tracing::warn!(error = %e, "keeping a draft panicked; kept in memory"),
+            }
+        }
+        let mut drafts = self.drafts();
+        if drafts.len() >= KEPT_DRAFTS {
+            drafts.clear();
+        }
+        drafts.insert((moderator, cluster.to_string()), draft);
+    }
+
+    /// Forgets `moderator`'s draft for `cluster` (it was added).
+    pub async fn forget_draft(&self, moderator: u64, cluster: &str) {
+        self.drafts().remove(&(moderator, cluster.to_string()));
+        if let Some(store) = self.store.clone() {
+            let id = cluster.to_string();
+            match tokio::task::spawn_blocking(move || store.forget_draft(moderator, &id)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "could not forget a kept draft"),
+                Err(e) => tracing::warn!(error = %e, "forgetting a kept draft panicked"),
+            }
+        }
     }
 
     pub fn recent(&self) -> MutexGuard<'_, cooldown::RecentAnswers> {

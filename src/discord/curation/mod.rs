@@ -30,8 +30,6 @@ pub const CLUSTER_ID: &str = "fd:cl:";
 pub const CLUSTER_DAYS: u32 = 90;
 /// Entries offered in the menu (Discord's limit for one menu).
 const MENU_ENTRIES: usize = 25;
-/// Unsent drafts kept for "fix the draft", across all moderators.
-const KEPT_DRAFTS: usize = 200;
 /// Clusters posted to the moderator channel in one round (the rest wait for the next).
 const ALERTS_PER_ROUND: usize = 5;
 
@@ -304,7 +302,7 @@ async fn respond(
             CreateInteractionResponse::Message(entry_menu(&desk, &c).to_interaction(true))
         }
         Action::Draft => {
-            let kept = data.drafts().get(&(user, c.id.clone())).cloned();
+            let kept = data.kept_draft(user, &c.id).await;
             let draft = kept.unwrap_or_else(|| draft_for(&desk, &c));
             CreateInteractionResponse::Modal(draft_form(desk.knowledge(), &c.id, &draft))
         }
@@ -379,7 +377,7 @@ async fn submit(
         Some(store) => find(data, store, cluster).await?,
         None => None,
     };
-    let key = (modal.user.id.get(), cluster.to_string());
+    let moderator = modal.user.id.get();
     match accept(
         data,
         cluster,
@@ -389,7 +387,7 @@ async fn submit(
     .await
     {
         Ok(applied) => {
-            data.drafts().remove(&key);
+            data.forget_draft(moderator, cluster).await;
             let text = format!(
                 "Added the entry `{}` to `{}`. It is live now: “{}” gets its answer.",
                 applied.entry,
@@ -400,13 +398,7 @@ async fn submit(
         }
         Err(why) => {
             // Kept, so fixing it does not mean typing it all again.
-            {
-                let mut drafts = data.drafts();
-                if drafts.len() >= KEPT_DRAFTS {
-                    drafts.clear();
-                }
-                drafts.insert(key, draft);
-            }
+            data.keep_draft(moderator, cluster, draft).await;
             let text = format!("The entry was not added: {why}");
             let fix = CreateActionRow::Buttons(vec![CreateButton::new(Action::Draft.id(cluster))
                 .label("Fix the draft")
