@@ -29,7 +29,7 @@ use serenity::{
 use crate::desk::Desk;
 use crate::discord::cooldown::{question_key, Verdict};
 use crate::discord::render::{self, echo, Rendered};
-use crate::discord::{commands, components, Data, ServeError, Settings};
+use crate::discord::{admin, commands, components, curation, Data, ServeError, Settings};
 use crate::knowledge::KnowledgeBase;
 use crate::reply::Status;
 use crate::store::Store;
@@ -161,34 +161,57 @@ async fn interactions(State(app): State<Arc<App>>, headers: HeaderMap, body: Byt
         Interaction::Ping(_) => json(&CreateInteractionResponse::Pong),
         Interaction::Autocomplete(cmd) => json(&autocomplete(&app, &cmd)),
         Interaction::Command(cmd) => command(app, cmd, started).await,
-        Interaction::Component(click) => match components::respond(&app.data, &click) {
-            Some((action, response)) => {
-                if let components::Click::Vote {
-                    entry,
-                    question,
-                    up: false,
-                } = action
-                {
-                    let app = Arc::clone(&app);
-                    tokio::spawn(async move {
-                        components::report_downvote(&app.rest, &app.data, &click, &entry, question)
-                            .await;
-                    });
-                }
-                json(&response)
+        Interaction::Component(click) => {
+            if let Some((action, cluster)) = curation::parse(&click.data.custom_id) {
+                return match curation::click_response(&app.data, &click, action, &cluster).await {
+                    Ok(response) => json(&response),
+                    Err(e) => {
+                        tracing::error!(error = %e, "a curation click failed");
+                        json(&CreateInteractionResponse::Message(
+                            render::error_note().to_interaction(true),
+                        ))
+                    }
+                };
             }
-            None => json(&CreateInteractionResponse::Acknowledge),
+            component(&app, click)
+        }
+        Interaction::Modal(modal) => match curation::modal_response(&app.data, &modal).await {
+            Ok(Some(response)) => json(&response),
+            Ok(None) => refuse(&app, StatusCode::BAD_REQUEST, "unknown form\n".into()),
+            Err(e) => {
+                tracing::error!(error = %e, "a form failed");
+                json(&CreateInteractionResponse::Message(
+                    render::error_note().to_interaction(true),
+                ))
+            }
         },
-        Interaction::Modal(_) => refuse(
-            &app,
-            StatusCode::BAD_REQUEST,
-            "forms are served by the gateway bot (factdesk serve)\n".into(),
-        ),
         _ => refuse(
             &app,
             StatusCode::BAD_REQUEST,
             "unknown interaction type\n".into(),
         ),
+    }
+}
+
+/// A click on an answer's buttons (related, did-you-mean, votes, pages).
+fn component(app: &Arc<App>, click: serenity::ComponentInteraction) -> Response {
+    match components::respond(&app.data, &click) {
+        Some((action, response)) => {
+            if let components::Click::Vote {
+                entry,
+                question,
+                up: false,
+            } = action
+            {
+                let app = Arc::clone(app);
+                tokio::spawn(async move {
+                    components::report_downvote(&app.rest, &app.data, &click, &entry, question)
+                        .await;
+                });
+            }
+            json(&response)
+        }
+        None => json(&CreateInteractionResponse::Acknowledge),
     }
 }
 
@@ -300,6 +323,7 @@ async fn run_command(app: &App, cmd: &CommandInteraction, started: Instant) -> O
                 ephemeral: false,
             }
         }
+        "faq-admin" => admin(app, cmd).await,
         other => Out {
             rendered: Rendered::text(format!(
                 "`/{}` is answered by the gateway bot (`factdesk serve`), not by this endpoint.",
@@ -308,6 +332,55 @@ async fn run_command(app: &App, cmd: &CommandInteraction, started: Instant) -> O
             ephemeral: true,
         },
     }
+}
+
+/// `/faq-admin`: the gateway bot's own replies, for moderators only.
+async fn admin(app: &App, cmd: &CommandInteraction) -> Out {
+    let data = &app.data;
+    let private = |rendered| Out {
+        rendered,
+        ephemeral: true,
+    };
+    if !admin::member_is_moderator(cmd.member.as_deref(), data.mod_role) {
+        return private(Rendered::text(admin::NOT_MODERATOR));
+    }
+    let options = cmd.data.options();
+    let Some((sub, opts)) = options.first().and_then(|o| match &o.value {
+        ResolvedValue::SubCommand(opts) => Some((o.name, opts)),
+        _ => None,
+    }) else {
+        return private(Rendered::text("Pick a `/faq-admin` subcommand."));
+    };
+    let int = |name: &str, default: u32| {
+        opts.iter()
+            .find_map(|o| match o.value {
+                ResolvedValue::Integer(n) if o.name == name => Some(n.clamp(1, 3650) as u32),
+                _ => None,
+            })
+            .unwrap_or(default)
+    };
+    let report = opts.iter().find_map(|o| match o.value {
+        ResolvedValue::String(s) if o.name == "report" => Some(s),
+        _ => None,
+    });
+    let days = int("days", admin::DEFAULT_DAYS);
+    let result = match (sub, data.store.clone()) {
+        ("reload", _) => admin::reload_reply(data).await,
+        ("coverage", _) => admin::coverage_reply(data, report).await,
+        ("stats" | "unanswered", None) => Ok(Rendered::text(admin::NO_LOG)),
+        ("stats", Some(store)) => admin::stats_reply(data, store, days).await,
+        ("unanswered", Some(store)) => {
+            admin::unanswered_reply(data, store, int("page", 1), days).await
+        }
+        (other, _) => Ok(Rendered::text(format!(
+            "`/faq-admin {}` is not a subcommand.",
+            echo(other)
+        ))),
+    };
+    private(result.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "/faq-admin failed");
+        render::error_note()
+    }))
 }
 
 async fn ask(

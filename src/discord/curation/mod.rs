@@ -268,17 +268,27 @@ pub async fn handle_click(
     action: Action,
     cluster: &str,
 ) -> Result<(), Error> {
-    let response = if !is_moderator(data, click.member.as_ref()) {
+    let response = click_response(data, click, action, cluster).await?;
+    if let Err(e) = click.create_response(&ctx.http, response).await {
+        tracing::error!(error = %redact(&e.to_string()), "could not answer a curation click");
+    }
+    Ok(())
+}
+
+/// What a curation click gets (both front ends): moderators only.
+pub async fn click_response(
+    data: &Data,
+    click: &ComponentInteraction,
+    action: Action,
+    cluster: &str,
+) -> Result<CreateInteractionResponse, Error> {
+    Ok(if !is_moderator(data, click.member.as_ref()) {
         refusal()
     } else if let Some(store) = data.store.as_ref() {
         respond(data, store, click, action, cluster, click.user.id.get()).await?
     } else {
         private("The question log is off (see the bot's logs), so there are no clusters to curate.")
-    };
-    if let Err(e) = click.create_response(&ctx.http, response).await {
-        tracing::error!(error = %redact(&e.to_string()), "could not answer a curation click");
-    }
-    Ok(())
+    })
 }
 
 async fn respond(
@@ -340,18 +350,28 @@ pub async fn handle_modal(
     data: &Data,
     modal: &ModalInteraction,
 ) -> Result<(), Error> {
-    let Some((Action::Submit, cluster)) = parse(&modal.data.custom_id) else {
+    let Some(response) = modal_response(data, modal).await? else {
         return Ok(()); // Not one of ours.
-    };
-    let response = if is_moderator(data, modal.member.as_ref()) {
-        submit(data, modal, &cluster).await?
-    } else {
-        refusal()
     };
     if let Err(e) = modal.create_response(&ctx.http, response).await {
         tracing::error!(error = %redact(&e.to_string()), "could not answer a drafted entry");
     }
     Ok(())
+}
+
+/// What a sent new-entry form gets (both front ends); `None` when it is not one of ours.
+pub async fn modal_response(
+    data: &Data,
+    modal: &ModalInteraction,
+) -> Result<Option<CreateInteractionResponse>, Error> {
+    let Some((Action::Submit, cluster)) = parse(&modal.data.custom_id) else {
+        return Ok(None);
+    };
+    Ok(Some(if is_moderator(data, modal.member.as_ref()) {
+        submit(data, modal, &cluster).await?
+    } else {
+        refusal()
+    }))
 }
 
 async fn submit(
