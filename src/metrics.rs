@@ -1,12 +1,21 @@
-//! Counters for `/metrics`, in the Prometheus text format. Lock-free: front ends count
-//! on the answering path.
+//! Counters for `/metrics`, in the Prometheus text format, and the `/healthz` and
+//! `/metrics` routes both front ends serve (the HTTP mode on its own address, the gateway
+//! bot on `FACTDESK_METRICS_ADDR`). Lock-free: front ends count on the answering path.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::desk::Desk;
 use crate::reply::Status;
-use crate::store::Health;
+use crate::store::{Health, Store};
 
 /// Upper bounds (seconds) of the answer latency histogram.
 pub const BUCKETS: [f64; 10] = [
@@ -14,6 +23,10 @@ pub const BUCKETS: [f64; 10] = [
 ];
 /// Front ends that count questions.
 pub const FRONT_ENDS: [&str; 2] = ["gateway", "http"];
+/// Index of the gateway bot in [`FRONT_ENDS`].
+pub const GATEWAY: usize = 0;
+/// Index of the HTTP interactions endpoint in [`FRONT_ENDS`].
+pub const HTTP: usize = 1;
 const OUTCOMES: [Status; 3] = [Status::Answered, Status::Suggested, Status::Declined];
 
 #[derive(Debug, Default)]
@@ -26,6 +39,9 @@ pub struct Metrics {
     /// Requests refused before any work: bad signature, bad body.
     refused_signature: AtomicU64,
     refused_input: AtomicU64,
+    /// Knowledge folder reloads that were applied, and those refused for problems.
+    reloads: AtomicU64,
+    reload_failures: AtomicU64,
 }
 
 fn outcome_index(s: Status) -> usize {
@@ -53,6 +69,16 @@ impl Metrics {
 
     pub fn refused_input(&self) {
         self.refused_input.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A knowledge reload: applied (`ok`) or refused, the old knowledge base serving on.
+    pub fn reload(&self, ok: bool) {
+        let counter = if ok {
+            &self.reloads
+        } else {
+            &self.reload_failures
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Everything in the Prometheus text format; `store` when there is a question log.
@@ -97,6 +123,17 @@ impl Metrics {
             "factdesk_refused_total{{reason=\"input\"}} {}",
             load(&self.refused_input)
         );
+        out.push_str("# HELP factdesk_knowledge_reloads_total Knowledge folder reloads, applied or refused for problems.\n# TYPE factdesk_knowledge_reloads_total counter\n");
+        let _ = writeln!(
+            out,
+            "factdesk_knowledge_reloads_total{{result=\"applied\"}} {}",
+            load(&self.reloads)
+        );
+        let _ = writeln!(
+            out,
+            "factdesk_knowledge_reloads_total{{result=\"failed\"}} {}",
+            load(&self.reload_failures)
+        );
         out.push_str("# HELP factdesk_knowledge_entries Entries in the knowledge base being served.\n# TYPE factdesk_knowledge_entries gauge\n");
         let _ = writeln!(out, "factdesk_knowledge_entries {entries}");
         if let Some(h) = store {
@@ -113,6 +150,67 @@ impl Metrics {
     }
 }
 
+/// What `/healthz` and `/metrics` read: the knowledge being served, the store, the counters.
+#[derive(Clone)]
+pub struct Ops {
+    pub desk: Arc<ArcSwap<Desk>>,
+    pub store: Option<Store>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// `GET /healthz` and `GET /metrics`.
+pub fn router(ops: Ops) -> axum::Router {
+    axum::Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(ops)
+}
+
+/// Serves [`router`] on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    ops: Ops,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(ops))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// 200 when the knowledge base has entries and the store is writing; 503 with the reasons.
+async fn healthz(State(ops): State<Ops>) -> Response {
+    let desk = ops.desk.load();
+    let mut problems = Vec::new();
+    if desk.knowledge().entries.is_empty() {
+        problems.push("the knowledge base has no entries".to_string());
+    }
+    if let Some(store) = &ops.store {
+        let health = store.health();
+        if !health.ok {
+            problems.push(health.summary());
+        }
+    }
+    if problems.is_empty() {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{}\n", problems.join("\n")),
+        )
+            .into_response()
+    }
+}
+
+async fn metrics(State(ops): State<Ops>) -> Response {
+    let health = ops.store.as_ref().map(Store::health);
+    let entries = ops.desk.load().knowledge().entries.len();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        ops.metrics.render(health.as_ref(), entries),
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +222,9 @@ mod tests {
         m.question(1, Status::Declined, Duration::from_millis(30));
         m.question(0, Status::Answered, Duration::from_micros(100));
         m.refused_signature();
+        m.reload(true);
+        m.reload(false);
+        m.reload(false);
         let text = m.render(Some(&Health::default()), 42);
         for line in [
             "factdesk_questions_total{front_end=\"http\",outcome=\"answered\"} 1",
@@ -137,6 +238,8 @@ mod tests {
             "factdesk_answer_seconds_count 3",
             "factdesk_refused_total{reason=\"signature\"} 1",
             "factdesk_knowledge_entries 42",
+            "factdesk_knowledge_reloads_total{result=\"applied\"} 1",
+            "factdesk_knowledge_reloads_total{result=\"failed\"} 2",
             "factdesk_store_up 0",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");

@@ -188,7 +188,9 @@ async fn a_bad_draft_is_refused_with_the_reason_kept_and_fixed() {
         let fix = buttons(&bad["data"]);
         assert_eq!(fix, vec![draft.clone()], "a way back to the draft");
 
-        // The form reopens with what was typed.
+        // The draft is kept in the store: after a restart the form reopens with what was typed.
+        bot.stop().await;
+        let bot = start(Some(dir.path()), &store).await;
         let again = bot.click(&fix[0], None).await;
         assert_eq!(field(&again, "answer"), answer, "{again}");
         assert_eq!(field(&again, "quote"), "Desai phoned the newspaper");
@@ -197,6 +199,9 @@ async fn a_bad_draft_is_refused_with_the_reason_kept_and_fixed() {
         let good = bot.submit(&submit, &fields).await;
         let done = content(&good);
         assert!(done.contains("Added the entry `added-how-did-the-white-house-spokesman"), "{done}");
+        let cluster = draft.trim_start_matches("fd:cl:draft:");
+        let moderator: u64 = bot.user.parse().unwrap();
+        assert_eq!(store.kept_draft(moderator, cluster).unwrap(), None, "added: forgotten");
 
         let body = bot.ask_with("6003", &[("question", json!(DESAI))]).await;
         assert!(embed_text(&body).contains("replied to the newspaper by email"), "{body}");

@@ -262,6 +262,130 @@ async fn commands_autocomplete_and_buttons_render_like_the_gateway_bot() {
     r.stop().await;
 }
 
+fn content(v: &Value) -> &str {
+    v["data"]["content"].as_str().unwrap_or("")
+}
+
+/// `/faq-admin` and the cluster buttons, menus and forms over HTTP: the gateway bot's own
+/// replies (same functions), moderators only, and refused drafts kept in the store.
+#[tokio::test(flavor = "multi_thread")]
+async fn faq_admin_and_curation_answer_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(StoreConfig::new(dir.path().join("f.db"))).unwrap();
+    let r = Replica::start(Some(store.clone()), Duration::ZERO).await;
+    let admin = |id: u64, sub: &str, options: &[(&str, Value)], permissions: Option<&str>| {
+        fake_discord::admin_command(
+            &id.to_string(),
+            &format!("t{id}"),
+            "5",
+            sub,
+            options,
+            permissions,
+        )
+    };
+    let refused = signed(&r.base, &admin(1, "stats", &[], Some("0"))).await;
+    assert!(
+        content(&refused).starts_with("Only moderators"),
+        "{refused}"
+    );
+    assert_eq!(refused["data"]["flags"], 64);
+
+    for (n, user) in [(2, 61), (3, 62)] {
+        signed(
+            &r.base,
+            &ask(n, user, "what is the weather on mars tomorrow"),
+        )
+        .await;
+    }
+    store.flush(Duration::from_secs(10)).unwrap();
+    let stats = signed(&r.base, &admin(4, "stats", &[("days", json!(1))], None)).await;
+    let text = content(&stats);
+    assert!(
+        text.starts_with("**Last 1 day(s)**: 2 question(s) from 2 people"),
+        "{stats}"
+    );
+    assert!(text.contains("weather on mars"), "{stats}");
+    assert_eq!(stats["data"]["flags"], 64, "private");
+
+    let list = signed(&r.base, &admin(5, "unanswered", &[], None)).await;
+    assert!(
+        content(&list).contains("1 cluster(s), page 1 of 1"),
+        "{list}"
+    );
+    let ids = fake_discord::buttons(&list["data"]);
+    let find = |prefix: &str| ids.iter().find(|b| b.starts_with(prefix)).unwrap().clone();
+    let (add, draft, dismiss) = (
+        find("fd:cl:add:"),
+        find("fd:cl:draft:"),
+        find("fd:cl:dismiss:"),
+    );
+
+    // Buttons and menus: moderators only.
+    let click = |id: u64, custom: &str, values: Option<&[&str]>, permissions: Option<&str>| {
+        let mut v = fake_discord::click(&id.to_string(), &format!("t{id}"), "5", custom, values);
+        if let Some(p) = permissions {
+            v["member"]["permissions"] = json!(p);
+        }
+        v
+    };
+    let res = signed(&r.base, &click(6, &add, None, Some("0"))).await;
+    assert!(content(&res).starts_with("Only moderators"), "{res}");
+    let menu = signed(&r.base, &click(7, &add, None, None)).await;
+    let pick = menu["data"]["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = signed(&r.base, &click(8, &pick, Some(&["goal-one-million"]), None)).await;
+    assert!(content(&res).contains("built-in knowledge base"), "{res}");
+
+    // The form opens; a refused draft is kept in the store.
+    let form = signed(&r.base, &click(9, &draft, None, None)).await;
+    assert_eq!(form["type"], 9, "a form: {form}");
+    let submit = form["data"]["custom_id"].as_str().unwrap().to_string();
+    let fields = [
+        ("question", "What will the weather be on Mars?"),
+        ("variants", "mars weather"),
+        ("answer", "The report does not say."),
+        ("paragraph", "1"),
+        ("quote", "nothing like this"),
+    ];
+    let sent = signed(
+        &r.base,
+        &fake_discord::modal_submit("10", "t10", "5", &submit, &fields),
+    )
+    .await;
+    assert!(
+        content(&sent).starts_with("The entry was not added"),
+        "{sent}"
+    );
+    let cluster = draft.trim_start_matches("fd:cl:draft:");
+    let kept = store
+        .kept_draft(5, cluster)
+        .unwrap()
+        .expect("the draft is kept");
+    assert_eq!(kept.question, "What will the weather be on Mars?");
+    let again = signed(&r.base, &click(11, &draft, None, None)).await;
+    assert!(
+        again.to_string().contains("nothing like this"),
+        "reopened as typed: {again}"
+    );
+
+    let res = signed(&r.base, &click(12, &dismiss, None, None)).await;
+    assert!(content(&res).starts_with("Dismissed"), "{res}");
+    store.flush(Duration::from_secs(10)).unwrap();
+    let list = signed(&r.base, &admin(13, "unanswered", &[], None)).await;
+    assert!(content(&list).contains("0 cluster(s)"), "{list}");
+
+    let reload = signed(&r.base, &admin(14, "reload", &[], None)).await;
+    assert!(
+        content(&reload).contains("built-in knowledge base"),
+        "{reload}"
+    );
+    let coverage = signed(&r.base, &admin(15, "coverage", &[], None)).await;
+    assert!(!content(&coverage).is_empty(), "{coverage}");
+    r.stop().await;
+}
+
 /// Opening a store and reading it block (like SQLite file access): done outside the runtime.
 #[test]
 fn replicas_share_cooldowns_and_the_question_log_on_postgres() {

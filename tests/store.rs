@@ -1323,6 +1323,56 @@ fn postgres_migrations_run_once_and_are_versioned() {
     assert!(stores[0].location().starts_with("postgresql://"));
 }
 
+fn refused_drafts_survive_a_restart_and_are_shared(kind: Kind) {
+    let Some(db) = Db::new(kind) else {
+        return;
+    };
+    let draft = factdesk::knowledge::additions::Draft {
+        report: "deport-one-million".into(),
+        question: "How many detention beds are there?".into(),
+        variants: vec![
+            "number of beds".into(),
+            "detention capacity, with \"quotes\"".into(),
+        ],
+        answer: "The report does not say.".into(),
+        paragraph: "99".into(),
+        quote: "beds".into(),
+    };
+    {
+        let store = db.open();
+        assert_eq!(store.kept_draft(7, "c1").unwrap(), None);
+        store.keep_draft(7, "c1", &draft).unwrap();
+        let mut older = draft.clone();
+        older.question = "an earlier try".into();
+        store.keep_draft(8, "c1", &older).unwrap();
+    }
+    // Reopened (a restart), and a second process on the same database.
+    let (a, b) = (db.open(), db.open());
+    assert_eq!(a.kept_draft(7, "c1").unwrap(), Some(draft.clone()));
+    assert_eq!(b.kept_draft(7, "c1").unwrap(), Some(draft.clone()));
+    assert_eq!(a.kept_draft(7, "c2").unwrap(), None, "kept per cluster");
+    assert_eq!(
+        a.kept_draft(8, "c1").unwrap().unwrap().question,
+        "an earlier try",
+        "kept per moderator"
+    );
+    // Fixed and refused again: the newest draft replaces the old one, for every process.
+    let mut fixed = draft.clone();
+    fixed.paragraph = "3".into();
+    b.keep_draft(7, "c1", &fixed).unwrap();
+    assert_eq!(a.kept_draft(7, "c1").unwrap(), Some(fixed));
+    // Added at last: forgotten everywhere.
+    a.forget_draft(7, "c1").unwrap();
+    assert_eq!(b.kept_draft(7, "c1").unwrap(), None);
+    assert!(b.kept_draft(8, "c1").unwrap().is_some());
+    // Moderators are kept as keyed hashes, like every user id.
+    assert_eq!(
+        db.count("SELECT count(*) FROM drafts WHERE moderator = '8'"),
+        0
+    );
+    assert_eq!(db.count("SELECT count(*) FROM drafts"), 1);
+}
+
 macro_rules! on_both_back_ends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1348,4 +1398,5 @@ on_both_back_ends!(
     the_command_line_prints_stats_and_unanswered_clusters,
     reader_sees_what_the_writer_committed_while_it_runs,
     cooldowns_and_answered_above_are_shared_by_processes,
+    refused_drafts_survive_a_restart_and_are_shared,
 );

@@ -10,8 +10,10 @@ use poise::serenity_prelude as serenity;
 
 use super::curation;
 use super::render::{self, Rendered, MAX_CONTENT};
-use super::{Context, Error};
+use super::{Context, Data, Error};
 use crate::desk::Desk;
+use crate::metrics::Metrics;
+use crate::store::Store;
 
 /// How often the knowledge folder is looked at for changes.
 pub const POLL: Duration = Duration::from_secs(2);
@@ -32,6 +34,17 @@ pub fn reload_knowledge(desk: &ArcSwap<Desk>, dir: &Path) -> Result<String, Stri
     );
     desk.store(Arc::new(Desk::new(kb)));
     Ok(summary)
+}
+
+/// [`reload_knowledge`], counted in `metrics` (applied or failed).
+pub fn reload_counted(
+    desk: &ArcSwap<Desk>,
+    dir: &Path,
+    metrics: &Metrics,
+) -> Result<String, String> {
+    let result = reload_knowledge(desk, dir);
+    metrics.reload(result.is_ok());
+    result
 }
 
 /// What the knowledge folder holds: every file under it with a hash of its content, sorted.
@@ -71,6 +84,7 @@ pub async fn watch(
     applied: Snapshot,
     poll: Duration,
     notify: Option<(Arc<serenity::Http>, serenity::ChannelId)>,
+    metrics: Arc<Metrics>,
 ) {
     let scan = |dir: PathBuf| async move {
         tokio::task::spawn_blocking(move || snapshot(&dir))
@@ -93,10 +107,13 @@ pub async fn watch(
         }
         pending = None;
         applied = now;
-        let (d, target) = (dir.clone(), Arc::clone(&desk));
-        let result = tokio::task::spawn_blocking(move || reload_knowledge(&target, &d))
+        let (d, target, m) = (dir.clone(), Arc::clone(&desk), Arc::clone(&metrics));
+        let result = tokio::task::spawn_blocking(move || reload_counted(&target, &d, &m))
             .await
-            .unwrap_or_else(|e| Err(format!("the reload failed: {e}")));
+            .unwrap_or_else(|e| {
+                metrics.reload(false);
+                Err(format!("the reload failed: {e}"))
+            });
         let note = match result {
             Ok(summary) => {
                 tracing::info!(%summary, "knowledge reloaded after a change");
@@ -173,13 +190,19 @@ pub fn member_is_moderator(member: Option<&serenity::Member>, mod_role: Option<u
     manages || has_role
 }
 
+/// What anyone who is not a moderator is told.
+pub const NOT_MODERATOR: &str =
+    "Only moderators (Manage Server, or the moderator role) can use `/faq-admin`.";
+/// What a bot without a question log says to the log's subcommands.
+pub const NO_LOG: &str = "The question log is off (see the bot's logs).";
+
 /// Refuses, privately, anyone who is not a moderator; true when the command may go on.
 async fn moderator_only(ctx: Context<'_>) -> Result<bool, Error> {
     if is_moderator(ctx).await {
         return Ok(true);
     }
-    let note = "Only moderators (Manage Server, or the moderator role) can use `/faq-admin`.";
-    ctx.send(Rendered::text(note).to_poise(true)).await?;
+    ctx.send(Rendered::text(NOT_MODERATOR).to_poise(true))
+        .await?;
     Ok(false)
 }
 
@@ -191,8 +214,7 @@ async fn moderator_store(ctx: Context<'_>) -> Result<Option<crate::store::Store>
     }
     let store = ctx.data().store.clone();
     if store.is_none() {
-        ctx.send(Rendered::text("The question log is off (see the bot's logs).").to_poise(true))
-            .await?;
+        ctx.send(Rendered::text(NO_LOG).to_poise(true)).await?;
     }
     Ok(store)
 }
@@ -216,21 +238,26 @@ pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
     if !moderator_only(ctx).await? {
         return Ok(());
     }
-    let data = ctx.data();
+    let reply = reload_reply(ctx.data()).await?;
+    ctx.send(reply.to_poise(true)).await?;
+    Ok(())
+}
+
+/// `/faq-admin reload`'s reply (both front ends): reloads, counted in the metrics.
+pub async fn reload_reply(data: &Data) -> Result<Rendered, Error> {
     let text = match data.knowledge_dir.clone() {
         None => "I'm using the built-in knowledge base: there is no folder to reload (set FACTDESK_KNOWLEDGE).".to_string(),
         Some(dir) => {
-            let desk = Arc::clone(&data.desk);
-            let result = tokio::task::spawn_blocking(move || reload_knowledge(&desk, &dir)).await?;
+            let (desk, metrics) = (Arc::clone(&data.desk), Arc::clone(&data.metrics));
+            let result =
+                tokio::task::spawn_blocking(move || reload_counted(&desk, &dir, &metrics)).await?;
             match result {
                 Ok(summary) => summary,
                 Err(problems) => format!("Not reloaded, the previous version keeps serving:\n{problems}"),
             }
         }
     };
-    ctx.send(Rendered::text(render::shorten(&text, MAX_CONTENT)).to_poise(true))
-        .await?;
-    Ok(())
+    Ok(Rendered::text(render::shorten(&text, MAX_CONTENT)))
 }
 
 /// What a report's entries still miss: uncovered sentences, thin phrasings, collisions
@@ -242,8 +269,15 @@ pub async fn coverage(
     if !moderator_only(ctx).await? {
         return Ok(());
     }
-    let desk = ctx.data().desk.load_full();
-    let text = match desk.report_filter(report.as_deref()) {
+    let reply = coverage_reply(ctx.data(), report.as_deref()).await?;
+    ctx.send(reply.to_poise(true)).await?;
+    Ok(())
+}
+
+/// `/faq-admin coverage`'s reply (both front ends).
+pub async fn coverage_reply(data: &Data, report: Option<&str>) -> Result<Rendered, Error> {
+    let desk = data.desk.load_full();
+    let text = match desk.report_filter(report) {
         Err(e) => e.to_string(),
         Ok(filter) => {
             let c = tokio::task::spawn_blocking(move || crate::authoring::coverage(&desk, filter))
@@ -251,9 +285,7 @@ pub async fn coverage(
             coverage_text(&c)
         }
     };
-    ctx.send(Rendered::text(render::shorten(&text, MAX_CONTENT)).to_poise(true))
-        .await?;
-    Ok(())
+    Ok(Rendered::text(render::shorten(&text, MAX_CONTENT)))
 }
 
 /// Coverage as a moderator's to-do list; the full list is `factdesk kb coverage`.
@@ -317,8 +349,14 @@ pub async fn stats(
     let Some(store) = moderator_store(ctx).await? else {
         return Ok(());
     };
-    let days = days.unwrap_or(DEFAULT_DAYS);
-    let desk = ctx.data().desk.load_full();
+    let reply = stats_reply(ctx.data(), store, days.unwrap_or(DEFAULT_DAYS)).await?;
+    ctx.send(reply.to_poise(true)).await?;
+    Ok(())
+}
+
+/// `/faq-admin stats`'s reply (both front ends).
+pub async fn stats_reply(data: &Data, store: Store, days: u32) -> Result<Rendered, Error> {
+    let desk = data.desk.load_full();
     let health = store.health();
     let s = tokio::task::spawn_blocking(move || store.stats(desk.matcher(), days)).await??;
     let mut text = format!(
@@ -357,8 +395,7 @@ pub async fn stats(
         }
     }
     text.push_str(&format!("\n-# Question log: {}", health.summary()));
-    ctx.send(Rendered::text(text).to_poise(true)).await?;
-    Ok(())
+    Ok(Rendered::text(text))
 }
 
 /// Declined and low-confidence questions, grouped, biggest first
@@ -377,9 +414,26 @@ pub async fn unanswered(
     let Some(store) = moderator_store(ctx).await? else {
         return Ok(());
     };
-    let page = page.unwrap_or(1).max(1) as usize;
-    let days = days.unwrap_or(DEFAULT_DAYS);
-    let desk = ctx.data().desk.load_full();
+    let reply = unanswered_reply(
+        ctx.data(),
+        store,
+        page.unwrap_or(1),
+        days.unwrap_or(DEFAULT_DAYS),
+    )
+    .await?;
+    ctx.send(reply.to_poise(true)).await?;
+    Ok(())
+}
+
+/// `/faq-admin unanswered`'s reply (both front ends): a page of clusters with their buttons.
+pub async fn unanswered_reply(
+    data: &Data,
+    store: Store,
+    page: u32,
+    days: u32,
+) -> Result<Rendered, Error> {
+    let page = page.max(1) as usize;
+    let desk = data.desk.load_full();
     let offset = (page - 1) * UNANSWERED_PER_PAGE;
     let u = tokio::task::spawn_blocking(move || {
         store.unanswered(desk.matcher(), days, offset, UNANSWERED_PER_PAGE)
@@ -404,10 +458,8 @@ pub async fn unanswered(
             page + 1
         ));
     }
-    let rendered = Rendered {
+    Ok(Rendered {
         components: rows,
         ..Rendered::text(render::shorten(&text, MAX_CONTENT))
-    };
-    ctx.send(rendered.to_poise(true)).await?;
-    Ok(())
+    })
 }

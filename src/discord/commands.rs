@@ -195,6 +195,8 @@ pub async fn ask(
     let sent = ctx
         .send(render::reply_logged(&reply, logged).to_poise(private))
         .await;
+    data.metrics
+        .question(crate::metrics::GATEWAY, reply.status, started.elapsed());
     data.log_question(
         logged,
         &reply,

@@ -62,6 +62,8 @@ pub struct Settings {
     pub alert_asks: u64,
     /// How often the question log is looked at for such clusters.
     pub alert_poll: Duration,
+    /// `FACTDESK_METRICS_ADDR`: where the gateway bot serves `/healthz` and `/metrics`.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 // The token must never reach a log line.
@@ -79,6 +81,7 @@ impl std::fmt::Debug for Settings {
             .field("mod_role", &self.mod_role)
             .field("knowledge_dir", &self.knowledge_dir)
             .field("alert_asks", &self.alert_asks)
+            .field("metrics_addr", &self.metrics_addr)
             .finish()
     }
 }
@@ -100,6 +103,7 @@ impl Settings {
             reload_poll: super::admin::POLL,
             alert_asks: DEFAULT_ALERT_ASKS,
             alert_poll: DEFAULT_ALERT_POLL,
+            metrics_addr: None,
         }
     }
 
@@ -153,6 +157,13 @@ impl Settings {
         }
         if let Some(v) = get("FACTDESK_SHARDS") {
             settings.shards = Some(parse_shards(&v)?);
+        }
+        if let Some(v) = get("FACTDESK_METRICS_ADDR") {
+            settings.metrics_addr = Some(v.trim().parse().map_err(|_| ConfigError::Invalid {
+                name: "FACTDESK_METRICS_ADDR",
+                value: v.clone(),
+                expected: "an address to listen on, like 127.0.0.1:9100",
+            })?);
         }
         Ok(settings)
     }

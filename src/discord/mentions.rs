@@ -119,6 +119,8 @@ pub async fn handle(
     }
     let logged = data.reserve_question();
     let sent = send(ctx, msg, &render::reply_logged(&reply, logged)).await;
+    data.metrics
+        .question(crate::metrics::GATEWAY, reply.status, started.elapsed());
     data.log_question(
         logged,
         &reply,

@@ -22,7 +22,9 @@ use poise::serenity_prelude as serenity;
 use serenity::{FullEvent, GatewayIntents, Permissions};
 
 use crate::desk::Desk;
+use crate::knowledge::additions::Draft;
 use crate::knowledge::KnowledgeBase;
+use crate::metrics::Metrics;
 use crate::reply::Reply;
 use crate::store::{QuestionId, Store, StoreConfig, StoreError};
 
@@ -31,8 +33,10 @@ pub use config::{ConfigError, Settings, ShardRange};
 pub type Error = anyhow::Error;
 pub type Context<'a> = poise::Context<'a, Data, Error>;
 
-/// Refused drafts by (moderator id, cluster id).
-pub type Drafts = std::collections::HashMap<(u64, String), crate::knowledge::additions::Draft>;
+/// Refused drafts by (moderator id, cluster id), when there is no store to keep them.
+pub type Drafts = std::collections::HashMap<(u64, String), Draft>;
+/// Drafts kept in memory at most (without a store).
+const KEPT_DRAFTS: usize = 200;
 
 /// What every handler shares. The desk sits behind an [`ArcSwap`] so a new knowledge base
 /// can be swapped in atomically while handlers keep the one they started with.
@@ -49,11 +53,14 @@ pub struct Data {
     pub mod_role: Option<u64>,
     /// The knowledge folder `/faq-admin reload` reads; `None` for the built-in one.
     pub knowledge_dir: Option<std::path::PathBuf>,
-    /// New-entry drafts that were refused, by moderator and cluster, to fix rather than retype.
+    /// New-entry drafts that were refused, by moderator and cluster, to fix rather than
+    /// retype: kept in the store when there is one, here when there is none (or it fails).
     pub drafts: Mutex<Drafts>,
     /// Per-person cooldown and answered-above window (also kept in a shared store).
     pub cooldown_period: std::time::Duration,
     pub repeat_window: std::time::Duration,
+    /// Counters for `/metrics`, shared with the metrics server.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Data {
@@ -74,6 +81,16 @@ impl Data {
             recent: Mutex::new(cooldown::RecentAnswers::new(settings.repeat_window)),
             cooldown_period: settings.cooldown,
             repeat_window: settings.repeat_window,
+            metrics: Arc::default(),
+        }
+    }
+
+    /// What `/healthz` and `/metrics` read.
+    pub fn ops(&self) -> crate::metrics::Ops {
+        crate::metrics::Ops {
+            desk: Arc::clone(&self.desk),
+            store: self.store.clone(),
+            metrics: Arc::clone(&self.metrics),
         }
     }
 
@@ -140,6 +157,54 @@ impl Data {
 
     pub fn drafts(&self) -> MutexGuard<'_, Drafts> {
         self.drafts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `moderator`'s refused draft for `cluster`, from the store (any process, any run).
+    pub async fn kept_draft(&self, moderator: u64, cluster: &str) -> Option<Draft> {
+        if let Some(store) = self.store.clone() {
+            let id = cluster.to_string();
+            match tokio::task::spawn_blocking(move || store.kept_draft(moderator, &id)).await {
+                Ok(Ok(Some(draft))) => return Some(draft),
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "could not read a kept draft"),
+                Err(e) => tracing::warn!(error = %e, "reading a kept draft panicked"),
+            }
+        }
+        self.drafts()
+            .get(&(moderator, cluster.to_string()))
+            .cloned()
+    }
+
+    /// Keeps a refused draft: in the store, or in this process's memory without one.
+    pub async fn keep_draft(&self, moderator: u64, cluster: &str, draft: Draft) {
+        if let Some(store) = self.store.clone() {
+            let (id, d) = (cluster.to_string(), draft.clone());
+            match tokio::task::spawn_blocking(move || store.keep_draft(moderator, &id, &d)).await {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "could not keep a draft in the store; kept in memory")
+                }
+                Err(e) => tracing::warn!(error = %e, "keeping a draft panicked; kept in memory"),
+            }
+        }
+        let mut drafts = self.drafts();
+        if drafts.len() >= KEPT_DRAFTS {
+            drafts.clear();
+        }
+        drafts.insert((moderator, cluster.to_string()), draft);
+    }
+
+    /// Forgets `moderator`'s draft for `cluster` (it was added).
+    pub async fn forget_draft(&self, moderator: u64, cluster: &str) {
+        self.drafts().remove(&(moderator, cluster.to_string()));
+        if let Some(store) = self.store.clone() {
+            let id = cluster.to_string();
+            match tokio::task::spawn_blocking(move || store.forget_draft(moderator, &id)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "could not forget a kept draft"),
+                Err(e) => tracing::warn!(error = %e, "forgetting a kept draft panicked"),
+            }
+        }
     }
 
     pub fn recent(&self) -> MutexGuard<'_, cooldown::RecentAnswers> {
@@ -265,6 +330,8 @@ pub async fn run_with_store(
 ) -> anyhow::Result<()> {
     let kb = desk.load_full();
     let data = Data::with_store(&settings, Arc::clone(&desk), store.clone());
+    let ops = data.ops();
+    let metrics = Arc::clone(&data.metrics);
     let framework = framework(&settings, data, kb.knowledge());
     let mut http =
         serenity::HttpBuilder::new(&settings.token).default_allowed_mentions(render::no_pings());
@@ -293,8 +360,26 @@ pub async fn run_with_store(
             applied,
             settings.reload_poll,
             notify,
+            Arc::clone(&metrics),
         ))
     });
+    let (ops_stop, ops_stopped) = tokio::sync::oneshot::channel::<()>();
+    let ops_server = match settings.metrics_addr {
+        None => None,
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                anyhow::anyhow!("cannot listen on {addr} (FACTDESK_METRICS_ADDR): {e}")
+            })?;
+            // stderr: main holds the stdout lock for the whole run.
+            eprintln!(
+                "factdesk serves /healthz and /metrics at http://{}",
+                listener.local_addr()?
+            );
+            Some(tokio::spawn(crate::metrics::serve(listener, ops, async {
+                let _ = ops_stopped.await;
+            })))
+        }
+    };
     let (poster, health) = match (&store, settings.mod_channel) {
         (Some(store), Some(channel)) => {
             let channel = serenity::ChannelId::new(channel);
@@ -329,6 +414,14 @@ pub async fn run_with_store(
     };
     for task in [watcher, poster, health].into_iter().flatten() {
         task.abort();
+    }
+    let _ = ops_stop.send(());
+    if let Some(server) = ops_server {
+        match server.await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "the metrics server failed"),
+            Err(e) => tracing::warn!(error = %e, "the metrics server panicked"),
+            Ok(Ok(())) => {}
+        }
     }
     started.map_err(|e| anyhow::anyhow!("Discord connection failed: {}", redact(&e.to_string())))
 }

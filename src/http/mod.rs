@@ -19,7 +19,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use poise::serenity_prelude as serenity;
 use serenity::{
     CommandInteraction, CreateInteractionResponse, EditInteractionResponse, Interaction,
@@ -29,9 +29,8 @@ use serenity::{
 use crate::desk::Desk;
 use crate::discord::cooldown::{question_key, Verdict};
 use crate::discord::render::{self, echo, Rendered};
-use crate::discord::{commands, components, Data, ServeError, Settings};
+use crate::discord::{admin, commands, components, curation, Data, ServeError, Settings};
 use crate::knowledge::KnowledgeBase;
-use crate::metrics::Metrics;
 use crate::reply::Status;
 use crate::store::Store;
 
@@ -41,8 +40,6 @@ pub use signature::{SignatureError, Verifier};
 pub const MAX_BODY: usize = 64 * 1024;
 /// A command whose reply is not ready by then is deferred (Discord allows 3 s).
 pub const REPLY_BUDGET: Duration = Duration::from_millis(2_000);
-/// Index of this front end in [`crate::metrics::FRONT_ENDS`].
-const FRONT_END: usize = 1;
 
 /// What the HTTP mode needs besides the bot's settings.
 #[derive(Debug, Clone)]
@@ -60,7 +57,6 @@ pub struct HttpSettings {
 pub struct App {
     pub data: Data,
     pub verifier: Verifier,
-    pub metrics: Metrics,
     /// REST client (honours `DISCORD_API_BASE`) for webhook follow-ups and moderator posts.
     pub rest: Arc<serenity::Http>,
 }
@@ -94,20 +90,19 @@ impl App {
         Ok(App {
             data: Data::with_store(settings, desk, store),
             verifier: Verifier::new(&http.public_key)?,
-            metrics: Metrics::default(),
             rest: Arc::new(rest_client(settings, http.application_id)),
         })
     }
 }
 
-/// The routes: `POST /interactions`, `GET /healthz`, `GET /metrics`.
+/// The routes: `POST /interactions`, and `GET /healthz`, `GET /metrics` ([`crate::metrics::router`]).
 pub fn router(app: Arc<App>) -> axum::Router {
+    let ops = app.data.ops();
     axum::Router::new()
         .route("/interactions", post(interactions))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app)
+        .merge(crate::metrics::router(ops))
 }
 
 /// Serves on `listener` until `shutdown` completes, then finishes requests in flight.
@@ -119,39 +114,6 @@ pub async fn run(
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown)
         .await
-}
-
-async fn healthz(State(app): State<Arc<App>>) -> Response {
-    let desk = app.data.desk.load();
-    let mut problems = Vec::new();
-    if desk.knowledge().entries.is_empty() {
-        problems.push("the knowledge base has no entries".to_string());
-    }
-    if let Some(store) = &app.data.store {
-        let health = store.health();
-        if !health.ok {
-            problems.push(health.summary());
-        }
-    }
-    if problems.is_empty() {
-        (StatusCode::OK, "ok\n").into_response()
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("{}\n", problems.join("\n")),
-        )
-            .into_response()
-    }
-}
-
-async fn metrics(State(app): State<Arc<App>>) -> Response {
-    let health = app.data.store.as_ref().map(Store::health);
-    let entries = app.data.desk.load().knowledge().entries.len();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.metrics.render(health.as_ref(), entries),
-    )
-        .into_response()
 }
 
 fn json(response: &CreateInteractionResponse) -> Response {
@@ -166,9 +128,9 @@ fn json(response: &CreateInteractionResponse) -> Response {
 
 fn refuse(app: &App, status: StatusCode, why: String) -> Response {
     if status == StatusCode::UNAUTHORIZED {
-        app.metrics.refused_signature();
+        app.data.metrics.refused_signature();
     } else {
-        app.metrics.refused_input();
+        app.data.metrics.refused_input();
     }
     tracing::debug!(%status, %why, "interaction refused");
     (status, why).into_response()
@@ -199,34 +161,57 @@ async fn interactions(State(app): State<Arc<App>>, headers: HeaderMap, body: Byt
         Interaction::Ping(_) => json(&CreateInteractionResponse::Pong),
         Interaction::Autocomplete(cmd) => json(&autocomplete(&app, &cmd)),
         Interaction::Command(cmd) => command(app, cmd, started).await,
-        Interaction::Component(click) => match components::respond(&app.data, &click) {
-            Some((action, response)) => {
-                if let components::Click::Vote {
-                    entry,
-                    question,
-                    up: false,
-                } = action
-                {
-                    let app = Arc::clone(&app);
-                    tokio::spawn(async move {
-                        components::report_downvote(&app.rest, &app.data, &click, &entry, question)
-                            .await;
-                    });
-                }
-                json(&response)
+        Interaction::Component(click) => {
+            if let Some((action, cluster)) = curation::parse(&click.data.custom_id) {
+                return match curation::click_response(&app.data, &click, action, &cluster).await {
+                    Ok(response) => json(&response),
+                    Err(e) => {
+                        tracing::error!(error = %e, "a curation click failed");
+                        json(&CreateInteractionResponse::Message(
+                            render::error_note().to_interaction(true),
+                        ))
+                    }
+                };
             }
-            None => json(&CreateInteractionResponse::Acknowledge),
+            component(&app, click)
+        }
+        Interaction::Modal(modal) => match curation::modal_response(&app.data, &modal).await {
+            Ok(Some(response)) => json(&response),
+            Ok(None) => refuse(&app, StatusCode::BAD_REQUEST, "unknown form\n".into()),
+            Err(e) => {
+                tracing::error!(error = %e, "a form failed");
+                json(&CreateInteractionResponse::Message(
+                    render::error_note().to_interaction(true),
+                ))
+            }
         },
-        Interaction::Modal(_) => refuse(
-            &app,
-            StatusCode::BAD_REQUEST,
-            "forms are served by the gateway bot (factdesk serve)\n".into(),
-        ),
         _ => refuse(
             &app,
             StatusCode::BAD_REQUEST,
             "unknown interaction type\n".into(),
         ),
+    }
+}
+
+/// A click on an answer's buttons (related, did-you-mean, votes, pages).
+fn component(app: &Arc<App>, click: serenity::ComponentInteraction) -> Response {
+    match components::respond(&app.data, &click) {
+        Some((action, response)) => {
+            if let components::Click::Vote {
+                entry,
+                question,
+                up: false,
+            } = action
+            {
+                let app = Arc::clone(app);
+                tokio::spawn(async move {
+                    components::report_downvote(&app.rest, &app.data, &click, &entry, question)
+                        .await;
+                });
+            }
+            json(&response)
+        }
+        None => json(&CreateInteractionResponse::Acknowledge),
     }
 }
 
@@ -338,6 +323,7 @@ async fn run_command(app: &App, cmd: &CommandInteraction, started: Instant) -> O
                 ephemeral: false,
             }
         }
+        "faq-admin" => admin(app, cmd).await,
         other => Out {
             rendered: Rendered::text(format!(
                 "`/{}` is answered by the gateway bot (`factdesk serve`), not by this endpoint.",
@@ -346,6 +332,55 @@ async fn run_command(app: &App, cmd: &CommandInteraction, started: Instant) -> O
             ephemeral: true,
         },
     }
+}
+
+/// `/faq-admin`: the gateway bot's own replies, for moderators only.
+async fn admin(app: &App, cmd: &CommandInteraction) -> Out {
+    let data = &app.data;
+    let private = |rendered| Out {
+        rendered,
+        ephemeral: true,
+    };
+    if !admin::member_is_moderator(cmd.member.as_deref(), data.mod_role) {
+        return private(Rendered::text(admin::NOT_MODERATOR));
+    }
+    let options = cmd.data.options();
+    let Some((sub, opts)) = options.first().and_then(|o| match &o.value {
+        ResolvedValue::SubCommand(opts) => Some((o.name, opts)),
+        _ => None,
+    }) else {
+        return private(Rendered::text("Pick a `/faq-admin` subcommand."));
+    };
+    let int = |name: &str, default: u32| {
+        opts.iter()
+            .find_map(|o| match o.value {
+                ResolvedValue::Integer(n) if o.name == name => Some(n.clamp(1, 3650) as u32),
+                _ => None,
+            })
+            .unwrap_or(default)
+    };
+    let report = opts.iter().find_map(|o| match o.value {
+        ResolvedValue::String(s) if o.name == "report" => Some(s),
+        _ => None,
+    });
+    let days = int("days", admin::DEFAULT_DAYS);
+    let result = match (sub, data.store.clone()) {
+        ("reload", _) => admin::reload_reply(data).await,
+        ("coverage", _) => admin::coverage_reply(data, report).await,
+        ("stats" | "unanswered", None) => Ok(Rendered::text(admin::NO_LOG)),
+        ("stats", Some(store)) => admin::stats_reply(data, store, days).await,
+        ("unanswered", Some(store)) => {
+            admin::unanswered_reply(data, store, int("page", 1), days).await
+        }
+        (other, _) => Ok(Rendered::text(format!(
+            "`/faq-admin {}` is not a subcommand.",
+            echo(other)
+        ))),
+    };
+    private(result.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "/faq-admin failed");
+        render::error_note()
+    }))
 }
 
 async fn ask(
@@ -397,8 +432,9 @@ async fn ask(
             .await;
     }
     let rendered = render::reply_logged(&reply, logged);
-    app.metrics
-        .question(FRONT_END, reply.status, started.elapsed());
+    app.data
+        .metrics
+        .question(crate::metrics::HTTP, reply.status, started.elapsed());
     // Queued, never waited for: logging stays off the answering path.
     data.log_question(
         logged,
@@ -482,6 +518,21 @@ pub fn serve(
         let app = App::new(&settings, &http, Arc::clone(&desk), store.clone())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let app = Arc::new(app);
+        // Replicas follow the knowledge folder too, as the gateway bot does.
+        let watcher = settings.knowledge_dir.clone().map(|dir| {
+            let applied = crate::discord::admin::snapshot(&dir);
+            let notify = settings
+                .mod_channel
+                .map(|c| (Arc::clone(&app.rest), serenity::ChannelId::new(c)));
+            tokio::spawn(crate::discord::admin::watch(
+                Arc::clone(&desk),
+                dir,
+                applied,
+                settings.reload_poll,
+                notify,
+                Arc::clone(&app.data.metrics),
+            ))
+        });
         if http.register {
             if http.application_id.is_none() {
                 tracing::warn!("DISCORD_APPLICATION_ID is not set: commands are not registered (run `factdesk register`)");
@@ -497,6 +548,9 @@ pub fn serve(
             listener.local_addr()?
         );
         run(listener, app, crate::discord::shutdown_signal()).await?;
+        if let Some(w) = watcher {
+            w.abort();
+        }
         tracing::info!("stopped taking requests; flushing the question log");
         Ok::<(), anyhow::Error>(())
     });

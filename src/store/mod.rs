@@ -27,6 +27,7 @@
 //! in the database so hashes stay stable across restarts.
 
 mod clusters;
+mod drafts;
 mod postgres;
 mod schema;
 mod sqlite;

@@ -147,7 +147,7 @@ impl Pg {
     }
 
     /// Runs `fut` on the store's runtime and waits for it (from a plain thread).
-    fn block_on<T: Send + 'static>(
+    pub(super) fn block_on<T: Send + 'static>(
         &self,
         fut: impl Future<Output = T> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -161,7 +161,7 @@ impl Pg {
             })
     }
 
-    fn error(&self, context: &'static str) -> impl Fn(Failure) -> StoreError + '_ {
+    pub(super) fn error(&self, context: &'static str) -> impl Fn(Failure) -> StoreError + '_ {
         move |f| StoreError::Postgres {
             context,
             target: self.target.clone(),
@@ -216,6 +216,10 @@ impl Pg {
         let pool = self.pool.clone();
         self.block_on(async move { snapshot(&pool, since, want).await })?
             .map_err(self.error("reading the question log"))
+    }
+
+    pub(super) fn pool(&self) -> Pool {
+        self.pool.clone()
     }
 
     pub fn question_text(&self, id: QuestionId) -> Result<Option<String>, StoreError> {

@@ -19,6 +19,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 mod harness;
+#[allow(unused_imports)] // not every test uses the harness
 pub use harness::*;
 
 pub const APP_ID: &str = "900000000000000001";

@@ -30,8 +30,6 @@ pub const CLUSTER_ID: &str = "fd:cl:";
 pub use crate::curation::CLUSTER_DAYS;
 /// Entries offered in the menu (Discord's limit for one menu).
 const MENU_ENTRIES: usize = 25;
-/// Unsent drafts kept for "fix the draft", across all moderators.
-const KEPT_DRAFTS: usize = 200;
 /// Clusters posted to the moderator channel in one round (the rest wait for the next).
 const ALERTS_PER_ROUND: usize = 5;
 
@@ -261,17 +259,27 @@ pub async fn handle_click(
     action: Action,
     cluster: &str,
 ) -> Result<(), Error> {
-    let response = if !is_moderator(data, click.member.as_ref()) {
+    let response = click_response(data, click, action, cluster).await?;
+    if let Err(e) = click.create_response(&ctx.http, response).await {
+        tracing::error!(error = %redact(&e.to_string()), "could not answer a curation click");
+    }
+    Ok(())
+}
+
+/// What a curation click gets (both front ends): moderators only.
+pub async fn click_response(
+    data: &Data,
+    click: &ComponentInteraction,
+    action: Action,
+    cluster: &str,
+) -> Result<CreateInteractionResponse, Error> {
+    Ok(if !is_moderator(data, click.member.as_ref()) {
         refusal()
     } else if let Some(store) = data.store.as_ref() {
         respond(data, store, click, action, cluster, click.user.id.get()).await?
     } else {
         private("The question log is off (see the bot's logs), so there are no clusters to curate.")
-    };
-    if let Err(e) = click.create_response(&ctx.http, response).await {
-        tracing::error!(error = %redact(&e.to_string()), "could not answer a curation click");
-    }
-    Ok(())
+    })
 }
 
 async fn respond(
@@ -303,7 +311,7 @@ async fn respond(
             CreateInteractionResponse::Message(entry_menu(&desk, &c).to_interaction(true))
         }
         Action::Draft => {
-            let kept = data.drafts().get(&(user, c.id.clone())).cloned();
+            let kept = data.kept_draft(user, &c.id).await;
             let draft = kept.unwrap_or_else(|| draft_for(&desk, &c));
             CreateInteractionResponse::Modal(draft_form(desk.knowledge(), &c.id, &draft))
         }
@@ -354,18 +362,28 @@ pub async fn handle_modal(
     data: &Data,
     modal: &ModalInteraction,
 ) -> Result<(), Error> {
-    let Some((Action::Submit, cluster)) = parse(&modal.data.custom_id) else {
+    let Some(response) = modal_response(data, modal).await? else {
         return Ok(()); // Not one of ours.
-    };
-    let response = if is_moderator(data, modal.member.as_ref()) {
-        submit(data, modal, &cluster).await?
-    } else {
-        refusal()
     };
     if let Err(e) = modal.create_response(&ctx.http, response).await {
         tracing::error!(error = %redact(&e.to_string()), "could not answer a drafted entry");
     }
     Ok(())
+}
+
+/// What a sent new-entry form gets (both front ends); `None` when it is not one of ours.
+pub async fn modal_response(
+    data: &Data,
+    modal: &ModalInteraction,
+) -> Result<Option<CreateInteractionResponse>, Error> {
+    let Some((Action::Submit, cluster)) = parse(&modal.data.custom_id) else {
+        return Ok(None);
+    };
+    Ok(Some(if is_moderator(data, modal.member.as_ref()) {
+        submit(data, modal, &cluster).await?
+    } else {
+        refusal()
+    }))
 }
 
 async fn submit(
@@ -391,7 +409,7 @@ async fn submit(
         Some(store) => find(data, store, cluster).await?,
         None => None,
     };
-    let key = (modal.user.id.get(), cluster.to_string());
+    let moderator = modal.user.id.get();
     let (store, dir, id, drafted) = (
         data.store.clone(),
         data.knowledge_dir.clone(),
@@ -412,7 +430,7 @@ async fn submit(
     match added {
         Ok(applied) => {
             serve_applied(data, &applied);
-            data.drafts().remove(&key);
+            data.forget_draft(moderator, cluster).await;
             let text = format!(
                 "Added the entry `{}` to `{}`. It is live now: “{}” gets its answer.",
                 applied.entry,
@@ -425,13 +443,7 @@ async fn submit(
         Err(why) => {
             let why = refused(&why);
             // Kept, so fixing it does not mean typing it all again.
-            {
-                let mut drafts = data.drafts();
-                if drafts.len() >= KEPT_DRAFTS {
-                    drafts.clear();
-                }
-                drafts.insert(key, draft);
-            }
+            data.keep_draft(moderator, cluster, draft).await;
             let text = format!("The entry was not added: {why}");
             let fix = CreateActionRow::Buttons(vec![CreateButton::new(Action::Draft.id(cluster))
                 .label("Fix the draft")
