@@ -158,6 +158,9 @@ pub struct Ranked {
     pub score: f32,
     /// How many distinct words of the question the entry contains.
     pub matched: u32,
+    /// How closely its nearest phrasing and the question repeat each other, both ways
+    /// (weighted Dice), 0..1.
+    pub closeness: f32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -514,11 +517,12 @@ impl Matcher {
         // asked as those sentences alone: the story around them can drown the question.
         // The reading that answers, else the more confident one, is kept when both point
         // at the same entry (the story may hold the name that tells which fact is meant).
-        let asked: Vec<Token> = tokens.iter().filter(|t| !t.context).cloned().collect();
+        let in_question = tokens.iter().filter(|t| !t.context).count();
         if tokens.len() >= config.context_min_tokens
-            && asked.len() >= MIN_ASKED_TOKENS
-            && asked.len() < tokens.len()
+            && in_question >= MIN_ASKED_TOKENS
+            && in_question < tokens.len()
         {
+            let asked: Vec<Token> = tokens.iter().filter(|t| !t.context).cloned().collect();
             let alone = self.ask_tokens(&asked, report, config, left_out);
             let answered = |m: &Match| matches!(m.outcome, Outcome::Answered { .. });
             if alone.candidate == whole.candidate
@@ -622,9 +626,20 @@ impl Matcher {
 
     /// The question's total weight as seen from one report.
     fn query_mass(&self, terms: &[QueryTerm], report: usize, config: &Config) -> f32 {
+        self.query_mass_where(terms, report, config, |_| true)
+    }
+
+    /// As [`Matcher::query_mass`], over the terms whose share passes `keep`.
+    fn query_mass_where(
+        &self,
+        terms: &[QueryTerm],
+        report: usize,
+        config: &Config,
+        keep: impl Fn(f32) -> bool,
+    ) -> f32 {
         let mut known = 0.0;
         let mut unknown = 0.0;
-        for (term, id, share) in terms {
+        for (term, id, share) in terms.iter().filter(|t| keep(t.2)) {
             let (w, is_known) = self.weight(term, *id, report, config);
             let w = w * share;
             if is_known || term.specific || term.concept || term.unfamiliar {
@@ -740,12 +755,18 @@ impl Matcher {
                 let left = left_out
                     .filter(|l| l.entry == entry as usize)
                     .map(|l| l.phrasing);
+                let m = mass.get(&e.report).copied().unwrap_or(0.0);
                 let mut top = [0.0f32; VOTERS];
+                let mut closeness = 0.0f32;
                 for (i, p) in e.phrasings.iter().enumerate() {
                     if Some(i) == left {
                         continue;
                     }
-                    let s = phrasing_recall(p, &query);
+                    let hit = phrasing_hit(p, &query);
+                    if p.total + m > 0.0 {
+                        closeness = closeness.max(2.0 * hit / (p.total + m));
+                    }
+                    let s = if p.total > 0.0 { hit / p.total } else { 0.0 };
                     if s > top[VOTERS - 1] {
                         top[VOTERS - 1] = s;
                         top.sort_by(|a, b| b.total_cmp(a));
@@ -768,6 +789,7 @@ impl Matcher {
                     entry: entry as usize,
                     score: score.clamp(0.0, 1.0),
                     matched,
+                    closeness: closeness.min(1.0),
                 }
             })
             .collect();
@@ -807,8 +829,11 @@ impl Matcher {
             .find(|r| self.entries[r.entry].is_gap)
             .map_or(0.0, |g| (g.score - best.score).max(0.0));
         let mass = self.query_mass(terms, entry.report, config);
-        let asked_part: Vec<QueryTerm> = terms.iter().filter(|t| t.2 == 1.0).cloned().collect();
-        let asked_mass = self.query_mass(&asked_part, entry.report, config);
+        let asked_mass = if terms.iter().all(|t| t.2 == 1.0) {
+            mass
+        } else {
+            self.query_mass_where(terms, entry.report, config, |share| share == 1.0)
+        };
         let mut matched_weight = 0.0;
         let mut asked_matched = 0.0;
         for (term, id, share) in terms {
@@ -824,27 +849,7 @@ impl Matcher {
                 }
             }
         }
-        let query: Vec<(TermId, f32)> = terms
-            .iter()
-            .filter_map(|(t, id, share)| id.map(|id| (id, t.credit * share)))
-            .collect();
-        let left = left_out
-            .filter(|l| l.entry == best.entry)
-            .map(|l| l.phrasing);
-        let dice = entry
-            .phrasings
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| Some(*i) != left)
-            .map(|(_, p)| {
-                let hit = phrasing_hit(p, &query);
-                if p.total + mass > 0.0 {
-                    2.0 * hit / (p.total + mass)
-                } else {
-                    0.0
-                }
-            })
-            .fold(0.0f32, f32::max);
+        let dice = best.closeness;
         let stranger = terms.iter().any(|(t, id, share)| {
             t.specific && *share == 1.0 && id.is_none_or(|id| !stats.idf.contains_key(&id))
         });
@@ -1057,15 +1062,6 @@ fn phrasing_hit(p: &Phrasing, query: &[(TermId, f32)]) -> f32 {
                 .map(|(_, credit)| w * credit)
         })
         .sum()
-}
-
-/// Share of a phrasing's weight that the question repeats.
-fn phrasing_recall(p: &Phrasing, query: &[(TermId, f32)]) -> f32 {
-    if p.total > 0.0 {
-        phrasing_hit(p, query) / p.total
-    } else {
-        0.0
-    }
 }
 
 /// A text's words, folded and joined: how a verbatim phrasing is recognised.
