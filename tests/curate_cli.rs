@@ -321,18 +321,7 @@ fn curate_dismiss_hides_the_cluster_for_good() {
 // ---- merge-additions ----
 
 fn good_draft() -> Draft {
-    Draft {
-        report: REPORT.into(),
-        question: "Can the government speed deportations up at will?".into(),
-        variants: vec![
-            "can they just flip a switch and deport faster".into(),
-            "is it possible to make deportations quick".into(),
-            "how fast can removals be ramped up".into(),
-        ],
-        answer: "Not easily: a former migration commissioner said deporting people takes time and cannot simply be switched on.".into(),
-        paragraph: "15".into(),
-        quote: "That is not just a switch you can turn on".into(),
-    }
+    util::speed_up_draft()
 }
 
 /// A knowledge folder with accepted additions: two phrasings (one for a gap) and a new

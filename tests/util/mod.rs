@@ -130,3 +130,19 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A valid new entry for the bundled report, as a moderator would draft it.
+pub fn speed_up_draft() -> factdesk::knowledge::additions::Draft {
+    factdesk::knowledge::additions::Draft {
+        report: "deport-one-million".into(),
+        question: "Can the government speed deportations up at will?".into(),
+        variants: vec![
+            "can they just flip a switch and deport faster".into(),
+            "is it possible to make deportations quick".into(),
+            "how fast can removals be ramped up".into(),
+        ],
+        answer: "Not easily: a former migration commissioner said deporting people takes time and cannot simply be switched on.".into(),
+        paragraph: "15".into(),
+        quote: "That is not just a switch you can turn on".into(),
+    }
+}
