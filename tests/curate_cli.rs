@@ -226,24 +226,14 @@ fn curate_refuses_unknown_entries_and_clusters_without_writing() {
             db_arg,
         ],
     );
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("unknown entry `no-such-entry`"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, "unknown entry `no-such-entry`");
     assert!(!additions(dir.path()).exists(), "nothing written");
 
     let out = run(
         Some(dir.path()),
         &["curate", "dismiss", "000000000000", "--db", db_arg],
     );
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("no unanswered cluster `000000000000`"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, "no unanswered cluster `000000000000`");
     // Both clusters are still listed.
     assert_eq!(clusters(dir.path(), &db).len(), 2);
 
@@ -259,12 +249,7 @@ fn curate_refuses_unknown_entries_and_clusters_without_writing() {
             db_arg,
         ],
     );
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("built-in knowledge base"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, "built-in knowledge base");
     assert_eq!(
         clusters(dir.path(), &db).len(),
         2,
@@ -319,6 +304,12 @@ fn curate_dismiss_hides_the_cluster_for_good() {
 }
 
 // ---- merge-additions ----
+
+/// The command failed as bad input (exit 2) and said `why`.
+fn assert_refused(out: &std::process::Output, why: &str) {
+    assert_eq!(code(out), 2, "{}", stderr(out));
+    assert!(stderr(out).contains(why), "{}", stderr(out));
+}
 
 fn good_draft() -> Draft {
     util::speed_up_draft()
@@ -537,12 +528,7 @@ fn a_merge_that_would_change_an_answer_or_lose_something_is_refused() {
     KnowledgeBase::load_dir(dir.path()).expect("valid before");
     let before = snapshot(dir.path());
     let out = run(Some(dir.path()), &["kb", "merge-additions"]);
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("additions.toml: `phrasings` cannot be merged"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, "additions.toml: `phrasings` cannot be merged");
     assert_eq!(snapshot(dir.path()), before, "nothing written");
 
     // A folder that does not validate is not touched.
@@ -554,20 +540,10 @@ fn a_merge_that_would_change_an_answer_or_lose_something_is_refused() {
     .unwrap();
     let before = snapshot(dir.path());
     let out = run(Some(dir.path()), &["kb", "merge-additions"]);
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("problems already"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, "problems already");
     assert_eq!(snapshot(dir.path()), before);
 
     // The built-in knowledge base is never a target.
     let out = run(None, &["kb", "merge-additions"]);
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("knowledge folder"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, "knowledge folder");
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use super::postgres::Failure;
+use super::sqlite::sqlite_error;
 use super::{now_ms, Backend, Store, StoreError};
 use crate::knowledge::additions::Draft;
 
@@ -46,17 +47,6 @@ fn draft_from(cols: [String; 6]) -> Draft {
         answer,
         paragraph,
         quote,
-    }
-}
-
-fn sqlite_error<'a>(
-    context: &'static str,
-    path: &'a Path,
-) -> impl Fn(rusqlite::Error) -> StoreError + 'a {
-    move |source| StoreError::Sqlite {
-        context,
-        path: path.to_path_buf(),
-        source,
     }
 }
 

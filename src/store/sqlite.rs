@@ -114,7 +114,8 @@ impl Sink for SqliteSink {
     }
 }
 
-fn read_error<'a>(
+/// Maps a rusqlite error to the store's, naming what was being done and the file.
+pub(super) fn sqlite_error<'a>(
     context: &'static str,
     path: &'a Path,
 ) -> impl Fn(rusqlite::Error) -> StoreError + 'a {
@@ -137,7 +138,7 @@ pub(super) fn snapshot(
     since: i64,
     want: Want,
 ) -> Result<Snapshot, StoreError> {
-    let err = read_error("reading the question log", path);
+    let err = sqlite_error("reading the question log", path);
     conn.execute_batch("BEGIN").map_err(&err)?;
     let result = (|| {
         let mut snap = Snapshot::default();
@@ -245,7 +246,7 @@ pub(super) fn question_text(
         |r| r.get(0),
     )
     .optional()
-    .map_err(read_error("reading a question", path))
+    .map_err(sqlite_error("reading a question", path))
 }
 
 fn ms(t: std::time::SystemTime) -> i64 {
