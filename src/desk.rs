@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::knowledge::{KnowledgeBase, LoadError};
-use crate::matcher::{Config, Match, Matcher, Outcome};
+use crate::matcher::{Config, LeftOut, Match, Matcher, Outcome};
 use crate::reply::{Reply, Suggestion};
 
 /// Why a question could not be asked as given.
@@ -122,11 +122,36 @@ impl Desk {
         report: Option<&str>,
         config: &Config,
     ) -> Result<Answered, AskError> {
+        self.ask_leaving_out(question, report, config, None)
+    }
+
+    /// As [`Desk::ask_timed`], as if the question were not one of the knowledge base's
+    /// own phrasings: how a question set that has joined the phrasings is still scored
+    /// as unseen (each question without its own phrasing, like `--leave-one-out`).
+    pub fn ask_unseen(
+        &self,
+        question: &str,
+        report: Option<&str>,
+        config: &Config,
+    ) -> Result<Answered, AskError> {
+        let own = self.matcher.own_phrasing(question);
+        self.ask_leaving_out(question, report, config, own)
+    }
+
+    fn ask_leaving_out(
+        &self,
+        question: &str,
+        report: Option<&str>,
+        config: &Config,
+        left_out: Option<LeftOut>,
+    ) -> Result<Answered, AskError> {
         let filter = self.report_filter(report)?;
         let start = Instant::now();
-        let mut found = self.matcher.ask_with(question, filter, config);
+        let mut found = self
+            .matcher
+            .ask_leaving_out(question, filter, config, left_out);
         if filter.is_none() {
-            if let Some(preferred) = self.default_answer(question, &found, config) {
+            if let Some(preferred) = self.default_answer(question, &found, config, left_out) {
                 found = preferred;
             }
         }
@@ -141,7 +166,13 @@ impl Desk {
 
     /// When the reports match a question equally well (too close to pick one), the default
     /// report answers it, if it would on its own with a confidence as high as the best.
-    fn default_answer(&self, question: &str, found: &Match, config: &Config) -> Option<Match> {
+    fn default_answer(
+        &self,
+        question: &str,
+        found: &Match,
+        config: &Config,
+        left_out: Option<LeftOut>,
+    ) -> Option<Match> {
         let default = self.kb.reports.iter().position(|r| r.default)?;
         let Outcome::Suggested { entries } = &found.outcome else {
             return None;
@@ -150,7 +181,9 @@ impl Desk {
         if !reports.contains(&default) || reports.iter().all(|&r| r == default) {
             return None;
         }
-        let own = self.matcher.ask_with(question, Some(default), config);
+        let own = self
+            .matcher
+            .ask_leaving_out(question, Some(default), config, left_out);
         let Outcome::Answered { .. } = own.outcome else {
             return None;
         };

@@ -8,7 +8,7 @@ use std::path::Path;
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
-use crate::desk::{AskError, Desk};
+use crate::desk::{Answered, AskError, Desk};
 use crate::matcher::{Config, Features, LeftOut, Outcome as Decided, Reliability};
 use crate::reply::Status;
 
@@ -326,9 +326,30 @@ pub fn run(
     report: Option<&str>,
     config: &Config,
 ) -> Result<Evaluation, EvalError> {
+    score(desk, set, |q| desk.ask_timed(q, report, config))
+}
+
+/// As [`run`], each question asked without the phrasing that repeats it word for word:
+/// how a set whose questions have joined the phrasings (`kb adopt`) is still scored as
+/// unseen, and fitted on (`factdesk calibrate`). A first, blind score uses [`run`]: a
+/// phrasing someone else wrote that happens to repeat a question counts there.
+pub fn run_unseen(
+    desk: &Desk,
+    set: &QuestionSet,
+    report: Option<&str>,
+    config: &Config,
+) -> Result<Evaluation, EvalError> {
+    score(desk, set, |q| desk.ask_unseen(q, report, config))
+}
+
+fn score(
+    desk: &Desk,
+    set: &QuestionSet,
+    ask: impl Fn(&str) -> Result<Answered, AskError>,
+) -> Result<Evaluation, EvalError> {
     let mut outcomes = Vec::with_capacity(set.items.len());
     for (item, patterns) in &set.items {
-        let asked = desk.ask_timed(&item.q, report, config)?;
+        let asked = ask(&item.q)?;
         let top_right = asked.found.candidate.and_then(|best| {
             let answer = desk.knowledge().entries[best].answer()?;
             Some(item.expect == Expect::Answer && patterns.iter().all(|p| p.is_match(answer)))

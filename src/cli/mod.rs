@@ -96,6 +96,10 @@ pub enum Command {
         /// Answer from this calibrated chance on instead (to read thresholds off).
         #[arg(long, value_name = "P")]
         answer_at: Option<f32>,
+        /// Ask each question without the phrasing that repeats it word for word: how a
+        /// set adopted as phrasings (`kb adopt`) is scored as unseen. Not for first scores.
+        #[arg(long)]
+        unseen: bool,
     },
     /// Fit the confidence model on question files and every phrasing left out in turn,
     /// and print it with its reliability on the files it was not fitted on.
@@ -468,6 +472,7 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             leave_one_out,
             no_failures,
             answer_at,
+            unseen,
         } => {
             let mut kb = kb;
             if with_generated > 0 {
@@ -495,7 +500,11 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             };
             for file in &files {
                 let set = QuestionSet::load(file)?;
-                let result = eval::run(&desk, &set, report.as_deref(), &config)?;
+                let result = if unseen {
+                    eval::run_unseen(&desk, &set, report.as_deref(), &config)?
+                } else {
+                    eval::run(&desk, &set, report.as_deref(), &config)?
+                };
                 quality::print_evaluation(file, &result, &options, out)?;
             }
             if leave_one_out {

@@ -160,7 +160,9 @@ pub fn calibrate(
     let mut rows: Vec<(Features, bool, f32)> = Vec::new();
     for file in fit {
         let set = QuestionSet::load(file)?;
-        let result = eval::run(desk, &set, None, &config)?;
+        // Fitted on the questions as unseen: a set adopted as phrasings would otherwise
+        // teach the model that its own questions are certain.
+        let result = eval::run_unseen(desk, &set, None, &config)?;
         rows.extend(
             result
                 .calibration_rows()
@@ -197,7 +199,7 @@ pub fn calibrate(
     };
     for file in check {
         let set = QuestionSet::load(file)?;
-        let result = eval::run(desk, &set, None, &fitted)?;
+        let result = eval::run_unseen(desk, &set, None, &fitted)?;
         writeln!(out, "\n== checked on {}", file.display()).context("writing output")?;
         write_reliability(&result.reliability(BINS), out).context("writing output")?;
         for threshold in [0.5, 0.6, 0.7, 0.8, 0.9] {

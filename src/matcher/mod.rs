@@ -602,6 +602,12 @@ impl Matcher {
         }
     }
 
+    /// The phrasing that `question` repeats word for word, when exactly one entry has it.
+    pub fn own_phrasing(&self, question: &str) -> Option<LeftOut> {
+        let (entry, phrasing) = (*self.verbatim.get(&verbatim_key(&tokenize(clip(question))))?)?;
+        Some(LeftOut { entry, phrasing })
+    }
+
     /// How many phrasings entry `entry` has (question, variants, keywords).
     pub fn phrasing_count(&self, entry: usize) -> usize {
         self.entries.get(entry).map_or(0, |e| e.phrasings.len())
