@@ -467,7 +467,7 @@ async fn moderators_see_stats_and_unanswered_others_are_refused() {
 async fn ask_suggested_offers_did_you_mean_buttons_that_answer() {
     within(async {
         let bot = Bot::start(|_| {}).await;
-        let body = bot.ask("courts").await;
+        let body = bot.ask("orders").await;
         no_pings(&body);
         let content = body["data"]["content"].as_str().unwrap();
         assert!(content.starts_with("Not sure — did you mean"), "{content}");
@@ -525,9 +525,9 @@ async fn autocomplete_is_ranked_bounded_and_typo_tolerant() {
 
         // The last word is still being typed: a prefix, with or without a slip.
         let orders = bot.complete("ask", "question", "deprtation ord").await;
-        assert_eq!(
-            orders[0]["value"],
-            "What strategy could help the administration reach its deportation goal?",
+        let first = orders[0]["value"].as_str().unwrap_or_default();
+        assert!(
+            first.contains("final deportation orders"),
             "final orders first: {orders:?}"
         );
         for partial in ["guant", "gaunt"] {
@@ -814,7 +814,7 @@ async fn newsroom_answers_only_confident_questions() {
         assert_no_pings(&reply["allowed_mentions"], &reply);
 
         for text in [
-            "courts?",
+            "orders?",
             "what is the weather in paris?",
             "great article",
             "how much will it cost?",

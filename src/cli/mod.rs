@@ -113,6 +113,10 @@ pub enum Command {
         /// Weight of one phrasing left out against one question of a file, in the fit.
         #[arg(long, default_value_t = 0.1, value_name = "W")]
         left_out_weight: f32,
+        /// Write the fitted model here (the shipped one is src/matcher/confidence.json);
+        /// without it, the model is printed.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// From the question log: questions, answer rates, top entries, votes, top unanswered.
     Stats {
@@ -373,7 +377,15 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             fit,
             check,
             left_out_weight,
-        } => quality::calibrate(&Desk::new(kb), &fit, &check, left_out_weight, out),
+            out: write_to,
+        } => quality::calibrate(
+            &Desk::new(kb),
+            &fit,
+            &check,
+            left_out_weight,
+            write_to.as_deref(),
+            out,
+        ),
         Command::Kb {
             command: KbCommand::Coverage { report, json },
         } => {

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use super::CliError;
 use crate::desk::Desk;
 use crate::eval::{self, Evaluation, QuestionSet, Verdict};
-use crate::matcher::{Calibration, Config, Features, Reliability};
+use crate::matcher::{Boosted, Calibration, Config, Features, Growth, Reliability};
 
 /// Bins of the reliability table.
 const BINS: usize = 10;
@@ -154,6 +154,7 @@ pub fn calibrate(
     fit: &[PathBuf],
     check: &[PathBuf],
     left_out_weight: f32,
+    write_to: Option<&Path>,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let config = Config::DEFAULT;
@@ -178,23 +179,25 @@ pub fn calibrate(
             .into_iter()
             .map(|(f, r)| (f, r, left_out_weight)),
     );
-    let model = Calibration::fit_weighted(&rows, 1e-3);
-    let mut text = String::new();
-    text.push_str(&format!(
-        "fitted on {} questions' best candidates ({} right)\n\n",
+    let model = Boosted::fit(&rows, Growth::DEFAULT);
+    let json = serde_json::to_string(&model).context("writing the model")?;
+    match write_to {
+        Some(path) => std::fs::write(path, format!("{json}\n"))
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => writeln!(out, "{json}").context("writing output")?,
+    }
+    writeln!(
+        out,
+        "fitted {} trees on {} questions' best candidates ({} right)",
+        model.trees.len(),
         rows.len(),
         rows.iter().filter(|(_, r, _)| *r).count()
-    ));
-    text.push_str("    pub const FITTED: Calibration = Calibration {\n");
-    text.push_str(&format!("        bias: {:.3},\n", model.bias));
-    text.push_str("        weights: [\n");
-    for (name, w) in Features::NAMES.iter().zip(model.weights) {
-        text.push_str(&format!("            {w:.3}, // {name}\n"));
-    }
-    text.push_str("        ],\n    };\n");
-    write!(out, "{text}").context("writing output")?;
+    )
+    .context("writing output")?;
+    // A one-shot command: the model lives as long as the process.
+    let model: &'static Boosted = Box::leak(Box::new(model));
     let fitted = Config {
-        calibration: model,
+        calibration: Calibration::Model(model),
         ..config
     };
     for file in check {
@@ -202,11 +205,11 @@ pub fn calibrate(
         let result = eval::run_unseen(desk, &set, None, &fitted)?;
         writeln!(out, "\n== checked on {}", file.display()).context("writing output")?;
         write_reliability(&result.reliability(BINS), out).context("writing output")?;
-        for threshold in [0.5, 0.6, 0.7, 0.8, 0.9] {
+        for threshold in [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95] {
             let (answered, wrong) = answered_at(&result, threshold);
             writeln!(
                 out,
-                "  answer at P ≥ {threshold:.1}: {answered} answered, {wrong} wrong ({:.1} % of {})",
+                "  answer at P ≥ {threshold:.2}: {answered} answered, {wrong} wrong ({:.1} % of {})",
                 100.0 * wrong as f64 / result.outcomes.len().max(1) as f64,
                 result.outcomes.len()
             )

@@ -1,5 +1,5 @@
-//! Confidence as a probability: a logistic model over what the scorer measured about
-//! its best entry, fitted on question sets whose right answers are known
+//! Confidence as a probability: boosted trees (`boosted.rs`) over what the scorer
+//! measured about its best entry, fitted on question sets whose right answers are known
 //! (`factdesk calibrate`), and checked on sets it was not fitted on (`factdesk eval`
 //! prints the reliability table).
 //!
@@ -7,7 +7,11 @@
 //! know, a one-word match, an answer that lacks the kind of fact asked for) are
 //! features here: the fit decides how much each one lowers the chance of being right.
 
+use std::sync::LazyLock;
+
 use serde::Serialize;
+
+use super::boosted::Boosted;
 
 /// What the scorer measured about one question and its best entry. Every value is in
 /// a small fixed range so one set of weights serves every report.
@@ -80,82 +84,30 @@ impl Features {
     ];
 }
 
-/// A fitted logistic model: P(right) = σ(bias + Σ weight·feature).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Calibration {
-    pub bias: f32,
-    pub weights: [f32; FEATURES],
+/// The model that turns features into the chance of being right.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Calibration {
+    /// The model shipped in `confidence.json`, fitted by `factdesk calibrate
+    /// --left-out-weight 0.03 --fit questions.jsonl holdout-own.jsonl blind-b1.jsonl …
+    /// blind-b11.jsonl --out src/matcher/confidence.json` (see docs/quality-log.md): the
+    /// bundled report's question sets, each question asked as unseen, and, at 3 % of a
+    /// question's weight each, its phrasings scored leave-one-out.
+    Fitted,
+    /// Another fit, being checked (`factdesk calibrate --check`).
+    Model(&'static Boosted),
 }
 
+static FITTED: LazyLock<Boosted> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("confidence.json"))
+        .expect("the shipped confidence.json parses (tested)")
+});
+
 impl Calibration {
-    /// Fitted by `factdesk calibrate --left-out-weight 0.03 --fit questions.jsonl
-    /// holdout-own.jsonl blind-b1.jsonl … blind-b6.jsonl` (see docs/quality-log.md): the
-    /// bundled report's question sets and, at 3 % of a question's weight each, its
-    /// phrasings scored leave-one-out.
-    pub const FITTED: Calibration = Calibration {
-        bias: -3.556,
-        weights: [
-            1.324,  // score
-            1.367,  // coverage
-            2.059,  // phrasing
-            2.044,  // lead
-            1.152,  // evidence
-            -0.634, // stranger
-            -1.009, // misses_name
-            -3.247, // type_missing
-            -0.446, // single_word
-            1.018,  // long
-            -4.190, // gap_lead
-            1.328,  // question_coverage
-        ],
-    };
-
     pub fn probability(&self, f: &Features) -> f32 {
-        let z = self.bias
-            + self
-                .weights
-                .iter()
-                .zip(f.to_array())
-                .map(|(w, x)| w * x)
-                .sum::<f32>();
-        1.0 / (1.0 + (-z).exp())
-    }
-
-    /// Fits by gradient descent on the log loss with a light L2 penalty (`l2`), which
-    /// keeps weights of rare flags from running off on a few examples.
-    pub fn fit(rows: &[(Features, bool)], l2: f32) -> Calibration {
-        let weighted: Vec<(Features, bool, f32)> =
-            rows.iter().map(|(f, r)| (*f, *r, 1.0)).collect();
-        Self::fit_weighted(&weighted, l2)
-    }
-
-    /// As [`Calibration::fit`], each row counting for its weight.
-    pub fn fit_weighted(rows: &[(Features, bool, f32)], l2: f32) -> Calibration {
-        let mut model = Calibration {
-            bias: 0.0,
-            weights: [0.0; FEATURES],
-        };
-        let n: f32 = rows.iter().map(|r| r.2).sum();
-        if n <= 0.0 {
-            return model;
+        match self {
+            Calibration::Fitted => FITTED.probability(f),
+            Calibration::Model(model) => model.probability(f),
         }
-        let rate = 0.5;
-        for _ in 0..4000 {
-            let mut grad_b = 0.0;
-            let mut grad = [0.0f32; FEATURES];
-            for (f, right, weight) in rows {
-                let err = weight * (model.probability(f) - if *right { 1.0 } else { 0.0 });
-                grad_b += err;
-                for (g, x) in grad.iter_mut().zip(f.to_array()) {
-                    *g += err * x;
-                }
-            }
-            model.bias -= rate * grad_b / n;
-            for (w, g) in model.weights.iter_mut().zip(grad) {
-                *w -= rate * (g / n + l2 * *w);
-            }
-        }
-        model
     }
 }
 
@@ -206,29 +158,42 @@ mod tests {
 
     #[test]
     fn fit_learns_a_separating_feature() {
-        let rows: Vec<(Features, bool)> = (0..200)
+        let rows: Vec<(Features, bool, f32)> = (0..200)
             .map(|i| {
                 let score = i as f32 / 200.0;
-                (
-                    Features {
-                        score,
-                        ..Features::default()
-                    },
-                    score > 0.5,
-                )
+                let f = Features {
+                    score,
+                    ..Features::default()
+                };
+                (f, score > 0.5, 1.0)
             })
             .collect();
-        let model = Calibration::fit(&rows, 0.0);
-        let low = Features {
-            score: 0.1,
+        let model = Boosted::fit(&rows, super::super::boosted::Growth::DEFAULT);
+        let at = |score| {
+            model.probability(&Features {
+                score,
+                ..Features::default()
+            })
+        };
+        assert!(at(0.1) < 0.2, "{}", at(0.1));
+        assert!(at(0.9) > 0.8, "{}", at(0.9));
+    }
+
+    #[test]
+    fn the_shipped_model_parses_and_ranks_a_full_match_above_none() {
+        let full = Features {
+            score: 1.0,
+            coverage: 1.0,
+            phrasing: 1.0,
+            lead: 0.8,
+            evidence: 1.5,
+            question_coverage: 1.0,
             ..Features::default()
         };
-        let high = Features {
-            score: 0.9,
-            ..Features::default()
-        };
-        assert!(model.probability(&low) < 0.2, "{model:?}");
-        assert!(model.probability(&high) > 0.8, "{model:?}");
+        let none = Features::default();
+        let fitted = Calibration::Fitted;
+        assert!(fitted.probability(&full) > 0.9);
+        assert!(fitted.probability(&none) < 0.1);
     }
 
     #[test]
