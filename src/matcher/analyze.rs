@@ -2,6 +2,7 @@
 //! phrases mapped to one concept, stop words dropped, stems.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -38,6 +39,19 @@ pub struct Term {
 
 /// Shortest word [`Term::unfamiliar`] is judged on: shorter ones are mostly chat ("ppl", "tho").
 pub const MIN_UNFAMILIAR_LEN: usize = 5;
+
+/// A country or region, in lower case (`places.txt`): a name however it is typed.
+fn is_place(surface: &str) -> bool {
+    static PLACES: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    PLACES
+        .get_or_init(|| {
+            include_str!("places.txt")
+                .lines()
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .collect()
+        })
+        .contains(surface)
+}
 
 /// A lower-case word that no common-word list knows: most likely a name.
 fn unfamiliar(surface: &str) -> bool {
@@ -420,7 +434,7 @@ impl Analyzer {
                 push(
                     Term {
                         key: stem.clone(),
-                        specific: token.capitalized || token.number,
+                        specific: token.capitalized || token.number || is_place(&token.surface),
                         unfamiliar: unfamiliar(&token.surface),
                         number: token.number,
                         credit: *credit,

@@ -595,14 +595,14 @@ impl Matcher {
         // a flagged candidate was rarely right (over the 1,047 questions: a word the report
         // doesn't know, 5 of 44; a name the entry lacks, 3 of 21; a kind of fact the
         // answer doesn't state, 0 of 23). Such a question gets suggestions, not an answer.
-        let doubted = features.stranger > 0.0
-            || features.misses_name > 0.0
-            || features.type_missing > 0.0;
+        let doubted =
+            features.stranger > 0.0 || features.misses_name > 0.0 || features.type_missing > 0.0;
         let enough = verbatim
-            || !doubted && candidate.is_some_and(|c| {
-                self.enough_evidence(c, &ranked, &terms, asked, config)
-                    && !self.ties_across_reports(c, &ranked, config)
-            });
+            || !doubted
+                && candidate.is_some_and(|c| {
+                    self.enough_evidence(c, &ranked, &terms, asked, config)
+                        && !self.ties_across_reports(c, &ranked, config)
+                });
         let probability_to_answer = if enough { probability } else { 0.0 };
         let outcome = self.decide(tokens, &ranked, candidate, probability_to_answer, config);
         let settles = match outcome {
@@ -621,7 +621,9 @@ impl Matcher {
 
     /// The phrasing that `question` repeats word for word, when exactly one entry has it.
     pub fn own_phrasing(&self, question: &str) -> Option<LeftOut> {
-        let (entry, phrasing) = (*self.verbatim.get(&verbatim_key(&tokenize(clip(question))))?)?;
+        let (entry, phrasing) = (*self
+            .verbatim
+            .get(&verbatim_key(&tokenize(clip(question))))?)?;
         Some(LeftOut { entry, phrasing })
     }
 
