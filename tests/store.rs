@@ -1004,13 +1004,14 @@ fn read_only_child() {
         "the file must not be writable here"
     );
     let store = Store::open(config(&path)).expect("a read-only database still opens");
-    let desk = desk();
+    // Built (once, shared) before the clock starts: the timing is about the store.
+    let _ = desk();
     let start = Instant::now();
     for question in [answerable(), "who is paying for the stadium?"] {
-        let reply = desk.ask(question, None).unwrap();
+        let reply = desk().ask(question, None).unwrap();
         store.log_question(QuestionLog::from_reply(&reply, Duration::ZERO));
     }
-    let reply = desk.ask(answerable(), None).unwrap();
+    let reply = desk().ask(answerable(), None).unwrap();
     assert_eq!(reply.status, Status::Answered, "answering goes on");
     assert!(start.elapsed() < Duration::from_secs(1));
     assert!(store.flush(Duration::from_millis(500)).is_err());
