@@ -250,6 +250,49 @@ struct IndexedEntry {
     claims: Vec<TermId>,
     /// The answer or quote states a number.
     claims_number: bool,
+    /// Which phrasings use each term (sorted by term; ranges into `uses`): a question
+    /// is compared only with the phrasings that share a word with it.
+    by_term: Vec<(TermId, u32, u32)>,
+    /// (phrasing, the term's weight in it).
+    uses: Vec<(u16, f32)>,
+}
+
+impl IndexedEntry {
+    fn index_phrasings(&mut self) {
+        let mut all: Vec<(TermId, u16, f32)> = Vec::new();
+        for (i, p) in self.phrasings.iter().enumerate() {
+            all.extend(p.terms.iter().map(|&(id, w)| (id, i as u16, w)));
+        }
+        all.sort_by_key(|&(id, i, _)| (id, i));
+        self.by_term.clear();
+        self.uses.clear();
+        for (id, i, w) in all {
+            match self.by_term.last_mut() {
+                Some((last, _, end)) if *last == id => *end += 1,
+                _ => {
+                    let at = self.uses.len() as u32;
+                    self.by_term.push((id, at, at + 1));
+                }
+            }
+            self.uses.push((i, w));
+        }
+    }
+
+    /// Adds to `hits[i]` the weight of phrasing i's terms that the question has, by the
+    /// question's credit (a term asked twice counts once, as first asked).
+    fn add_hits(&self, query: &[(TermId, f32)], hits: &mut [f32]) {
+        for (k, &(id, credit)) in query.iter().enumerate() {
+            if query[..k].iter().any(|(q, _)| *q == id) {
+                continue;
+            }
+            if let Ok(at) = self.by_term.binary_search_by_key(&id, |t| t.0) {
+                let (_, start, end) = self.by_term[at];
+                for &(i, w) in &self.uses[start as usize..end as usize] {
+                    hits[i as usize] += w * credit;
+                }
+            }
+        }
+    }
 }
 
 struct ReportStats {
@@ -406,6 +449,8 @@ impl Matcher {
                 is_gap: entry.is_gap(),
                 claims,
                 claims_number,
+                by_term: Vec::new(),
+                uses: Vec::new(),
             });
         }
 
@@ -454,6 +499,7 @@ impl Matcher {
                 }
                 p.total = p.terms.iter().map(|(_, w)| w).sum();
             }
+            e.index_phrasings();
         }
 
         let mut verbatim: HashMap<String, Option<(usize, usize)>> = HashMap::default();
@@ -773,6 +819,7 @@ impl Matcher {
             .iter()
             .filter_map(|(t, id, share)| id.map(|id| (id, t.credit * share)))
             .collect();
+        let mut hits: Vec<f32> = Vec::new();
         let mut ranked: Vec<Ranked> = shortlist
             .into_iter()
             .map(|(entry, coverage, matched)| {
@@ -783,11 +830,13 @@ impl Matcher {
                 let m = mass.get(&e.report).copied().unwrap_or(0.0);
                 let mut top = [0.0f32; VOTERS];
                 let mut closeness = 0.0f32;
-                for (i, p) in e.phrasings.iter().enumerate() {
-                    if Some(i) == left {
+                hits.clear();
+                hits.resize(e.phrasings.len(), 0.0);
+                e.add_hits(&query, &mut hits);
+                for (i, (p, &hit)) in e.phrasings.iter().zip(&hits).enumerate() {
+                    if Some(i) == left || hit <= 0.0 {
                         continue;
                     }
-                    let hit = phrasing_hit(p, &query);
                     if p.total + m > 0.0 {
                         closeness = closeness.max(2.0 * hit / (p.total + m));
                     }
@@ -1087,19 +1136,6 @@ const NOT_YES_NO: &[&str] = &[
     "not", "no", "never", "nor", "or", "what", "how", "who", "whom", "which", "where", "when",
     "why", "whats", "hows", "whos",
 ];
-
-/// Weight of a phrasing's terms that the question has, by the question's credit.
-fn phrasing_hit(p: &Phrasing, query: &[(TermId, f32)]) -> f32 {
-    p.terms
-        .iter()
-        .filter_map(|(id, w)| {
-            query
-                .iter()
-                .find(|(q, _)| q == id)
-                .map(|(_, credit)| w * credit)
-        })
-        .sum()
-}
 
 /// A text's words, folded and joined: how a verbatim phrasing is recognised.
 fn verbatim_key(tokens: &[Token]) -> String {
