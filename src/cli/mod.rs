@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::desk::{knowledge_location, load_knowledge, Desk};
 use crate::eval::{self, QuestionSet};
 use crate::knowledge::{KnowledgeBase, LoadError};
-use crate::matcher::{Config, Matcher};
+use crate::matcher::{Config, Growth, Matcher};
 use crate::reply::HELP_TEXT;
 
 pub use render::reply_text;
@@ -117,6 +117,15 @@ pub enum Command {
         /// without it, the model is printed.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Boosting rounds (trees).
+        #[arg(long, default_value_t = Growth::DEFAULT.rounds)]
+        rounds: usize,
+        /// Depth of each tree.
+        #[arg(long, default_value_t = Growth::DEFAULT.depth)]
+        depth: usize,
+        /// Shrinkage of each tree's leaves.
+        #[arg(long, default_value_t = Growth::DEFAULT.learning_rate)]
+        learning_rate: f32,
     },
     /// From the question log: questions, answer rates, top entries, votes, top unanswered.
     Stats {
@@ -378,12 +387,23 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             check,
             left_out_weight,
             out: write_to,
+            rounds,
+            depth,
+            learning_rate,
         } => quality::calibrate(
             &Desk::new(kb),
-            &fit,
-            &check,
-            left_out_weight,
-            write_to.as_deref(),
+            &quality::Fit {
+                files: &fit,
+                check: &check,
+                left_out_weight,
+                growth: Growth {
+                    rounds,
+                    depth,
+                    learning_rate,
+                    ..Growth::DEFAULT
+                },
+                write_to: write_to.as_deref(),
+            },
             out,
         ),
         Command::Kb {

@@ -149,14 +149,23 @@ pub fn print_leave_one_out(
     Ok(())
 }
 
-pub fn calibrate(
-    desk: &Desk,
-    fit: &[PathBuf],
-    check: &[PathBuf],
-    left_out_weight: f32,
-    write_to: Option<&Path>,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
+/// What `factdesk calibrate` fits on, how, and where the model goes.
+pub struct Fit<'a> {
+    pub files: &'a [PathBuf],
+    pub check: &'a [PathBuf],
+    pub left_out_weight: f32,
+    pub growth: Growth,
+    pub write_to: Option<&'a Path>,
+}
+
+pub fn calibrate(desk: &Desk, fit: &Fit<'_>, out: &mut dyn Write) -> Result<(), CliError> {
+    let Fit {
+        files: fit,
+        check,
+        left_out_weight,
+        growth,
+        write_to,
+    } = *fit;
     let config = Config::DEFAULT;
     let mut rows: Vec<(Features, bool, f32)> = Vec::new();
     for file in fit {
@@ -179,7 +188,7 @@ pub fn calibrate(
             .into_iter()
             .map(|(f, r)| (f, r, left_out_weight)),
     );
-    let model = Boosted::fit(&rows, Growth::DEFAULT);
+    let model = Boosted::fit(&rows, growth);
     let json = serde_json::to_string(&model).context("writing the model")?;
     match write_to {
         Some(path) => std::fs::write(path, format!("{json}\n"))

@@ -38,10 +38,10 @@ use crate::knowledge::{Body, KnowledgeBase};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Config {
     /// Answer when the calibrated chance of being right is at least this. Read off
-    /// the 13 question sets (1,047 questions), each scored by a model fitted on the other
-    /// twelve (`factdesk calibrate --check`): the most right answers with under 2 % of
-    /// questions answered wrongly. At 0.8: 688 right, 17 wrong (1.6 %); at 0.75: 700 and
-    /// 22 (2.1 %); at 0.85: 676 and 12 (1.1 %). Gates catch some of those wrong ones.
+    /// the 15 question sets (1,175 questions), each scored by a model fitted on the other
+    /// fourteen (`factdesk calibrate --check`): the most right answers with under 2 % of
+    /// questions answered wrongly. At 0.8: 765 right, 16 wrong (1.4 %); at 0.75: 782 and
+    /// 25 (2.1 %); at 0.85: 750 and 11 (0.9 %). Gates catch some of those wrong ones.
     pub answer_probability: f32,
     /// Ranking score at or above which entries are offered as "did you mean".
     pub suggest_threshold: f32,
@@ -129,8 +129,8 @@ impl Config {
 
     /// Newsroom channels, where the bot speaks unasked and a wrong fact travels: answer
     /// from the chance where under one question in a hundred was answered wrongly, read
-    /// as for `answer_probability`: at 0.9, 626 right and 8 wrong (0.76 %); at 0.85,
-    /// 12 wrong (1.1 %).
+    /// as for `answer_probability`, with a margin: at 0.9, 705 right and 9 wrong
+    /// (0.77 %); at 0.85, 750 and 11 (0.94 %).
     pub fn newsroom() -> Config {
         Config {
             answer_probability: 0.9,
