@@ -5,8 +5,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::knowledge::{KnowledgeBase, LoadError};
-use crate::matcher::{Config, LeftOut, Match, Matcher, Outcome};
+use crate::matcher::{question_parts, Config, LeftOut, Match, Matcher, Outcome};
 use crate::reply::{Reply, Suggestion};
+
+/// Most questions of one message answered (a reply shows one embed each).
+const MAX_PARTS: usize = 4;
 
 /// Why a question could not be asked as given.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -155,13 +158,47 @@ impl Desk {
                 found = preferred;
             }
         }
+        let mut reply = Reply::from_match(&self.kb, question, &found, filter);
+        if let Some(several) = self.several_questions(question, filter, config) {
+            reply = several;
+        }
         let elapsed = start.elapsed();
-        let reply = Reply::from_match(&self.kb, question, &found, filter);
         Ok(Answered {
             reply,
             found,
             elapsed,
         })
+    }
+
+    /// A message that asks several questions gets an answer to each one the report
+    /// answers, when at least two are: one answer must not stand in for two. The first
+    /// leads; the others follow in `also`, each with its own source.
+    fn several_questions(
+        &self,
+        question: &str,
+        filter: Option<usize>,
+        config: &Config,
+    ) -> Option<Reply> {
+        let mut answers: Vec<Reply> = Vec::new();
+        for part in question_parts(question).iter().take(MAX_PARTS) {
+            let found = self.matcher.ask_with(part, filter, config);
+            if let Outcome::Answered { entry } = found.outcome {
+                let id = &self.kb.entries[entry].id;
+                if answers.iter().all(|a| a.entry.as_ref() != Some(id)) {
+                    answers.push(Reply::from_match(&self.kb, part, &found, filter));
+                }
+            }
+        }
+        if answers.len() < 2 {
+            return None;
+        }
+        let mut first = answers.remove(0);
+        first.question = question.to_string();
+        for more in &mut answers {
+            more.related.clear();
+        }
+        first.also = answers;
+        Some(first)
     }
 
     /// When the reports match a question equally well (too close to pick one), the default

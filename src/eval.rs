@@ -356,7 +356,8 @@ fn score(
         });
         let reply = asked.reply;
         let answered = reply.status == Status::Answered;
-        let text = reply.answer.clone().unwrap_or_default();
+        // A message asking several questions is scored on every answer it got.
+        let text = reply.answers().collect::<Vec<_>>().join("\n");
         let verdict = match (item.expect, answered) {
             (Expect::Answer, true) if patterns.iter().all(|p| p.is_match(&text)) => {
                 Verdict::Correct

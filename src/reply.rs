@@ -89,6 +89,10 @@ pub struct Reply {
     /// Topics the reports cover, when declined.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub topics: Vec<String>,
+    /// Answers to the other questions of a message that asks several, each with its own
+    /// source (see `Desk`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Reply>,
 }
 
 impl Reply {
@@ -231,6 +235,15 @@ impl Reply {
             decline: None,
             note: None,
             topics: Vec::new(),
+            also: Vec::new(),
         }
+    }
+
+    /// Every answer the reply gives, the lead one first (one for most questions).
+    pub fn answers(&self) -> impl Iterator<Item = &str> {
+        self.answer
+            .as_deref()
+            .into_iter()
+            .chain(self.also.iter().filter_map(|a| a.answer.as_deref()))
     }
 }

@@ -1039,6 +1039,7 @@ fn base_reply(question: &str, status: Status) -> Reply {
         decline: None,
         note: None,
         topics: vec![],
+        also: vec![],
     }
 }
 
@@ -1073,6 +1074,38 @@ fn snapshot_answered() {
         ..base_reply("how many libraries <@1>?", Status::Answered)
     };
     insta::assert_snapshot!("answered", snap(&reply));
+}
+
+#[test]
+fn snapshot_answered_two_questions() {
+    let citation = |paragraph, quote: &str| Citation {
+        report: "town".into(),
+        title: "Eastbrook libraries".into(),
+        attribution: "The town council".into(),
+        paragraph,
+        quote: quote.into(),
+        published: None,
+        url: None,
+    };
+    let second = Reply {
+        entry: Some("libraries-cost".into()),
+        answer: Some("The libraries will cost $4 million.".into()),
+        confidence: 0.9,
+        citation: Some(citation(2, "at a cost of $4 million")),
+        ..base_reply("how much will they cost @everyone", Status::Answered)
+    };
+    let reply = Reply {
+        entry: Some("libraries-count".into()),
+        answer: Some("Eastbrook plans to open 3 new libraries next year.".into()),
+        confidence: 0.95,
+        citation: Some(citation(1, "will open 3 new libraries next year")),
+        also: vec![second],
+        ..base_reply(
+            "how many libraries, and how much will they cost @everyone",
+            Status::Answered,
+        )
+    };
+    insta::assert_snapshot!("answered_two_questions", snap(&reply));
 }
 
 #[test]

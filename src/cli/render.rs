@@ -21,6 +21,10 @@ pub fn reply_text(reply: &Reply) -> String {
                 }
             }
             let _ = writeln!(out, "Confidence: {:.0}%", reply.confidence * 100.0);
+            for more in &reply.also {
+                let _ = writeln!(out, "\nYou also asked: {}", more.question);
+                out.push_str(&reply_text(more));
+            }
             if !reply.related.is_empty() {
                 let _ = writeln!(out, "\nRelated:");
                 for s in &reply.related {

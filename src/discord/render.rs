@@ -216,6 +216,35 @@ pub fn reply_logged(reply: &Reply, question: Option<i64>) -> Rendered {
 }
 
 fn answered(reply: &Reply, question: Option<i64>) -> Rendered {
+    let mut embeds = vec![answer_embed(reply)];
+    // A message that asked several questions: one embed for each answer, with its source.
+    embeds.extend(reply.also.iter().map(|more| {
+        answer_embed(more).field(
+            "You also asked",
+            shorten(&escape(&more.question), MAX_FIELD_VALUE),
+            false,
+        )
+    }));
+    let mut components = entry_buttons(&reply.related, ButtonStyle::Secondary);
+    if let Some(entry) = reply.entry.as_deref() {
+        let tied = question.map(|q| format!("{q}:{entry}"));
+        let target = tied
+            .as_deref()
+            .filter(|t| VOTE_DOWN_ID.len() + t.len() <= MAX_CUSTOM_ID)
+            .unwrap_or(entry);
+        if VOTE_DOWN_ID.len() + target.len() <= MAX_CUSTOM_ID {
+            components.push(vote_buttons(target));
+        }
+    }
+    Rendered {
+        content: String::new(),
+        embeds,
+        components,
+    }
+}
+
+/// One answer as an embed: the answer, its source paragraph and quote, the confidence.
+fn answer_embed(reply: &Reply) -> CreateEmbed {
     let mut embed = CreateEmbed::new().colour(GREEN).description(shorten(
         reply.answer.as_deref().unwrap_or_default(),
         MAX_EMBED_DESCRIPTION,
@@ -247,25 +276,9 @@ fn answered(reply: &Reply, question: Option<i64>) -> Rendered {
         }
     }
     let confidence = (reply.confidence.clamp(0.0, 1.0) * 100.0).round();
-    embed = embed.footer(CreateEmbedFooter::new(format!(
+    embed.footer(CreateEmbedFooter::new(format!(
         "Confidence {confidence:.0}% · answers quote the report verbatim"
-    )));
-    let mut components = entry_buttons(&reply.related, ButtonStyle::Secondary);
-    if let Some(entry) = reply.entry.as_deref() {
-        let tied = question.map(|q| format!("{q}:{entry}"));
-        let target = tied
-            .as_deref()
-            .filter(|t| VOTE_DOWN_ID.len() + t.len() <= MAX_CUSTOM_ID)
-            .unwrap_or(entry);
-        if VOTE_DOWN_ID.len() + target.len() <= MAX_CUSTOM_ID {
-            components.push(vote_buttons(target));
-        }
-    }
-    Rendered {
-        content: String::new(),
-        embeds: vec![embed],
-        components,
-    }
+    )))
 }
 
 fn declined(reply: &Reply) -> Rendered {

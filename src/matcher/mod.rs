@@ -19,6 +19,7 @@ mod analyze;
 mod boosted;
 mod calibration;
 mod normalize;
+mod parts;
 mod typo;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -28,6 +29,7 @@ pub use normalize::{fold, tokenize, Token};
 
 pub use boosted::{Boosted, Growth};
 pub use calibration::{Calibration, Features, Reliability, FEATURES};
+pub use parts::question_parts;
 pub use typo::TypoIndex;
 
 use crate::knowledge::{Body, KnowledgeBase};
