@@ -40,10 +40,10 @@ use crate::knowledge::{Body, KnowledgeBase};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Config {
     /// Answer when the calibrated chance of being right is at least this. Read off
-    /// the 15 question sets (1,175 questions), each scored by a model fitted on the other
-    /// fourteen (`factdesk calibrate --check`): the most right answers with under 2 % of
-    /// questions answered wrongly. At 0.8: 765 right, 16 wrong (1.4 %); at 0.75: 782 and
-    /// 25 (2.1 %); at 0.85: 750 and 11 (0.9 %). Gates catch some of those wrong ones.
+    /// the 19 question sets (1,431 questions), each scored by a model fitted on the other
+    /// eighteen (`factdesk calibrate --check`): the most right answers with under 2 % of
+    /// questions answered wrongly. At 0.8: 929 right, 20 wrong (1.4 %); at 0.75: 940 and
+    /// 31 (2.2 %); at 0.85: 904 and 17 (1.2 %). Gates catch some of those wrong ones.
     pub answer_probability: f32,
     /// Ranking score at or above which entries are offered as "did you mean".
     pub suggest_threshold: f32,
@@ -131,8 +131,9 @@ impl Config {
 
     /// Newsroom channels, where the bot speaks unasked and a wrong fact travels: answer
     /// from the chance where under one question in a hundred was answered wrongly, read
-    /// as for `answer_probability`, with a margin: at 0.9, 705 right and 9 wrong
-    /// (0.77 %); at 0.85, 750 and 11 (0.94 %).
+    /// as for `answer_probability`: at 0.9, 848 right and 15 wrong (1.05 %, before the
+    /// gates, which answered none of the newsroom's wrong ones on b16 and b17); at 0.95,
+    /// 661 and 6 (0.4 %) but a fifth fewer answers.
     pub fn newsroom() -> Config {
         Config {
             answer_probability: 0.9,

@@ -157,8 +157,22 @@ fn raw_words(original: &str) -> (Vec<(String, bool, usize)>, Vec<bool>) {
     }
     let sentence = questions.len() - 1;
     flush(&mut current, capital, sentence, &mut words);
+    // Without a question mark, the sentences that ask (a question word in them) are the
+    // question and the rest is story ("...need to know which department. my prof says").
+    if questions.len() > 1 && !questions.contains(&true) {
+        for (word, _, sentence) in &words {
+            if QUESTION_WORDS.contains(&word.as_str()) {
+                questions[*sentence] = true;
+            }
+        }
+    }
     (words, questions)
 }
+
+/// Words that make a sentence without a question mark a question.
+const QUESTION_WORDS: &[&str] = &[
+    "what", "whats", "which", "who", "whos", "whom", "how", "why", "where", "when",
+];
 
 fn parse_digits(word: &str) -> Option<f64> {
     if !word.starts_with(|c: char| c.is_ascii_digit()) {
@@ -382,10 +396,18 @@ mod tests {
             context,
             ["my", "uncle", "says", "#5000000", "asking", "for", "a", "friend"]
         );
-        // Without a question mark nothing is context; "1.4" does not end a sentence.
+        // Without a question mark or a question word nothing is context; "1.4" does not
+        // end a sentence.
         assert!(tokenize("so 1.4 million. and the rest")
             .iter()
             .all(|t| !t.context));
+        // Without a question mark, the sentence with a question word asks.
+        let asked: Vec<_> = tokenize("need to know which agency. my prof says be specific")
+            .into_iter()
+            .filter(|t| !t.context)
+            .map(|t| t.surface)
+            .collect();
+        assert_eq!(asked, ["need", "to", "know", "which", "agency"]);
         assert!(tokenize("what about the 1.4 million?")
             .iter()
             .all(|t| !t.context));
