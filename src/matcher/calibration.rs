@@ -89,7 +89,7 @@ impl Features {
 pub enum Calibration {
     /// The model shipped in `confidence.json`, fitted by `factdesk calibrate
     /// --left-out-weight 0.03 --fit questions.jsonl holdout-own.jsonl blind-b1.jsonl …
-    /// blind-b17.jsonl --out src/matcher/confidence.json` (see docs/quality-log.md): the
+    /// blind-b19.jsonl --out src/matcher/confidence.json` (see docs/quality-log.md): the
     /// bundled report's question sets, each question asked as unseen, and, at 3 % of a
     /// question's weight each, its phrasings scored leave-one-out.
     Fitted,

@@ -40,10 +40,10 @@ use crate::knowledge::{Body, KnowledgeBase};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Config {
     /// Answer when the calibrated chance of being right is at least this. Read off
-    /// the 19 question sets (1,431 questions), each scored by a model fitted on the other
-    /// eighteen (`factdesk calibrate --check`): the most right answers with under 2 % of
-    /// questions answered wrongly. At 0.8: 929 right, 20 wrong (1.4 %); at 0.75: 940 and
-    /// 31 (2.2 %); at 0.85: 904 and 17 (1.2 %). Gates catch some of those wrong ones.
+    /// the 21 question sets (1,559 questions), each scored by a model fitted on the other
+    /// twenty (`factdesk calibrate --check`): many right answers with well under 2 % of
+    /// questions answered wrongly. At 0.8: 1,016 right, 21 wrong (1.3 %); at 0.75: 1,028
+    /// and 25 (1.6 %); at 0.85: 989 and 18 (1.2 %). Gates catch some of those wrong ones.
     pub answer_probability: f32,
     /// Ranking score at or above which entries are offered as "did you mean".
     pub suggest_threshold: f32,
@@ -131,9 +131,8 @@ impl Config {
 
     /// Newsroom channels, where the bot speaks unasked and a wrong fact travels: answer
     /// from the chance where under one question in a hundred was answered wrongly, read
-    /// as for `answer_probability`: at 0.9, 848 right and 15 wrong (1.05 %, before the
-    /// gates, which answered none of the newsroom's wrong ones on b16 and b17); at 0.95,
-    /// 661 and 6 (0.4 %) but a fifth fewer answers.
+    /// as for `answer_probability`: at 0.9, 945 right and 16 wrong (1.03 %, before the
+    /// gates); at 0.95, 758 and 9 (0.6 %) but a fifth fewer answers.
     pub fn newsroom() -> Config {
         Config {
             answer_probability: 0.9,

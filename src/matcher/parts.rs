@@ -64,8 +64,9 @@ fn sentences(text: &str) -> Vec<(String, bool)> {
     while let Some(c) = chars.next() {
         let end = match c {
             '?' | '!' | '\n' => true,
-            // A full stop ends a sentence only before a space ("1.4 million" does not).
-            '.' => chars.peek().is_none_or(|n| n.is_whitespace()),
+            // A full stop or colon ends a sentence only before a space ("1.4 million",
+            // "10:30" do not): "couple things: who is…" starts a question after it.
+            '.' | ':' => chars.peek().is_none_or(|n| n.is_whitespace()),
             _ => false,
         };
         if end {
@@ -132,6 +133,21 @@ mod tests {
             [
                 "what did they ask congress for",
                 "is anyone besides ICE helping track ppl down",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_colon_ends_the_lead_in() {
+        let parts = question_parts(
+            "couple things: who's the white house guy working with DHS every day on this, \
+             and which newspaper did the officials talk to",
+        );
+        assert_eq!(
+            parts,
+            [
+                "who's the white house guy working with DHS every day on this",
+                "which newspaper did the officials talk to",
             ]
         );
     }
