@@ -44,12 +44,7 @@ pub const MIN_UNFAMILIAR_LEN: usize = 5;
 fn is_place(surface: &str) -> bool {
     static PLACES: OnceLock<HashSet<&'static str>> = OnceLock::new();
     PLACES
-        .get_or_init(|| {
-            include_str!("places.txt")
-                .lines()
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .collect()
-        })
+        .get_or_init(|| super::typo::word_list(include_str!("places.txt")))
         .contains(surface)
 }
 

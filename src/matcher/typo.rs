@@ -17,13 +17,15 @@ pub const TWO_EDITS_FROM_LEN: usize = 8;
 pub fn is_common_word(word: &str) -> bool {
     static WORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
     WORDS
-        .get_or_init(|| {
-            include_str!("english.txt")
-                .lines()
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .collect()
-        })
+        .get_or_init(|| word_list(include_str!("english.txt")))
         .contains(word)
+}
+
+/// The words of a bundled list: one a line, `#` lines are comments.
+pub fn word_list(text: &'static str) -> HashSet<&'static str> {
+    text.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
 }
 
 #[derive(Debug, Default, Clone)]
