@@ -19,6 +19,15 @@ const MIN_PART_WORDS: usize = 3;
 /// is a sentence that ends with "?" or opens like a question, split again where ", and"
 /// or "and" is followed by a new question ("…in the US, and how many…").
 pub fn question_parts(text: &str) -> Vec<String> {
+    // Every question goes through here: two parts need at least twice a part's words, so
+    // a short question is settled without splitting anything.
+    if text
+        .split_whitespace()
+        .nth(2 * MIN_PART_WORDS - 1)
+        .is_none()
+    {
+        return Vec::new();
+    }
     let mut parts = Vec::new();
     for (sentence, asked) in sentences(text) {
         let words: Vec<&str> = sentence.split_whitespace().collect();
