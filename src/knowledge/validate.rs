@@ -130,16 +130,30 @@ struct FileCheck<'a> {
     file: &'a Path,
     text: &'a str,
     problems: &'a mut Vec<Problem>,
+    /// Where each line after the first starts: a phrasings file has thousands of
+    /// lines, and counting newlines from the top for each of them was quadratic.
+    line_starts: Vec<usize>,
 }
 
-impl FileCheck<'_> {
+impl<'a> FileCheck<'a> {
+    fn new(file: &'a Path, text: &'a str, problems: &'a mut Vec<Problem>) -> Self {
+        let line_starts = text
+            .bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i + 1)
+            .collect();
+        Self {
+            file,
+            text,
+            problems,
+            line_starts,
+        }
+    }
+
     fn line_of(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.line_starts.partition_point(|&start| start <= end) + 1
     }
 
     fn push(&mut self, offset: Option<usize>, entry: Option<&str>, message: impl Into<String>) {
@@ -314,11 +328,7 @@ fn load_vocabulary(files: &SourceFiles, problems: &mut Vec<Problem>) -> Option<V
         });
         return None;
     };
-    let mut check = FileCheck {
-        file: path,
-        text,
-        problems,
-    };
+    let mut check = FileCheck::new(path, text, problems);
     let vocabulary: Vocabulary = check.parse()?;
     let mut owner: HashMap<String, &str> = HashMap::new();
     let stop: HashSet<String> = vocabulary
@@ -360,11 +370,7 @@ fn load_vocabulary(files: &SourceFiles, problems: &mut Vec<Problem>) -> Option<V
 fn load_report(files: &SourceFiles, folder: &Path, problems: &mut Vec<Problem>) -> Option<Report> {
     let meta_path = folder.join(REPORT_FILE);
     let text = files.get(&meta_path).unwrap_or_default();
-    let mut check = FileCheck {
-        file: &meta_path,
-        text,
-        problems,
-    };
+    let mut check = FileCheck::new(&meta_path, text, problems);
     let raw: RawReport = check.parse()?;
     let id = check.required(&raw.id, "id", None, 0);
     let title = check.required(&raw.title, "title", None, 0);
@@ -411,11 +417,7 @@ fn load_entries(
     variants: &mut Vec<PendingVariant>,
     problems: &mut Vec<Problem>,
 ) {
-    let mut check = FileCheck {
-        file: path,
-        text,
-        problems,
-    };
+    let mut check = FileCheck::new(path, text, problems);
     let Some(raw) = check.parse::<RawEntryFile>() else {
         return;
     };
