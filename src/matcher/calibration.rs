@@ -46,9 +46,14 @@ pub struct Features {
     /// `coverage` counting only the question's own sentences (in a long message, the
     /// story around them left out); the same as `coverage` for a plain question.
     pub question_coverage: f32,
+    /// The nearest-neighbour vote: of the phrasings closest to the question (weighted
+    /// Dice, over the shortlisted entries), the closeness-weighted share that are this
+    /// entry's or its siblings'. Many phrasings of one entry near the question raise it;
+    /// a lone close phrasing among a neighbour's lowers it.
+    pub vote: f32,
 }
 
-pub const FEATURES: usize = 12;
+pub const FEATURES: usize = 13;
 
 impl Features {
     pub fn to_array(self) -> [f32; FEATURES] {
@@ -65,6 +70,7 @@ impl Features {
             self.long,
             self.gap_lead,
             self.question_coverage,
+            self.vote,
         ]
     }
 
@@ -81,6 +87,7 @@ impl Features {
         "long",
         "gap_lead",
         "question_coverage",
+        "vote",
     ];
 }
 

@@ -207,6 +207,8 @@ const SHORTLIST: usize = 8;
 const MIN_ASKED_TOKENS: usize = 3;
 /// Phrasings that vote for an entry (the nearest-neighbour part of the score).
 const VOTERS: usize = 3;
+/// Nearest phrasings, over all shortlisted entries, whose vote is a feature.
+const NEIGHBOURS: usize = 7;
 
 type TermId = u32;
 /// A term of a question, its id if the knowledge base knows it, and the share of its
@@ -617,10 +619,12 @@ impl Matcher {
             })
             .collect();
         let asked = self.analyzer.asked_types(tokens);
-        let ranked = self.rank(&terms, asked, report, config, left_out);
+        let (ranked, neighbours) = self.rank(&terms, asked, report, config, left_out);
         let candidate = ranked.iter().position(|r| !self.entries[r.entry].is_gap);
         let features = candidate.map_or_else(Features::default, |at| {
-            self.features(&terms, asked, &ranked, at, long, config, left_out)
+            let mut f = self.features(&terms, asked, &ranked, at, long, config, left_out);
+            f.vote = self.vote(ranked[at].entry, &neighbours);
+            f
         });
         let probability = if candidate.is_some() {
             config.calibration.probability(&features)
@@ -784,7 +788,7 @@ impl Matcher {
         report: Option<usize>,
         config: &Config,
         left_out: Option<LeftOut>,
-    ) -> Vec<Ranked> {
+    ) -> (Vec<Ranked>, Vec<(f32, u32)>) {
         // First pass: how much of the question each entry explains.
         let mut covered: HashMap<u32, (f32, u32)> = HashMap::default();
         for (term, id, share) in terms {
@@ -822,6 +826,8 @@ impl Matcher {
             .filter_map(|(t, id, share)| id.map(|id| (id, t.credit * share)))
             .collect();
         let mut hits: Vec<f32> = Vec::new();
+        // The nearest phrasings over the shortlist: (closeness, entry), nearest first.
+        let mut neighbours: Vec<(f32, u32)> = Vec::with_capacity(NEIGHBOURS + 1);
         let mut ranked: Vec<Ranked> = shortlist
             .into_iter()
             .map(|(entry, coverage, matched)| {
@@ -840,7 +846,15 @@ impl Matcher {
                         continue;
                     }
                     if p.total + m > 0.0 {
-                        closeness = closeness.max(2.0 * hit / (p.total + m));
+                        let dice = 2.0 * hit / (p.total + m);
+                        closeness = closeness.max(dice);
+                        if neighbours.len() < NEIGHBOURS
+                            || dice > neighbours[NEIGHBOURS - 1].0
+                        {
+                            let at = neighbours.partition_point(|n| n.0 >= dice);
+                            neighbours.insert(at, (dice, entry));
+                            neighbours.truncate(NEIGHBOURS);
+                        }
                     }
                     let s = if p.total > 0.0 { hit / p.total } else { 0.0 };
                     if s > top[VOTERS - 1] {
@@ -870,7 +884,28 @@ impl Matcher {
             })
             .collect();
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
-        ranked
+        (ranked, neighbours)
+    }
+
+    /// See [`Features::vote`].
+    fn vote(&self, entry: usize, neighbours: &[(f32, u32)]) -> f32 {
+        let e = &self.entries[entry];
+        let kin = |other: usize| {
+            let o = &self.entries[other];
+            other == entry
+                || o.report == e.report && o.paragraph != 0 && o.paragraph == e.paragraph
+        };
+        let all: f32 = neighbours.iter().map(|n| n.0).sum();
+        let own: f32 = neighbours
+            .iter()
+            .filter(|n| kin(n.1 as usize))
+            .map(|n| n.0)
+            .sum();
+        if all > 0.0 {
+            own / all
+        } else {
+            0.0
+        }
     }
 
     /// What the calibration needs to know about the candidate at `ranked[at]`.
@@ -952,6 +987,8 @@ impl Matcher {
             } else {
                 0.0
             },
+            // Set from the ranking's nearest phrasings (see `Matcher::vote`).
+            vote: 0.0,
         }
     }
 
