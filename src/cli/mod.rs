@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::desk::{knowledge_location, load_knowledge, Desk};
 use crate::eval::{self, QuestionSet};
 use crate::knowledge::{KnowledgeBase, LoadError};
-use crate::matcher::{Config, Growth, Matcher};
+use crate::matcher::{Boosted, Calibration, Config, Growth, Matcher};
 use crate::reply::HELP_TEXT;
 
 pub use render::reply_text;
@@ -100,6 +100,10 @@ pub enum Command {
         /// set adopted as phrasings (`kb adopt`) is scored as unseen. Not for first scores.
         #[arg(long)]
         unseen: bool,
+        /// Score with this confidence model (written by `calibrate --out`) instead of the
+        /// shipped one: a model fitted without a set scores it as the bot would.
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
     },
     /// Fit the confidence model on question files and every phrasing left out in turn,
     /// and print it with its reliability on the files it was not fitted on.
@@ -505,6 +509,7 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             no_failures,
             answer_at,
             unseen,
+            model,
         } => {
             let mut kb = kb;
             if with_generated > 0 {
@@ -523,6 +528,15 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             };
             if let Some(p) = answer_at {
                 config.answer_probability = p;
+            }
+            if let Some(path) = model {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                let fitted: Boosted = serde_json::from_str(&text).with_context(|| {
+                    format!("{} is not a model from `calibrate --out`", path.display())
+                })?;
+                // A one-shot command: the model lives as long as the process.
+                config.calibration = Calibration::Model(Box::leak(Box::new(fitted)));
             }
             let options = quality::EvalOptions {
                 report: report.as_deref(),

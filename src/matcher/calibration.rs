@@ -96,7 +96,7 @@ impl Features {
 pub enum Calibration {
     /// The model shipped in `confidence.json`, fitted by `factdesk calibrate
     /// --left-out-weight 0.03 --fit questions.jsonl holdout-own.jsonl blind-b1.jsonl …
-    /// blind-b19.jsonl --out src/matcher/confidence.json` (see docs/quality-log.md): the
+    /// blind-b25.jsonl --out src/matcher/confidence.json` (see docs/quality-log.md): the
     /// bundled report's question sets, each question asked as unseen, and, at 3 % of a
     /// question's weight each, its phrasings scored leave-one-out.
     Fitted,
@@ -195,6 +195,7 @@ mod tests {
             lead: 0.8,
             evidence: 1.5,
             question_coverage: 1.0,
+            vote: 1.0,
             ..Features::default()
         };
         let none = Features::default();
