@@ -320,3 +320,93 @@ fn built_in_knowledge_serves_from_any_folder() {
     let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(v["report"], "deport-one-million");
 }
+
+/// Each set scored by a model fitted without it: a line per threshold, then the pooled
+/// reliability of the confidence on sets the model never saw.
+#[test]
+fn calibrate_scores_each_set_left_out() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dev = format!("{root}/knowledge/deport-one-million/questions.jsonl");
+    let b20 = format!("{root}/eval/deport-one-million/blind-b20.jsonl");
+    let b21 = format!("{root}/eval/deport-one-million/blind-b21.jsonl");
+    let out = factdesk(
+        &[
+            "calibrate",
+            "--fit",
+            &dev,
+            "--check",
+            &b20,
+            &b21,
+            "--each-left-out",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("each of 2 sets scored by a model fitted without it"),
+        "{text}"
+    );
+    let thresholds: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("answer at P ≥"))
+        .collect();
+    assert_eq!(thresholds.len(), 6, "{text}");
+    // 128 questions, nearly all of them answered right: accuracy is a real figure.
+    let accuracy: f64 = thresholds[2]
+        .split("accuracy ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|a| a.parse().ok())
+        .expect("an accuracy");
+    assert!((0.7..=1.0).contains(&accuracy), "{text}");
+    let ece: f64 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("expected calibration error "))
+        .and_then(|e| e.parse().ok())
+        .expect("an expected calibration error");
+    assert!((0.0..0.2).contains(&ece), "{text}");
+    assert!(!text.contains("\"trees\""), "no model is printed: {text}");
+}
+
+/// A model written by `calibrate --out` scores a set through `eval --model`; a file that
+/// is not one is named in the error.
+#[test]
+fn eval_scores_with_a_model_from_calibrate() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dev = format!("{root}/knowledge/deport-one-million/questions.jsonl");
+    let b21 = format!("{root}/eval/deport-one-million/blind-b21.jsonl");
+    let dir = Fixture::new();
+    let model = dir.path().join("model.json");
+    let fitted = factdesk(
+        &["calibrate", "--fit", &dev, "--out", model.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code(&fitted), 0, "{}", stderr(&fitted));
+    let out = factdesk(
+        &[
+            "eval",
+            "--no-failures",
+            "--model",
+            model.to_str().unwrap(),
+            &b21,
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("expected calibration error"),
+        "{}",
+        stdout(&out)
+    );
+
+    dir.write("not-a-model.json", "{\"trees\": 3}");
+    let bad = dir.path().join("not-a-model.json");
+    let out = factdesk(&["eval", "--model", bad.to_str().unwrap(), &b21], None);
+    assert_ne!(code(&out), 0);
+    assert!(
+        stderr(&out).contains("not-a-model.json"),
+        "{}",
+        stderr(&out)
+    );
+}

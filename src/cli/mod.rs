@@ -114,6 +114,11 @@ pub enum Command {
         /// Question files to check the fitted model on.
         #[arg(long = "check", value_name = "FILE", num_args = 1..)]
         check: Vec<PathBuf>,
+        /// Score each --check file with a model fitted on the --fit files and the other
+        /// --check files, never itself, exactly as the bot would answer (leave one set
+        /// out); print the totals per threshold and the pooled reliability. Writes no model.
+        #[arg(long, requires = "check")]
+        each_left_out: bool,
         /// Weight of one phrasing left out against one question of a file, in the fit.
         #[arg(long, default_value_t = 0.1, value_name = "W")]
         left_out_weight: f32,
@@ -389,6 +394,7 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
         Command::Calibrate {
             fit,
             check,
+            each_left_out,
             left_out_weight,
             out: write_to,
             rounds,
@@ -407,6 +413,7 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
                     ..Growth::DEFAULT
                 },
                 write_to: write_to.as_deref(),
+                each_left_out,
             },
             out,
         ),

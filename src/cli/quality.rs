@@ -156,6 +156,8 @@ pub struct Fit<'a> {
     pub left_out_weight: f32,
     pub growth: Growth,
     pub write_to: Option<&'a Path>,
+    /// Score each check file with a model fitted without it (see [`each_left_out`]).
+    pub each_left_out: bool,
 }
 
 pub fn calibrate(desk: &Desk, fit: &Fit<'_>, out: &mut dyn Write) -> Result<(), CliError> {
@@ -165,20 +167,12 @@ pub fn calibrate(desk: &Desk, fit: &Fit<'_>, out: &mut dyn Write) -> Result<(), 
         left_out_weight,
         growth,
         write_to,
+        each_left_out: each,
     } = *fit;
     let config = Config::DEFAULT;
     let mut rows: Vec<(Features, bool, f32)> = Vec::new();
     for file in fit {
-        let set = QuestionSet::load(file)?;
-        // Fitted on the questions as unseen: a set adopted as phrasings would otherwise
-        // teach the model that its own questions are certain.
-        let result = eval::run_unseen(desk, &set, None, &config)?;
-        rows.extend(
-            result
-                .calibration_rows()
-                .into_iter()
-                .map(|(f, r)| (f, r, 1.0)),
-        );
+        rows.extend(fit_rows(desk, file, &config)?);
     }
     // Phrasings left out are many, terse and written to one entry each: unlike what
     // people type. Weighed down, they inform the fit without outvoting the question sets.
@@ -188,6 +182,9 @@ pub fn calibrate(desk: &Desk, fit: &Fit<'_>, out: &mut dyn Write) -> Result<(), 
             .into_iter()
             .map(|(f, r)| (f, r, left_out_weight)),
     );
+    if each {
+        return each_left_out(desk, &rows, check, growth, out);
+    }
     let model = Boosted::fit(&rows, growth);
     let json = serde_json::to_string(&model).context("writing the model")?;
     match write_to {
@@ -229,6 +226,99 @@ pub fn calibrate(desk: &Desk, fit: &Fit<'_>, out: &mut dyn Write) -> Result<(), 
 }
 
 /// Questions that would be answered at a probability threshold, and how many wrongly.
+/// A question file's calibration rows, its questions asked as unseen: a set adopted as
+/// phrasings would otherwise teach the model that its own questions are certain.
+fn fit_rows(
+    desk: &Desk,
+    file: &Path,
+    config: &Config,
+) -> Result<Vec<(Features, bool, f32)>, CliError> {
+    let set = QuestionSet::load(file)?;
+    let result = eval::run_unseen(desk, &set, None, config)?;
+    Ok(result
+        .calibration_rows()
+        .into_iter()
+        .map(|(f, r)| (f, r, 1.0))
+        .collect())
+}
+
+/// Thresholds `calibrate --each-left-out` scores at.
+const THRESHOLDS: [f32; 6] = [0.65, 0.7, 0.75, 0.8, 0.85, 0.9];
+
+/// Leave one set out, exactly: each check file is scored as the bot would score it, at each
+/// threshold, with a model fitted on `rows` and the other check files. What the thresholds
+/// in `matcher::Config` are read from, and the reliability on sets not fitted on.
+fn each_left_out(
+    desk: &Desk,
+    rows: &[(Features, bool, f32)],
+    check: &[PathBuf],
+    growth: Growth,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let config = Config::DEFAULT;
+    let own: Vec<Vec<(Features, bool, f32)>> = check
+        .iter()
+        .map(|file| fit_rows(desk, file, &config))
+        .collect::<Result<_, _>>()?;
+    // Per threshold: items, correct, wrong, files meeting the bar (≥ 0.92, ≤ 2 % wrong).
+    let mut totals = [(0usize, 0usize, 0usize, 0usize); THRESHOLDS.len()];
+    let mut points: Vec<(f32, bool)> = Vec::new();
+    for (held, file) in check.iter().enumerate() {
+        let mut fitted_rows = rows.to_vec();
+        for (i, r) in own.iter().enumerate() {
+            if i != held {
+                fitted_rows.extend_from_slice(r);
+            }
+        }
+        let model: &'static Boosted = Box::leak(Box::new(Boosted::fit(&fitted_rows, growth)));
+        let set = QuestionSet::load(file)?;
+        for (t, &threshold) in THRESHOLDS.iter().enumerate() {
+            let scored = Config {
+                calibration: Calibration::Model(model),
+                answer_probability: threshold,
+                ..config
+            };
+            let result = eval::run(desk, &set, None, &scored)?;
+            let m = &result.metrics;
+            let correct = (m.accuracy * m.items as f64).round() as usize;
+            let total = &mut totals[t];
+            total.0 += m.items;
+            total.1 += correct;
+            total.2 += m.wrong_answers;
+            if m.accuracy >= 0.92 && m.wrong_answer_rate <= 0.02 {
+                total.3 += 1;
+            }
+            if threshold == config.answer_probability {
+                points.extend(
+                    result
+                        .outcomes
+                        .iter()
+                        .filter_map(|o| o.top_right.map(|right| (o.confidence, right))),
+                );
+            }
+        }
+    }
+    writeln!(
+        out,
+        "each of {} sets scored by a model fitted without it:",
+        check.len()
+    )
+    .context("writing output")?;
+    for (t, (items, correct, wrong, passing)) in totals.iter().enumerate() {
+        writeln!(
+            out,
+            "  answer at P ≥ {:.2}: accuracy {:.3}, {wrong} wrong ({:.2} %), {passing} of {} sets at ≥ 0.92 with ≤ 2 % wrong",
+            THRESHOLDS[t],
+            *correct as f64 / (*items).max(1) as f64,
+            100.0 * *wrong as f64 / (*items).max(1) as f64,
+            check.len()
+        )
+        .context("writing output")?;
+    }
+    write_reliability(&Reliability::of(&points, BINS), out).context("writing output")?;
+    Ok(())
+}
+
 fn answered_at(result: &Evaluation, threshold: f32) -> (usize, usize) {
     let answered: Vec<_> = result
         .outcomes
