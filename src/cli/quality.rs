@@ -225,7 +225,6 @@ pub fn calibrate(desk: &Desk, fit: &Fit<'_>, out: &mut dyn Write) -> Result<(), 
     Ok(())
 }
 
-/// Questions that would be answered at a probability threshold, and how many wrongly.
 /// A question file's calibration rows, its questions asked as unseen: a set adopted as
 /// phrasings would otherwise teach the model that its own questions are certain.
 fn fit_rows(
@@ -319,6 +318,7 @@ fn each_left_out(
     Ok(())
 }
 
+/// Questions that would be answered at a probability threshold, and how many wrongly.
 fn answered_at(result: &Evaluation, threshold: f32) -> (usize, usize) {
     let answered: Vec<_> = result
         .outcomes

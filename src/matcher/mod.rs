@@ -41,10 +41,10 @@ use crate::knowledge::{Body, KnowledgeBase};
 pub struct Config {
     /// Answer when the calibrated chance of being right is at least this. Read off the
     /// 25 blind batches, each scored exactly as the bot would with a model fitted on
-    /// everything else (`calibrate --each-left-out`, 1,603 questions): at 0.75, accuracy 0.918 with
-    /// 1.31 % answered wrongly (21); at 0.8, 0.899 and 1.25 % (20); at 0.7, 0.920 and
-    /// 1.56 % (25); at 0.65, 0.924 and 1.87 %. 0.75 is where more answers stop being
-    /// nearly free of wrong ones.
+    /// everything else (`calibrate --each-left-out`, 1,603 questions): at 0.75, accuracy
+    /// 0.918 with 1.31 % answered wrongly (21); at 0.8, 0.899 and 1.25 % (20); at 0.7,
+    /// 0.920 and 1.56 % (25); at 0.65, 0.924 and 1.87 %. 0.75 is where more answers stop
+    /// being nearly free of wrong ones.
     pub answer_probability: f32,
     /// Ranking score at or above which entries are offered as "did you mean".
     pub suggest_threshold: f32,
