@@ -212,6 +212,14 @@ const VOTERS: usize = 3;
 const NEIGHBOURS: usize = 7;
 
 type TermId = u32;
+
+/// What the ranking saw: the candidates, best first, and the phrasings nearest the
+/// question over them, as (closeness, entry), nearest first.
+#[derive(Clone, Copy)]
+struct Seen<'a> {
+    ranked: &'a [Ranked],
+    neighbours: &'a [(f32, u32)],
+}
 /// A term of a question, its id if the knowledge base knows it, and the share of its
 /// weight it counts for (see [`Config::context_weight`]).
 type QueryTerm = (Term, Option<TermId>, f32);
@@ -623,9 +631,11 @@ impl Matcher {
         let (ranked, neighbours) = self.rank(&terms, asked, report, config, left_out);
         let candidate = ranked.iter().position(|r| !self.entries[r.entry].is_gap);
         let features = candidate.map_or_else(Features::default, |at| {
-            let mut f = self.features(&terms, asked, &ranked, at, long, config, left_out);
-            f.vote = self.vote(ranked[at].entry, &neighbours);
-            f
+            let seen = Seen {
+                ranked: &ranked,
+                neighbours: &neighbours,
+            };
+            self.features(&terms, asked, seen, at, long, config, left_out)
         });
         let probability = if candidate.is_some() {
             config.calibration.probability(&features)
@@ -912,12 +922,13 @@ impl Matcher {
         &self,
         terms: &[QueryTerm],
         asked: u32,
-        ranked: &[Ranked],
+        seen: Seen<'_>,
         at: usize,
         long: bool,
         config: &Config,
         left_out: Option<LeftOut>,
     ) -> Features {
+        let ranked = seen.ranked;
         let best = &ranked[at];
         let entry = &self.entries[best.entry];
         let stats = &self.reports[entry.report];
@@ -985,8 +996,7 @@ impl Matcher {
             } else {
                 0.0
             },
-            // Set from the ranking's nearest phrasings (see `Matcher::vote`).
-            vote: 0.0,
+            vote: self.vote(best.entry, seen.neighbours),
         }
     }
 
