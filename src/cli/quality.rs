@@ -269,6 +269,7 @@ fn each_left_out(
                 fitted_rows.extend_from_slice(r);
             }
         }
+        // A one-shot command: one small model per set, kept until the process ends.
         let model: &'static Boosted = Box::leak(Box::new(Boosted::fit(&fitted_rows, growth)));
         let set = QuestionSet::load(file)?;
         for (t, &threshold) in THRESHOLDS.iter().enumerate() {
