@@ -3,6 +3,7 @@
 
 pub mod authoring;
 pub mod cli;
+pub mod corpus;
 pub mod curation;
 pub mod desk;
 pub mod discord;

@@ -1,6 +1,7 @@
 //! The command line: parses arguments, calls the library, renders replies. Output goes
 //! to any writer so tests can run every command in-process.
 
+mod corpus;
 mod quality;
 mod render;
 
@@ -32,6 +33,71 @@ pub struct Cli {
     pub knowledge: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Where the evaluation reports are and what is loaded beside each.
+#[derive(Debug, clap::Args)]
+pub struct CorpusArgs {
+    /// Folder of evaluation reports, one folder each with report.toml and blind.jsonl.
+    #[arg(long, value_name = "DIR", default_value = "eval/reports")]
+    reports: PathBuf,
+    /// Only these reports (by id).
+    #[arg(long = "only", value_name = "ID")]
+    only: Vec<String>,
+    /// Load the served reports beside each one, as a newsroom that adds a report does.
+    #[arg(long)]
+    beside: bool,
+    /// Also print every failure (never for a first score).
+    #[arg(long)]
+    failures: bool,
+}
+
+/// How a confidence model is fitted over the served reports and the evaluation reports.
+#[derive(Debug, clap::Args)]
+pub struct FitArgs {
+    /// Question files of the served reports to fit on.
+    #[arg(long = "fit", value_name = "FILE", num_args = 1..)]
+    fit: Vec<PathBuf>,
+    /// Weight of one phrasing left out against one question.
+    #[arg(long, default_value_t = 0.03, value_name = "W")]
+    left_out_weight: f32,
+    /// Weight of one evaluation report's question against one of the --fit files'.
+    #[arg(long, default_value_t = 1.0, value_name = "W")]
+    report_weight: f32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CorpusCommand {
+    /// Score each report's batch as the bot answers now, in the default and the newsroom
+    /// mode: accuracy, recall, wrong answers, hard negatives declined, first choice right.
+    Score {
+        #[command(flatten)]
+        corpus: CorpusArgs,
+        /// Score with this model (from `corpus fit --out` or `calibrate --out`).
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+        /// Answer from this calibrated chance on instead.
+        #[arg(long, value_name = "P")]
+        answer_at: Option<f32>,
+    },
+    /// Leave one report out: each report scored as the bot would, by a model fitted on the
+    /// --fit files and every other evaluation report, never itself.
+    LeftOut {
+        #[command(flatten)]
+        corpus: CorpusArgs,
+        #[command(flatten)]
+        fit: FitArgs,
+    },
+    /// Fit the confidence model on the --fit files and every evaluation report.
+    Fit {
+        #[command(flatten)]
+        corpus: CorpusArgs,
+        #[command(flatten)]
+        fit: FitArgs,
+        /// Write the model here (the shipped one is src/matcher/confidence.json).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,6 +201,12 @@ pub enum Command {
         /// Shrinkage of each tree's leaves.
         #[arg(long, default_value_t = Growth::DEFAULT.learning_rate)]
         learning_rate: f32,
+    },
+    /// Evaluation reports (`eval/reports/`): reports nobody tuned for, each with its
+    /// knowledge base at editor effort and a batch written blind.
+    Corpus {
+        #[command(subcommand)]
+        command: CorpusCommand,
     },
     /// From the question log: questions, answer rates, top entries, votes, top unanswered.
     Stats {
@@ -370,6 +442,9 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
         let merged = crate::knowledge::merge::merge_additions(&root, report.as_deref())?;
         return print_log(merged, json, out);
     }
+    if let Command::Corpus { command } = cli.command {
+        return corpus_command(cli.knowledge.as_deref(), command, out);
+    }
     let kb = load_knowledge(cli.knowledge.as_deref())?;
     match cli.command {
         Command::Validate => {
@@ -425,6 +500,7 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             print_log(crate::authoring::coverage(&desk, filter), json, out)
         }
         Command::Report { .. }
+        | Command::Corpus { .. }
         | Command::Kb {
             command: KbCommand::MergeAdditions { .. },
         } => unreachable!("handled before loading"),
@@ -537,13 +613,8 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
                 config.answer_probability = p;
             }
             if let Some(path) = model {
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                let fitted: Boosted = serde_json::from_str(&text).with_context(|| {
-                    format!("{} is not a model from `calibrate --out`", path.display())
-                })?;
                 // A one-shot command: the model lives as long as the process.
-                config.calibration = Calibration::Model(Box::leak(Box::new(fitted)));
+                config.calibration = Calibration::Model(Box::leak(Box::new(read_model(&path)?)));
             }
             let options = quality::EvalOptions {
                 report: report.as_deref(),
@@ -565,6 +636,69 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             }
             Ok(())
         }
+    }
+}
+
+/// A confidence model written by `calibrate --out` or `corpus fit --out`.
+fn read_model(path: &Path) -> Result<Boosted, CliError> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a model from `calibrate --out`", path.display()))?)
+}
+
+fn corpus_command(
+    flag: Option<&Path>,
+    command: CorpusCommand,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let base = corpus::base_files(flag)?;
+    let (args, fit, write_to) = match &command {
+        CorpusCommand::Score { corpus, .. } => (corpus, None, None),
+        CorpusCommand::LeftOut { corpus, fit } => (corpus, Some(fit), None),
+        CorpusCommand::Fit { corpus, fit, out } => (corpus, Some(fit), out.as_deref()),
+    };
+    let reports = corpus::discover(&args.reports, &args.only)?;
+    let set = corpus::Corpus {
+        base: &base,
+        reports,
+        company: if args.beside {
+            crate::corpus::Company::Beside
+        } else {
+            crate::corpus::Company::Alone
+        },
+    };
+    let plan = match fit {
+        Some(fit) => {
+            let served = Desk::new(load_knowledge(flag)?);
+            Some(corpus::FitPlan {
+                base_rows: quality::base_rows(&served, &fit.fit, fit.left_out_weight)?,
+                left_out_weight: fit.left_out_weight,
+                report_weight: fit.report_weight,
+                growth: Growth::DEFAULT,
+                write_to,
+            })
+        }
+        None => None,
+    };
+    match (&command, plan) {
+        (
+            CorpusCommand::Score {
+                model, answer_at, ..
+            },
+            _,
+        ) => {
+            let calibration = match model {
+                Some(path) => Calibration::Model(Box::leak(Box::new(read_model(path)?))),
+                None => Calibration::Fitted,
+            };
+            corpus::score(&set, calibration, *answer_at, args.failures, out)
+        }
+        (CorpusCommand::LeftOut { .. }, Some(plan)) => {
+            corpus::left_out(&set, &plan, args.failures, out)
+        }
+        (CorpusCommand::Fit { .. }, Some(plan)) => corpus::fit(&set, &plan, out),
+        _ => unreachable!("a plan is made for every fitting command"),
     }
 }
 

@@ -12,7 +12,10 @@ use crate::eval::{self, Evaluation, QuestionSet, Verdict};
 use crate::matcher::{Boosted, Calibration, Config, Features, Growth, Reliability};
 
 /// Bins of the reliability table.
-const BINS: usize = 10;
+pub(super) const BINS: usize = 10;
+
+/// Calibration rows: what the scorer measured, whether answering was right, and weight.
+pub(super) type Rows = Vec<(Features, bool, f32)>;
 
 pub struct EvalOptions<'a> {
     pub report: Option<&'a str>,
@@ -170,18 +173,7 @@ pub fn calibrate(desk: &Desk, fit: &Fit<'_>, out: &mut dyn Write) -> Result<(), 
         each_left_out: each,
     } = *fit;
     let config = Config::DEFAULT;
-    let mut rows: Vec<(Features, bool, f32)> = Vec::new();
-    for file in fit {
-        rows.extend(fit_rows(desk, file, &config)?);
-    }
-    // Phrasings left out are many, terse and written to one entry each: unlike what
-    // people type. Weighed down, they inform the fit without outvoting the question sets.
-    let loo = eval::leave_one_out(desk, None, &config);
-    rows.extend(
-        loo.calibration_rows()
-            .into_iter()
-            .map(|(f, r)| (f, r, left_out_weight)),
-    );
+    let rows = base_rows(desk, fit, left_out_weight)?;
     if each {
         return each_left_out(desk, &rows, check, growth, out);
     }
@@ -225,13 +217,31 @@ pub fn calibrate(desk: &Desk, fit: &Fit<'_>, out: &mut dyn Write) -> Result<(), 
     Ok(())
 }
 
+/// The rows of question files asked against `desk`, and of its phrasings left out.
+pub(super) fn base_rows(
+    desk: &Desk,
+    files: &[PathBuf],
+    left_out_weight: f32,
+) -> Result<Rows, CliError> {
+    let config = Config::DEFAULT;
+    let mut rows = Rows::new();
+    for file in files {
+        rows.extend(fit_rows(desk, file, &config)?);
+    }
+    // Phrasings left out are many, terse and written to one entry each: unlike what
+    // people type. Weighed down, they inform the fit without outvoting the question sets.
+    let loo = eval::leave_one_out(desk, None, &config);
+    rows.extend(
+        loo.calibration_rows()
+            .into_iter()
+            .map(|(f, r)| (f, r, left_out_weight)),
+    );
+    Ok(rows)
+}
+
 /// A question file's calibration rows, its questions asked as unseen: a set adopted as
 /// phrasings would otherwise teach the model that its own questions are certain.
-fn fit_rows(
-    desk: &Desk,
-    file: &Path,
-    config: &Config,
-) -> Result<Vec<(Features, bool, f32)>, CliError> {
+pub(super) fn fit_rows(desk: &Desk, file: &Path, config: &Config) -> Result<Rows, CliError> {
     let set = QuestionSet::load(file)?;
     let result = eval::run_unseen(desk, &set, None, config)?;
     Ok(result

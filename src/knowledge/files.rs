@@ -30,6 +30,11 @@ impl SourceFiles {
         self.files.get(path).map(String::as_str)
     }
 
+    /// Every file, by path relative to the root, in path order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Path, &str)> {
+        self.files.iter().map(|(p, t)| (p.as_path(), t.as_str()))
+    }
+
     pub fn insert(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) {
         self.files.insert(path.into(), text.into());
     }

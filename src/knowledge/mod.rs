@@ -16,6 +16,11 @@ pub use files::SourceFiles;
 pub use validate::{Problem, MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, MIN_VARIANTS};
 pub use vocabulary::{AnswerType, SynonymGroup, Vocabulary};
 
+/// The knowledge folder as it was when the binary was built.
+pub fn bundled_files() -> SourceFiles {
+    bundled::files()
+}
+
 /// One report the bot answers questions about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
