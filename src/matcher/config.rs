@@ -1,0 +1,117 @@
+//! Tuning of the matcher: the thresholds and weights it answers by.
+
+use super::Calibration;
+
+/// Tuning of the matcher. Which values are measured and which are hand rules is said
+/// on each; `factdesk calibrate` fits the calibration and `factdesk eval` prints the
+/// reliability table the probability thresholds were read from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    /// Answer when the calibrated chance of being right is at least this. Read off the
+    /// 25 blind batches, each scored exactly as the bot would with a model fitted on
+    /// everything else (`calibrate --each-left-out`, 1,603 questions): at 0.75, accuracy
+    /// 0.918 with 1.31 % answered wrongly (21); at 0.8, 0.899 and 1.25 % (20); at 0.7,
+    /// 0.920 and 1.56 % (25); at 0.65, 0.924 and 1.87 %. 0.75 is where more answers stop
+    /// being nearly free of wrong ones.
+    pub answer_probability: f32,
+    /// Ranking score at or above which entries are offered as "did you mean".
+    pub suggest_threshold: f32,
+    /// The candidate is offered as "did you mean" from this calibrated chance on, whatever
+    /// its ranking score (a long message's story lowers the score, not the candidate).
+    pub suggest_probability: f32,
+    /// Ranking score at or above which a curated gap explains a decline.
+    pub gap_threshold: f32,
+    /// Hand rule, kept: one shared word answers only a one-word question, and only when
+    /// the word's idf is at least this share of the rarest possible ("guantanamo", not
+    /// "deportation"). The calibration alone let a bare generic word through.
+    pub single_word_rarity: f32,
+    /// Hand rule, with the one above: a common word still answers when at least this
+    /// share of the phrasings using it are the entry's own ("whats the goal"). Read off
+    /// all question sets scored unseen: 0.15–0.25 answer 18 more right and no more wrong
+    /// than the rarity rule alone (0.35: 10, 0.5: 2).
+    pub single_word_concentration: f32,
+    /// Hand rule: scores closer than this between entries of two reports are a tie
+    /// that only the person asking (or a default report) can settle.
+    pub report_tie: f32,
+    /// A name the question spells with a capital, known to the report and at least
+    /// this rare in it (as a share of the rarest possible idf), should be in the entry
+    /// that answers (a feature of the calibration, `misses_name`).
+    pub name_rarity: f32,
+    /// Share of the ranking score from covering the question (the rest: from repeating
+    /// a phrasing).
+    pub coverage_share: f32,
+    /// Weight of a word the report never uses, as a share of the report's rarest word.
+    pub unknown_weight: f32,
+    /// Total weight of unknown ordinary words, in units of `unknown_weight`: past a few,
+    /// more chatter in a long question says nothing more.
+    pub unknown_cap: f32,
+    /// Weight of an unknown name or number (or vocabulary concept the report never
+    /// uses), as a share of the report's rarest word.
+    pub specific_weight: f32,
+    /// How much a term found only in an entry's answer or quote counts, against one
+    /// found in most of its phrasings.
+    pub answer_field_credit: f32,
+    /// Saturation of a term's credit in an entry by the share of the entry's phrasings
+    /// that use it (BM25's tf saturation, with phrasings as the occurrences): a word in
+    /// one phrasing of thirty counts little, a word in most of them fully. This is what
+    /// lets many phrasings sharpen an entry instead of widening it.
+    pub share_saturation: f32,
+    /// Share of the ranking score lost by an entry whose answer does not state the kind
+    /// of thing the question asks for ("how long" and no duration).
+    pub type_mismatch_penalty: f32,
+    /// Share of the ranking score lost by a gap whose question asks for a kind of fact
+    /// ("how much money…?", "when…?") that the question does not ask for.
+    pub gap_type_mismatch_penalty: f32,
+    /// In a message of at least `context_min_tokens` words that asks a question, how
+    /// much a word said outside the question sentences counts: the story around a
+    /// question is not what it asks. Names count fully wherever they are.
+    pub context_weight: f32,
+    pub context_min_tokens: usize,
+    /// Within the phrasing score, the share of the single closest phrasing (the rest:
+    /// the mean of the three closest, a nearest-neighbour vote).
+    pub best_phrasing_share: f32,
+    /// Turns what the scorer measured into the chance of being right.
+    pub calibration: Calibration,
+}
+
+impl Config {
+    pub const DEFAULT: Config = Config {
+        answer_probability: 0.75,
+        suggest_threshold: 0.30,
+        suggest_probability: 0.4,
+        gap_threshold: 0.50,
+        single_word_rarity: 0.6,
+        single_word_concentration: 0.25,
+        report_tie: 0.02,
+        name_rarity: 0.5,
+        coverage_share: 0.8,
+        unknown_weight: 0.4,
+        unknown_cap: 2.0,
+        specific_weight: 1.5,
+        answer_field_credit: 0.5,
+        share_saturation: 0.1,
+        type_mismatch_penalty: 0.1,
+        gap_type_mismatch_penalty: 0.1,
+        context_weight: 0.5,
+        context_min_tokens: 12,
+        best_phrasing_share: 0.7,
+        calibration: Calibration::Fitted,
+    };
+
+    /// Newsroom channels, where the bot speaks unasked and a wrong fact travels: answer
+    /// from the chance where under one question in a hundred was answered wrongly, read
+    /// as for `answer_probability`: at 0.85, accuracy 0.882 with 0.81 % wrong (13); at
+    /// 0.9 the same 13 wrong and 0.854; at 0.95, 8 wrong (0.5 %) but accuracy 0.764.
+    pub fn newsroom() -> Config {
+        Config {
+            answer_probability: 0.85,
+            ..Config::DEFAULT
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::DEFAULT
+    }
+}

@@ -1,0 +1,325 @@
+//! Ranking: how much of a question each entry explains, how closely its phrasings
+//! repeat it, and what the calibration is told about the candidate.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::index::{IndexedEntry, Posting};
+use super::{
+    Config, Features, LeftOut, Matcher, QueryTerm, Ranked, Term, TermId, NEIGHBOURS, SHORTLIST,
+    VOTERS,
+};
+
+/// What the ranking saw: the candidates, best first, and the phrasings nearest the
+/// question over them, as (closeness, entry), nearest first.
+#[derive(Clone, Copy)]
+pub(super) struct Seen<'a> {
+    pub(super) ranked: &'a [Ranked],
+    pub(super) neighbours: &'a [(f32, u32)],
+}
+
+impl Matcher {
+    fn weight(
+        &self,
+        term: &Term,
+        id: Option<TermId>,
+        report: usize,
+        config: &Config,
+    ) -> (f32, bool) {
+        let stats = &self.reports[report];
+        match id.and_then(|id| stats.idf.get(&id)) {
+            Some(&idf) => (idf, true),
+            None if term.specific || term.concept || term.unfamiliar => {
+                (config.specific_weight * stats.max_idf, false)
+            }
+            None => (config.unknown_weight * stats.max_idf, false),
+        }
+    }
+
+    /// The question's total weight as seen from one report.
+    fn query_mass(&self, terms: &[QueryTerm], report: usize, config: &Config) -> f32 {
+        self.query_mass_where(terms, report, config, |_| true)
+    }
+
+    /// As [`Matcher::query_mass`], over the terms whose share passes `keep`.
+    fn query_mass_where(
+        &self,
+        terms: &[QueryTerm],
+        report: usize,
+        config: &Config,
+        keep: impl Fn(f32) -> bool,
+    ) -> f32 {
+        let mut known = 0.0;
+        let mut unknown = 0.0;
+        for (term, id, share) in terms.iter().filter(|t| keep(t.2)) {
+            let (w, is_known) = self.weight(term, *id, report, config);
+            let w = w * share;
+            if is_known || term.specific || term.concept || term.unfamiliar {
+                known += w;
+            } else {
+                unknown += w;
+            }
+        }
+        let cap = config.unknown_cap * config.unknown_weight * self.reports[report].max_idf;
+        known + unknown.min(cap)
+    }
+
+    fn same_entries(&self, a: TermId, b: TermId) -> bool {
+        let (pa, pb) = (&self.postings[a as usize], &self.postings[b as usize]);
+        pa.len() == pb.len() && pa.iter().zip(pb).all(|(x, y)| x.entry == y.entry)
+    }
+
+    /// Pairs each term with its id, leaving out words that name the same thing as an
+    /// earlier one.
+    pub(super) fn resolve(&self, terms_in: &[Term]) -> Vec<(Term, Option<TermId>)> {
+        let mut terms: Vec<(Term, Option<TermId>)> = Vec::with_capacity(terms_in.len());
+        for t in terms_in {
+            let id = self.term_ids.get(&t.key).copied();
+            // Two words in a row found in exactly the same entries ("stephen miller") name
+            // one thing: counting both would let a full name outweigh the rest of the
+            // question. Only in a row: with many phrasings an entry's ordinary words can
+            // share their entries by chance ("officials" and "source").
+            let same = id.is_some_and(|id| {
+                terms
+                    .last()
+                    .is_some_and(|(_, other)| other.is_some_and(|o| self.same_entries(o, id)))
+            });
+            if !same {
+                terms.push((t.clone(), id));
+            }
+        }
+        terms
+    }
+
+    /// The credit of a term in an entry: saturating in the share of the entry's
+    /// phrasings that use it, at least `answer_field_credit` when the answer says it.
+    fn credit(&self, p: &Posting, term: TermId, left_out: Option<LeftOut>, config: &Config) -> f32 {
+        let e = &self.entries[p.entry as usize];
+        let mut used = p.phrasings as f32;
+        let mut total = e.phrasings.len() as f32;
+        if let Some(l) = left_out.filter(|l| l.entry == p.entry as usize) {
+            total -= 1.0;
+            if e.phrasings
+                .get(l.phrasing)
+                .is_some_and(|ph| ph.contains(term))
+            {
+                used -= 1.0;
+            }
+        }
+        let share = if total > 0.0 { used / total } else { 0.0 };
+        let k = config.share_saturation;
+        let from_phrasings = share * (1.0 + k) / (share + k);
+        if p.body {
+            from_phrasings.max(config.answer_field_credit)
+        } else {
+            from_phrasings
+        }
+    }
+
+    pub(super) fn rank(
+        &self,
+        terms: &[QueryTerm],
+        asked: u32,
+        report: Option<usize>,
+        config: &Config,
+        left_out: Option<LeftOut>,
+    ) -> (Vec<Ranked>, Vec<(f32, u32)>) {
+        // First pass: how much of the question each entry explains.
+        let mut covered: HashMap<u32, (f32, u32)> = HashMap::default();
+        for (term, id, share) in terms {
+            let Some(id) = id else { continue };
+            for p in &self.postings[*id as usize] {
+                if report.is_some_and(|r| r != self.entries[p.entry as usize].report) {
+                    continue;
+                }
+                let credit = self.credit(p, *id, left_out, config);
+                if credit <= 0.0 {
+                    continue;
+                }
+                let c = covered.entry(p.entry).or_default();
+                c.0 += p.idf * credit * term.credit * share;
+                c.1 += 1;
+            }
+        }
+        let mut mass: HashMap<usize, f32> = HashMap::default();
+        let mut shortlist: Vec<(u32, f32, u32)> = covered
+            .into_iter()
+            .map(|(entry, (c, matched))| {
+                let r = self.entries[entry as usize].report;
+                let m = *mass
+                    .entry(r)
+                    .or_insert_with(|| self.query_mass(terms, r, config));
+                (entry, if m > 0.0 { c / m } else { 0.0 }, matched)
+            })
+            .collect();
+        shortlist.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        shortlist.truncate(SHORTLIST);
+
+        // Second pass: how much of its closest phrasings the question repeats.
+        let query: Vec<(TermId, f32)> = terms
+            .iter()
+            .filter_map(|(t, id, share)| id.map(|id| (id, t.credit * share)))
+            .collect();
+        let mut hits: Vec<f32> = Vec::new();
+        // The nearest phrasings over the shortlist: (closeness, entry), nearest first.
+        let mut neighbours: Vec<(f32, u32)> = Vec::with_capacity(NEIGHBOURS + 1);
+        let mut ranked: Vec<Ranked> = shortlist
+            .into_iter()
+            .map(|(entry, coverage, matched)| {
+                let e = &self.entries[entry as usize];
+                let left = left_out
+                    .filter(|l| l.entry == entry as usize)
+                    .map(|l| l.phrasing);
+                let m = mass.get(&e.report).copied().unwrap_or(0.0);
+                let mut top = [0.0f32; VOTERS];
+                let mut closeness = 0.0f32;
+                hits.clear();
+                hits.resize(e.phrasings.len(), 0.0);
+                e.add_hits(&query, &mut hits);
+                for (i, (p, &hit)) in e.phrasings.iter().zip(&hits).enumerate() {
+                    if Some(i) == left || hit <= 0.0 {
+                        continue;
+                    }
+                    if p.total + m > 0.0 {
+                        let dice = 2.0 * hit / (p.total + m);
+                        closeness = closeness.max(dice);
+                        if neighbours.len() < NEIGHBOURS || dice > neighbours[NEIGHBOURS - 1].0 {
+                            let at = neighbours.partition_point(|n| n.0 >= dice);
+                            neighbours.insert(at, (dice, entry));
+                            neighbours.truncate(NEIGHBOURS);
+                        }
+                    }
+                    let s = if p.total > 0.0 { hit / p.total } else { 0.0 };
+                    if s > top[VOTERS - 1] {
+                        top[VOTERS - 1] = s;
+                        top.sort_by(|a, b| b.total_cmp(a));
+                    }
+                }
+                let mean = top.iter().sum::<f32>() / VOTERS as f32;
+                let phrasing =
+                    config.best_phrasing_share * top[0] + (1.0 - config.best_phrasing_share) * mean;
+                // Repeating a phrasing only counts as far as the question is covered: a known
+                // phrasing plus words the report never uses is not a match.
+                let mut score = config.coverage_share * coverage
+                    + (1.0 - config.coverage_share) * phrasing * coverage.sqrt();
+                if asked & !e.types != 0 {
+                    score *= 1.0 - config.type_mismatch_penalty;
+                }
+                if e.asks & !asked != 0 {
+                    score *= 1.0 - config.gap_type_mismatch_penalty;
+                }
+                Ranked {
+                    entry: entry as usize,
+                    score: score.clamp(0.0, 1.0),
+                    matched,
+                    closeness: closeness.min(1.0),
+                }
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        (ranked, neighbours)
+    }
+
+    /// See [`Features::vote`].
+    fn vote(&self, entry: usize, neighbours: &[(f32, u32)]) -> f32 {
+        let e = &self.entries[entry];
+        let kin = |other: usize| {
+            let o = &self.entries[other];
+            other == entry || o.report == e.report && o.paragraph != 0 && o.paragraph == e.paragraph
+        };
+        let all: f32 = neighbours.iter().map(|n| n.0).sum();
+        let own: f32 = neighbours
+            .iter()
+            .filter(|n| kin(n.1 as usize))
+            .map(|n| n.0)
+            .sum();
+        if all > 0.0 {
+            own / all
+        } else {
+            0.0
+        }
+    }
+
+    /// What the calibration needs to know about the candidate at `ranked[at]`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn features(
+        &self,
+        terms: &[QueryTerm],
+        asked: u32,
+        seen: Seen<'_>,
+        at: usize,
+        long: bool,
+        config: &Config,
+        left_out: Option<LeftOut>,
+    ) -> Features {
+        let ranked = seen.ranked;
+        let best = &ranked[at];
+        let entry = &self.entries[best.entry];
+        let stats = &self.reports[entry.report];
+        let sibling = |other: &IndexedEntry| {
+            other.report == entry.report
+                && other.paragraph != 0
+                && other.paragraph == entry.paragraph
+        };
+        let runner_up = ranked
+            .iter()
+            .enumerate()
+            .find(|(i, r)| {
+                *i != at && !self.entries[r.entry].is_gap && !sibling(&self.entries[r.entry])
+            })
+            .map_or(0.0, |(_, r)| r.score);
+        let gap_lead = ranked
+            .iter()
+            .find(|r| self.entries[r.entry].is_gap)
+            .map_or(0.0, |g| (g.score - best.score).max(0.0));
+        let mass = self.query_mass(terms, entry.report, config);
+        let asked_mass = if terms.iter().all(|t| t.2 == 1.0) {
+            mass
+        } else {
+            self.query_mass_where(terms, entry.report, config, |share| share == 1.0)
+        };
+        let mut matched_weight = 0.0;
+        let mut asked_matched = 0.0;
+        for (term, id, share) in terms {
+            let Some(id) = id else { continue };
+            if let Some(p) = self.postings[*id as usize]
+                .iter()
+                .find(|p| p.entry as usize == best.entry)
+            {
+                let w = p.idf * self.credit(p, *id, left_out, config) * term.credit;
+                matched_weight += w * share;
+                if *share == 1.0 {
+                    asked_matched += w;
+                }
+            }
+        }
+        let dice = best.closeness;
+        let stranger = terms.iter().any(|(t, id, share)| {
+            t.specific && *share == 1.0 && id.is_none_or(|id| !stats.idf.contains_key(&id))
+        });
+        let missing = asked & self.analyzer.required_types() & !entry.types;
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        Features {
+            score: best.score,
+            coverage: if mass > 0.0 {
+                (matched_weight / mass).min(1.0)
+            } else {
+                0.0
+            },
+            phrasing: dice.min(1.0),
+            lead: best.score - runner_up,
+            evidence: (1.0 + matched_weight / stats.max_idf.max(f32::EPSILON)).ln(),
+            stranger: flag(stranger),
+            misses_name: flag(self.misses_a_name(best.entry, terms, config)),
+            type_missing: flag(missing != 0),
+            single_word: flag(best.matched < 2),
+            long: flag(long),
+            gap_lead,
+            question_coverage: if asked_mass > 0.0 {
+                (asked_matched / asked_mass).min(1.0)
+            } else {
+                0.0
+            },
+            vote: self.vote(best.entry, seen.neighbours),
+        }
+    }
+}
