@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use files::SourceFiles;
 pub use validate::{Problem, MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, MIN_VARIANTS};
-pub use vocabulary::{AnswerType, SynonymGroup, Vocabulary};
+pub use vocabulary::{AnswerType, NumberKind, SynonymGroup, Vocabulary};
 
 /// The knowledge folder as it was when the binary was built.
 pub fn bundled_files() -> SourceFiles {
@@ -39,6 +39,10 @@ pub struct Report {
     pub paragraphs: Vec<String>,
     /// The folder the report was loaded from, relative to the knowledge root.
     pub folder: PathBuf,
+    /// Words that mean the same thing in this report only (its `[[synonyms]]`): its
+    /// entries are indexed under every word of a group, so a question using another
+    /// word of it still finds them, while other reports keep the words apart.
+    pub synonyms: Vec<SynonymGroup>,
 }
 
 impl Report {

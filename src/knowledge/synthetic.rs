@@ -112,6 +112,7 @@ pub fn add_synthetic(kb: &mut KnowledgeBase, count: usize, per_report: usize) {
             default: false,
             paragraphs: paragraphs.clone(),
             folder: format!("synthetic-{r}").into(),
+            synonyms: Vec::new(),
         });
         let n = per_report.min(count - r * per_report);
         for i in 0..n {

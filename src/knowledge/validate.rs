@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Body, Entry, KnowledgeBase, Report, Source, SourceFiles, Vocabulary};
+use super::{Body, Entry, KnowledgeBase, Report, Source, SourceFiles, SynonymGroup, Vocabulary};
 
 /// Longest answer, in characters: a reply people read at a glance.
 pub const MAX_ANSWER_CHARS: usize = 300;
@@ -75,6 +75,9 @@ struct RawEntryFile {
     /// the curated entries so those stay readable (a report's `phrasings.toml`).
     #[serde(default)]
     phrasings: Vec<Spanned<RawPhrasings>>,
+    /// Synonyms that hold in this report only (see [`Report::synonyms`]).
+    #[serde(default)]
+    synonyms: Vec<SynonymGroup>,
 }
 
 #[derive(Deserialize)]
@@ -261,7 +264,7 @@ pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<P
         for (path, text) in files.in_folder(&folder) {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if name.ends_with(".toml") && name != REPORT_FILE {
-                load_entries(
+                let synonyms = load_entries(
                     path,
                     text,
                     index,
@@ -270,6 +273,7 @@ pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<P
                     &mut variants,
                     &mut problems,
                 );
+                reports[index].synonyms.extend(synonyms);
             }
         }
     }
@@ -405,6 +409,7 @@ fn load_report(files: &SourceFiles, folder: &Path, problems: &mut Vec<Problem>) 
         default: raw.default,
         paragraphs,
         folder: folder.to_path_buf(),
+        synonyms: Vec::new(),
     })
 }
 
@@ -416,10 +421,10 @@ fn load_entries(
     pending: &mut Vec<PendingEntry>,
     variants: &mut Vec<PendingVariant>,
     problems: &mut Vec<Problem>,
-) {
+) -> Vec<SynonymGroup> {
     let mut check = FileCheck::new(path, text, problems);
     let Some(raw) = check.parse::<RawEntryFile>() else {
-        return;
+        return Vec::new();
     };
     for spanned in raw.variant {
         let at = spanned.span().start;
@@ -498,6 +503,7 @@ fn load_entries(
             });
         }
     }
+    raw.synonyms
 }
 
 type Checked = (Entry, Vec<(String, usize)>);

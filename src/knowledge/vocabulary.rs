@@ -39,4 +39,19 @@ pub struct AnswerType {
     pub cues: Vec<String>,
     #[serde(default)]
     pub words: Vec<String>,
+    /// Which numbers in an answer state this kind of fact besides its words.
+    #[serde(default)]
+    pub numbers: NumberKind,
+}
+
+/// Numbers that state a kind of fact: any figure is an amount, but only a year is a
+/// date and only a figure with "%" or "percent" is a rate.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum NumberKind {
+    #[default]
+    None,
+    Any,
+    Year,
+    Percent,
 }

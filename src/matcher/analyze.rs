@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::normalize::{fold, ordinal, tokenize, Token, WordStemmer};
 use super::typo::TypoIndex;
-use crate::knowledge::Vocabulary;
+use crate::knowledge::{NumberKind, Vocabulary};
 
 /// How much a corrected word counts compared with one typed right, by edit distance.
 pub const CORRECTION_CREDIT: [f32; 3] = [1.0, 0.9, 0.75];
@@ -78,8 +78,8 @@ pub struct Analyzer {
     skippable: HashSet<String>,
     chitchat: HashSet<String>,
     longest_chitchat: usize,
-    /// (required, cues, words) per answer type; bit `i` of a mask is type `i`.
-    answer_types: Vec<(bool, Vec<String>, Vec<String>)>,
+    /// Answer types; bit `i` of a mask is type `i`.
+    answer_types: Vec<AnswerKind>,
     stemmer: WordStemmer,
 }
 
@@ -191,12 +191,18 @@ impl Analyzer {
                 .answer_types
                 .iter()
                 .take(32)
-                .map(|t| {
-                    (
-                        t.required,
-                        t.cues.iter().map(|c| padded(c)).collect(),
-                        t.words.iter().map(|w| padded(w)).collect(),
-                    )
+                .map(|t| AnswerKind {
+                    required: t.required,
+                    cues: t
+                        .cues
+                        .iter()
+                        .map(|c| match c.trim().strip_prefix('^') {
+                            Some(opening) => format!("^{}", padded(opening)),
+                            None => padded(c),
+                        })
+                        .collect(),
+                    words: t.words.iter().map(|w| padded(w)).collect(),
+                    numbers: t.numbers,
                 })
                 .collect(),
             stemmer,
@@ -244,12 +250,16 @@ impl Analyzer {
     /// Answer types the question asks for, as a bit mask.
     pub fn asked_types(&self, question: &[Token]) -> u32 {
         let text = padded_tokens(question);
+        let openings = openings(question);
         let found: Vec<(usize, &str)> = self
             .answer_types
             .iter()
             .enumerate()
-            .flat_map(|(i, (_, cues, _))| cues.iter().map(move |c| (i, c.as_str())))
-            .filter(|(_, c)| text.contains(c))
+            .flat_map(|(i, kind)| kind.cues.iter().map(move |c| (i, c.as_str())))
+            .filter(|(_, c)| match c.strip_prefix('^') {
+                Some(word) => openings.iter().any(|o| o.starts_with(word)),
+                None => text.contains(c),
+            })
             .collect();
         // A cue inside a longer cue of another type is not asking: "how many years"
         // asks for a duration, not an amount.
@@ -263,25 +273,34 @@ impl Analyzer {
             .fold(0, |m, (i, _)| m | (1 << i))
     }
 
+    /// Does the question open with a question word ("what…", "so how…"), asking for
+    /// something rather than checking a claim?
+    pub fn is_open_question(&self, question: &[Token]) -> bool {
+        const OPEN: &[&str] = &[
+            " what ", " whats ", " which ", " who ", " whos ", " whose ", " whom ", " where ",
+            " wheres ", " when ", " whens ", " why ", " how ", " hows ", " wat ", " wats ",
+        ];
+        openings(question)
+            .iter()
+            .any(|o| OPEN.iter().any(|w| o.starts_with(w)))
+    }
+
     /// Answer types that the question asks for and an answer must state.
     pub fn required_types(&self) -> u32 {
-        self.mask(|(required, _, _)| *required)
+        self.mask(|kind| kind.required)
     }
 
-    /// Answer types an answer states, as a bit mask (digits always state an amount).
+    /// Answer types an answer states, as a bit mask: by its words, or by a number of
+    /// the type's kind (any figure for an amount, a year for a date, "%" for a rate).
     pub fn stated_types(&self, answer: &str) -> u32 {
         let text = padded(answer);
-        let has_number = tokenize(answer)
-            .iter()
-            .any(|t| t.number && t.surface.ends_with(|c: char| c.is_ascii_digit()));
-        let mut mask = self.mask(|(_, _, words)| words.iter().any(|w| text.contains(w.as_str())));
-        if has_number {
-            mask |= self.mask(|(required, _, _)| *required);
-        }
-        mask
+        let numbers = Numbers::of(answer);
+        self.mask(|kind| {
+            kind.words.iter().any(|w| text.contains(w.as_str())) || numbers.state(kind.numbers)
+        })
     }
 
-    fn mask(&self, test: impl Fn(&(bool, Vec<String>, Vec<String>)) -> bool) -> u32 {
+    fn mask(&self, test: impl Fn(&AnswerKind) -> bool) -> u32 {
         self.answer_types
             .iter()
             .enumerate()
@@ -422,9 +441,12 @@ impl Analyzer {
                 continue 'outer;
             }
             let (stem, token, credit) = &words[i];
-            if !self.is_stop_word(&token.surface)
-                && !self.stop_stems.contains(stem)
-                && !stem.is_empty()
+            // A misspelt stop word often stems to one ("befor"); a real word that shares a
+            // stem with one ("severance", "several") is kept.
+            let stop_stem = self.stop_stems.contains(stem)
+                && !super::typo::is_common_word(&token.surface)
+                && typos.is_none_or(|t| !t.contains(&token.surface));
+            if !self.is_stop_word(&token.surface) && !stop_stem && !stem.is_empty()
             {
                 push(
                     Term {
@@ -442,6 +464,105 @@ impl Analyzer {
             i += 1;
         }
         terms
+    }
+}
+
+/// Words a question may open with before what it asks ("so when…", "ok where…").
+const OPENERS: &[&str] = &[
+    "so", "and", "but", "wait", "ok", "okay", "hey", "yo", "also", "then", "um", "uh", "hi",
+    "hello", "lol", "ngl", "quick", "question", "btw", "anyway", "hmm", "sorry", "oh", "like",
+];
+
+/// The words from where a question sentence opens, past any opener, each padded like a
+/// cue: the start of the message, and the start of its first question sentence when the
+/// message tells a story first. A cue written "^where" asks only there: "where" opening
+/// a question asks for a place; inside one ("the county where he lives") it does not.
+fn openings(tokens: &[Token]) -> Vec<String> {
+    let mut starts = vec![0];
+    if let Some(first) = tokens.iter().position(|t| !t.context) {
+        if first > 0 {
+            starts.push(first);
+        }
+    }
+    starts
+        .into_iter()
+        .map(|start| {
+            let rest = &tokens[start..];
+            let skip = rest
+                .iter()
+                .take_while(|t| OPENERS.contains(&t.surface.as_str()))
+                .count();
+            padded_tokens(&rest[skip..])
+        })
+        .collect()
+}
+
+/// A kind of answer: the cues that ask for it and what states it.
+struct AnswerKind {
+    required: bool,
+    cues: Vec<String>,
+    words: Vec<String>,
+    numbers: NumberKind,
+}
+
+/// The kinds of number a text states.
+#[derive(Default)]
+struct Numbers {
+    any: bool,
+    year: bool,
+    percent: bool,
+}
+
+impl Numbers {
+    fn of(text: &str) -> Numbers {
+        let mut found = Numbers {
+            any: tokenize(text)
+                .iter()
+                .any(|t| t.number && t.surface.ends_with(|c: char| c.is_ascii_digit())),
+            ..Numbers::default()
+        };
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !bytes[i].is_ascii_digit() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            let before = start.checked_sub(1).map(|b| bytes[b]);
+            let after = bytes.get(i).copied();
+            let glued = |b: Option<u8>| matches!(b, Some(b'$' | b'.' | b',') | Some(b'0'..=b'9'));
+            // A four-digit figure from 1900 to 2100, not money or part of a larger
+            // figure, is a year.
+            if i - start == 4
+                && !glued(before)
+                && !(matches!(after, Some(b'.' | b',')) && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+                && matches!(&text[start..start + 2], "19" | "20" | "21")
+            {
+                found.year = true;
+            }
+            let rest = text[i..].trim_start_matches([' ', '.', ',']).trim_start_matches(|c: char| c.is_ascii_digit());
+            let rest = rest.trim_start();
+            if rest.starts_with('%')
+                || rest.get(..7).is_some_and(|w| w.eq_ignore_ascii_case("percent"))
+                || rest.get(..8).is_some_and(|w| w.eq_ignore_ascii_case("per cent"))
+            {
+                found.percent = true;
+            }
+        }
+        found
+    }
+
+    fn state(&self, kind: NumberKind) -> bool {
+        match kind {
+            NumberKind::None => false,
+            NumberKind::Any => self.any,
+            NumberKind::Year => self.year,
+            NumberKind::Percent => self.percent,
+        }
     }
 }
 

@@ -106,16 +106,28 @@ impl Matcher {
     }
 
     /// Does the question name something rare in the report that `entry` never mentions?
-    pub(super) fn misses_a_name(&self, entry: usize, terms: &[QueryTerm], config: &Config) -> bool {
+    pub(super) fn misses_a_name(
+        &self,
+        entry: usize,
+        terms: &[QueryTerm],
+        asks: bool,
+        config: &Config,
+    ) -> bool {
         let stats = &self.reports[self.entries[entry].report];
-        terms.iter().any(|(term, id, _)| {
+        terms.iter().any(|(term, id, share)| {
             let Some(id) = id else { return false };
+            // A figure the question asks about ("net sales in 2023") that the report
+            // states elsewhere but this entry never does: another fact is meant.
+            // Not in a claim being checked ("is it 11 million?"), which a "no" answers.
+            let number =
+                asks && term.number && *share == 1.0 && stats.idf.contains_key(id);
             term.specific
-                && !term.number
-                && stats
+                && (number
+                    || !term.number
+                        && stats
                     .idf
                     .get(id)
-                    .is_some_and(|&idf| idf >= config.name_rarity * stats.max_idf)
+                            .is_some_and(|&idf| idf >= config.name_rarity * stats.max_idf))
                 && !self.postings[*id as usize]
                     .iter()
                     .any(|p| p.entry as usize == entry)

@@ -4,7 +4,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::{normalize, tokenize, Analyzer, Config, Matcher, TermId, Token, TypoIndex};
-use crate::knowledge::{Body, KnowledgeBase};
+use crate::knowledge::{Body, KnowledgeBase, SynonymGroup};
 
 /// One phrasing (question, variant or keyword) as its terms with their weights.
 pub(super) struct Phrasing {
@@ -112,7 +112,8 @@ impl Matcher {
         for word in analyzer.vocabulary_words().chain(normalize::ORDINAL_WORDS) {
             typos.add(word);
         }
-        for group in &kb.vocabulary.synonyms {
+        let report_groups = kb.reports.iter().flat_map(|r| &r.synonyms);
+        for group in kb.vocabulary.synonyms.iter().chain(report_groups) {
             for term in &group.terms {
                 for token in tokenize(term) {
                     typos.add(&token.surface);
@@ -145,7 +146,24 @@ impl Matcher {
         for word in words {
             typos.add_stem(analyzer.stem(&word));
         }
+        // A report's own synonyms, as term key → the other keys of its group.
+        let aliases: Vec<HashMap<String, Vec<String>>> = kb
+            .reports
+            .iter()
+            .map(|r| report_aliases(&analyzer, &r.synonyms))
+            .collect();
         for (index, entry) in kb.entries.iter().enumerate() {
+            let alias = &aliases[entry.report];
+            let expand = |keys: Vec<String>| -> Vec<String> {
+                if alias.is_empty() {
+                    return keys;
+                }
+                let mut all = keys.clone();
+                for k in &keys {
+                    all.extend(alias.get(k).into_iter().flatten().cloned());
+                }
+                all
+            };
             let mut intern = |key: &str| -> TermId {
                 let next = term_ids.len() as TermId;
                 *term_ids.entry(key.to_string()).or_insert_with(|| {
@@ -164,7 +182,8 @@ impl Matcher {
                 } else {
                     analyzer.terms(text)
                 };
-                let mut ids: Vec<TermId> = terms.iter().map(|t| intern(&t.key)).collect();
+                let keys = expand(terms.into_iter().map(|t| t.key).collect());
+                let mut ids: Vec<TermId> = keys.iter().map(|k| intern(k)).collect();
                 ids.sort_unstable();
                 ids.dedup();
                 for &id in &ids {
@@ -199,8 +218,8 @@ impl Matcher {
                     asks = analyzer.asked_types(&tokenize(&entry.question));
                 }
             }
-            for term in analyzer.terms(&body_text) {
-                seen.entry(intern(&term.key)).or_default().1 = true;
+            for key in expand(analyzer.terms(&body_text).into_iter().map(|t| t.key).collect()) {
+                seen.entry(intern(&key)).or_default().1 = true;
             }
             for (&id, &(phrasings, body)) in &seen {
                 postings[id as usize].push(Posting {
@@ -298,6 +317,30 @@ impl Matcher {
             config,
         }
     }
+}
+
+/// A report's synonym groups as term key → the other keys of the group, so an entry is
+/// indexed under every word of a group its text uses.
+fn report_aliases(analyzer: &Analyzer, groups: &[SynonymGroup]) -> HashMap<String, Vec<String>> {
+    let mut aliases: HashMap<String, Vec<String>> = HashMap::default();
+    for group in groups {
+        let mut keys: Vec<String> = group
+            .terms
+            .iter()
+            .chain(std::iter::once(&group.canonical))
+            .flat_map(|t| analyzer.terms(t))
+            .map(|t| t.key)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for k in &keys {
+            let others = aliases.entry(k.clone()).or_default();
+            others.extend(keys.iter().filter(|o| *o != k).cloned());
+            others.sort_unstable();
+            others.dedup();
+        }
+    }
+    aliases
 }
 
 /// A text's words, folded and joined: how a verbatim phrasing is recognised.

@@ -234,6 +234,7 @@ impl Matcher {
             let seen = Seen {
                 ranked: &ranked,
                 neighbours: &neighbours,
+                open: self.analyzer.is_open_question(tokens),
             };
             self.features(&terms, asked, seen, at, long, config, left_out)
         });

@@ -10,11 +10,13 @@ use super::{
 };
 
 /// What the ranking saw: the candidates, best first, and the phrasings nearest the
-/// question over them, as (closeness, entry), nearest first.
+/// question over them, as (closeness, entry), nearest first; and whether the question
+/// asks for something ("what…", "how…") rather than checks a claim ("is it…?").
 #[derive(Clone, Copy)]
 pub(super) struct Seen<'a> {
     pub(super) ranked: &'a [Ranked],
     pub(super) neighbours: &'a [(f32, u32)],
+    pub(super) open: bool,
 }
 
 impl Matcher {
@@ -309,7 +311,7 @@ impl Matcher {
             lead: best.score - runner_up,
             evidence: (1.0 + matched_weight / stats.max_idf.max(f32::EPSILON)).ln(),
             stranger: flag(stranger),
-            misses_name: flag(self.misses_a_name(best.entry, terms, config)),
+            misses_name: flag(self.misses_a_name(best.entry, terms, seen.open, config)),
             type_missing: flag(missing != 0),
             single_word: flag(best.matched < 2),
             long: flag(long),

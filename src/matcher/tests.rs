@@ -40,6 +40,7 @@ fn report(id: &str, title: &str, paragraphs: &[&str]) -> Report {
         default: false,
         paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
         folder: id.into(),
+        synonyms: Vec::new(),
     }
 }
 
