@@ -304,6 +304,7 @@ fn all_report_rows(corpus: &Corpus<'_>, plan: &FitPlan<'_>) -> Result<Vec<Rows>,
 pub fn left_out(
     corpus: &Corpus<'_>,
     plan: &FitPlan<'_>,
+    answer_at: Option<f32>,
     failures: bool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
@@ -322,7 +323,7 @@ pub fn left_out(
             corpus,
             report,
             Calibration::Model(model),
-            None,
+            answer_at,
         )?);
     }
     writeln!(

@@ -87,6 +87,9 @@ pub enum CorpusCommand {
         corpus: CorpusArgs,
         #[command(flatten)]
         fit: FitArgs,
+        /// Answer from this calibrated chance on instead (to read thresholds off).
+        #[arg(long, value_name = "P")]
+        answer_at: Option<f32>,
     },
     /// Fit the confidence model on the --fit files and every evaluation report.
     Fit {
@@ -655,7 +658,7 @@ fn corpus_command(
     let base = corpus::base_files(flag)?;
     let (args, fit, write_to) = match &command {
         CorpusCommand::Score { corpus, .. } => (corpus, None, None),
-        CorpusCommand::LeftOut { corpus, fit } => (corpus, Some(fit), None),
+        CorpusCommand::LeftOut { corpus, fit, .. } => (corpus, Some(fit), None),
         CorpusCommand::Fit { corpus, fit, out } => (corpus, Some(fit), out.as_deref()),
     };
     let reports = corpus::discover(&args.reports, &args.only)?;
@@ -694,8 +697,8 @@ fn corpus_command(
             };
             corpus::score(&set, calibration, *answer_at, args.failures, out)
         }
-        (CorpusCommand::LeftOut { .. }, Some(plan)) => {
-            corpus::left_out(&set, &plan, args.failures, out)
+        (CorpusCommand::LeftOut { answer_at, .. }, Some(plan)) => {
+            corpus::left_out(&set, &plan, *answer_at, args.failures, out)
         }
         (CorpusCommand::Fit { .. }, Some(plan)) => corpus::fit(&set, &plan, out),
         _ => unreachable!("a plan is made for every fitting command"),

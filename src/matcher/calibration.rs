@@ -51,9 +51,16 @@ pub struct Features {
     /// entry's or its siblings'. Many phrasings of one entry near the question raise it;
     /// a lone close phrasing among a neighbour's lowers it.
     pub vote: f32,
+    /// 1 when the question asks for a kind of fact that an answer may lack without being
+    /// wrong for certain (a place, a person's role, an opinion, a reason, a duration) and
+    /// this answer states none of it.
+    pub kind_missing: f32,
+    /// How many ways of asking the entry's curators wrote, squashed (ln(1 + n) / ln 64):
+    /// closeness to one of five phrasings says less than closeness to one of forty.
+    pub depth: f32,
 }
 
-pub const FEATURES: usize = 13;
+pub const FEATURES: usize = 15;
 
 impl Features {
     pub fn to_array(self) -> [f32; FEATURES] {
@@ -71,6 +78,8 @@ impl Features {
             self.gap_lead,
             self.question_coverage,
             self.vote,
+            self.kind_missing,
+            self.depth,
         ]
     }
 
@@ -88,6 +97,8 @@ impl Features {
         "gap_lead",
         "question_coverage",
         "vote",
+        "kind_missing",
+        "depth",
     ];
 }
 

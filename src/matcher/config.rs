@@ -59,6 +59,9 @@ pub struct Config {
     /// Share of the ranking score lost by an entry whose answer does not state the kind
     /// of thing the question asks for ("how long" and no duration).
     pub type_mismatch_penalty: f32,
+    /// The same for a kind an answer must state to answer at all ("how much", "when"): an
+    /// entry that cannot answer should not stand in front of one that can.
+    pub required_type_penalty: f32,
     /// Share of the ranking score lost by a gap whose question asks for a kind of fact
     /// ("how much money…?", "when…?") that the question does not ask for.
     pub gap_type_mismatch_penalty: f32,
@@ -91,6 +94,7 @@ impl Config {
         answer_field_credit: 0.5,
         share_saturation: 0.1,
         type_mismatch_penalty: 0.1,
+        required_type_penalty: 0.4,
         gap_type_mismatch_penalty: 0.1,
         context_weight: 0.5,
         context_min_tokens: 12,

@@ -156,6 +156,7 @@ impl Matcher {
         shortlist.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         shortlist.truncate(SHORTLIST);
 
+        let required = self.analyzer.required_types();
         // Second pass: how much of its closest phrasings the question repeats.
         let query: Vec<(TermId, f32)> = terms
             .iter()
@@ -184,10 +185,20 @@ impl Matcher {
                     if p.total + m > 0.0 {
                         let dice = 2.0 * hit / (p.total + m);
                         closeness = closeness.max(dice);
-                        if neighbours.len() < NEIGHBOURS || dice > neighbours[NEIGHBOURS - 1].0 {
+                        // The nearest of each report: a report with many phrasings
+                        // must not crowd another's vote.
+                        let report = e.report;
+                        let same = |n: &(f32, u32)| self.entries[n.1 as usize].report == report;
+                        let held = neighbours.iter().filter(|n| same(n)).count();
+                        let weakest = neighbours.iter().rposition(same);
+                        if held < NEIGHBOURS || weakest.is_some_and(|w| dice > neighbours[w].0) {
+                            if held >= NEIGHBOURS {
+                                if let Some(w) = weakest {
+                                    neighbours.remove(w);
+                                }
+                            }
                             let at = neighbours.partition_point(|n| n.0 >= dice);
                             neighbours.insert(at, (dice, entry));
-                            neighbours.truncate(NEIGHBOURS);
                         }
                     }
                     let s = if p.total > 0.0 { hit / p.total } else { 0.0 };
@@ -203,7 +214,10 @@ impl Matcher {
                 // phrasing plus words the report never uses is not a match.
                 let mut score = config.coverage_share * coverage
                     + (1.0 - config.coverage_share) * phrasing * coverage.sqrt();
-                if asked & !e.types != 0 {
+                let missing = asked & !e.types;
+                if missing & required != 0 {
+                    score *= 1.0 - config.required_type_penalty;
+                } else if missing != 0 {
                     score *= 1.0 - config.type_mismatch_penalty;
                 }
                 if e.asks & !asked != 0 {
@@ -228,9 +242,13 @@ impl Matcher {
             let o = &self.entries[other];
             other == entry || o.report == e.report && o.paragraph != 0 && o.paragraph == e.paragraph
         };
-        let all: f32 = neighbours.iter().map(|n| n.0).sum();
-        let own: f32 = neighbours
-            .iter()
+        let ours = || {
+            neighbours
+                .iter()
+                .filter(|n| self.entries[n.1 as usize].report == e.report)
+        };
+        let all: f32 = ours().map(|n| n.0).sum();
+        let own: f32 = ours()
             .filter(|n| kin(n.1 as usize))
             .map(|n| n.0)
             .sum();
@@ -281,14 +299,14 @@ impl Matcher {
         };
         let mut matched_weight = 0.0;
         let mut asked_matched = 0.0;
+
         for (term, id, share) in terms {
             let Some(id) = id else { continue };
-            if let Some(p) = self.postings[*id as usize]
-                .iter()
-                .find(|p| p.entry as usize == best.entry)
-            {
+            let postings = &self.postings[*id as usize];
+            if let Some(p) = postings.iter().find(|p| p.entry as usize == best.entry) {
                 let w = p.idf * self.credit(p, *id, left_out, config) * term.credit;
                 matched_weight += w * share;
+
                 if *share == 1.0 {
                     asked_matched += w;
                 }
@@ -322,6 +340,8 @@ impl Matcher {
                 0.0
             },
             vote: self.vote(best.entry, seen.neighbours),
+            depth: ((1.0 + entry.phrasings.len() as f32).ln() / 64f32.ln()).min(1.0),
+            kind_missing: flag(asked & !self.analyzer.required_types() & !entry.types != 0),
         }
     }
 }

@@ -326,12 +326,14 @@ fn small_talk_is_declined_as_chitchat() {
 fn a_question_that_fits_a_gap_best_is_declined_with_that_gap() {
     let m = matcher();
     let asked = m.ask("how much are the ferry tickets?", None);
+    // The ferries entry states no amount, so for a "how much" question it ranks too low
+    // to be offered beside the gap.
     assert_eq!(
         asked.outcome,
         Outcome::Declined {
             gap: Some(FERRY_FARES_GAP),
             chitchat: false,
-            nearest: vec![FERRIES],
+            nearest: Vec::new(),
         }
     );
     assert_eq!(asked.ranked[0].entry, FERRY_FARES_GAP);
@@ -429,4 +431,87 @@ fn a_yes_no_question_is_settled_only_by_what_the_answer_states() {
         assert_eq!(asked.outcome, answered(DURATION), "{question:?}");
         assert_eq!(asked.settles, settles, "{question:?}");
     }
+}
+
+#[test]
+fn a_when_question_is_not_answered_by_an_entry_that_states_no_date() {
+    let m = matcher();
+    // Olsen's entry says how long she has run the roads, never when anything happened.
+    let asked = m.ask("when did mara olsen start running the roads?", None);
+    assert_eq!(asked.candidate, Some(OLSEN));
+    assert_eq!(asked.features.type_missing, 1.0);
+    assert!(
+        !matches!(asked.outcome, Outcome::Answered { .. }),
+        "{:?}",
+        asked.outcome
+    );
+    // The works entry states a month, so it answers when the works start.
+    assert_eq!(
+        m.ask("when will the bridge be finished", None).outcome,
+        answered(DURATION)
+    );
+}
+
+#[test]
+fn years_state_dates_percentages_state_rates_and_where_asks_only_first() {
+    let a = super::Analyzer::new(&vocabulary());
+    let asks = |q: &str| a.asked_types(&super::tokenize(q));
+    let date = asks("when was it built");
+    let rate = asks("what percentage voted");
+    assert_ne!(date, 0);
+    assert_ne!(rate, 0);
+    assert_ne!(a.stated_types("It opened in 2019.") & date, 0);
+    assert_eq!(a.stated_types("It cost $2019.") & date, 0);
+    assert_eq!(a.stated_types("It cost 2,019 pounds.") & date, 0);
+    assert_ne!(a.stated_types("Turnout was 6.5%.") & rate, 0);
+    assert_ne!(a.stated_types("Turnout was 41 percent.") & rate, 0);
+    assert_eq!(a.stated_types("About 41 people voted.") & rate, 0);
+    // "where" asks for a place when it opens a question, not inside one.
+    let place = asks("where is the new bridge");
+    assert_ne!(place, 0);
+    assert_eq!(asks("so where is it") & place, place);
+    assert_eq!(asks("how much do people pay in the town where he lives") & place, 0);
+}
+
+#[test]
+fn a_figure_the_entry_never_states_is_asked_about_another_fact() {
+    let m = matcher();
+    // 12 is in the report (Olsen's years in the job) but not in the cost entry.
+    let asked = m.ask("how much will the bridge cost after 12 years?", None);
+    assert_eq!(asked.candidate, Some(COST));
+    assert_eq!(asked.features.misses_name, 1.0);
+    assert!(
+        !matches!(asked.outcome, Outcome::Answered { .. }),
+        "{:?}",
+        asked.outcome
+    );
+    // A claim being checked is still settled: the answer states another figure.
+    let claim = m.ask("will the works take 12 years?", None);
+    assert_eq!(claim.outcome, answered(DURATION));
+    assert_eq!(claim.settles, Some(false));
+}
+
+#[test]
+fn a_reports_own_synonyms_index_its_entries_under_every_word_of_the_group() {
+    let question = "how much will the new span cost";
+    let plain = Matcher::new(&knowledge_base()).ask(question, None);
+    let mut kb = knowledge_base();
+    kb.reports[BRIDGE].synonyms = vec![crate::knowledge::SynonymGroup {
+        canonical: "bridge_any".into(),
+        terms: vec!["bridge".into(), "span".into()],
+    }];
+    let with_group = Matcher::new(&kb).ask(question, None);
+    assert_eq!(plain.ranked[0].entry, COST);
+    assert_eq!(with_group.ranked[0].entry, COST);
+    assert!(
+        with_group.ranked[0].score > plain.ranked[0].score,
+        "{} against {}",
+        with_group.ranked[0].score,
+        plain.ranked[0].score
+    );
+    // The other report does not learn the word.
+    let library = Matcher::new(&kb).ask("is the span open on sundays", Some(LIBRARY));
+    let plain_library =
+        Matcher::new(&knowledge_base()).ask("is the span open on sundays", Some(LIBRARY));
+    assert_eq!(library.ranked[0].score, plain_library.ranked[0].score);
 }
