@@ -45,7 +45,8 @@ pub struct AnswerType {
 }
 
 /// Numbers that state a kind of fact: any figure is an amount, but only a year is a
-/// date and only a figure with "%" or "percent" is a rate.
+/// date, only a figure with "%" or "percent" is a rate, and only one with a currency
+/// sign is money.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum NumberKind {
@@ -54,4 +55,5 @@ pub enum NumberKind {
     Any,
     Year,
     Percent,
+    Money,
 }

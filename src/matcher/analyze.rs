@@ -511,6 +511,7 @@ struct Numbers {
     any: bool,
     year: bool,
     percent: bool,
+    money: bool,
 }
 
 impl Numbers {
@@ -533,6 +534,10 @@ impl Numbers {
                 i += 1;
             }
             let before = start.checked_sub(1).map(|b| bytes[b]);
+            let sign = text[..start].trim_end_matches(' ');
+            if sign.ends_with(['$', '\u{20ac}', '\u{a3}']) {
+                found.money = true;
+            }
             let after = bytes.get(i).copied();
             let glued = |b: Option<u8>| matches!(b, Some(b'$' | b'.' | b',') | Some(b'0'..=b'9'));
             // A four-digit figure from 1900 to 2100, not money or part of a larger
@@ -562,6 +567,7 @@ impl Numbers {
             NumberKind::Any => self.any,
             NumberKind::Year => self.year,
             NumberKind::Percent => self.percent,
+            NumberKind::Money => self.money,
         }
     }
 }
