@@ -42,6 +42,9 @@ pub struct AnswerType {
     /// Which numbers in an answer state this kind of fact besides its words.
     #[serde(default)]
     pub numbers: NumberKind,
+    /// A proper name in an answer (a capitalised word inside a sentence) states it.
+    #[serde(default)]
+    pub names: bool,
 }
 
 /// Numbers that state a kind of fact: any figure is an amount, but only a year is a

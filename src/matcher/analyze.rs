@@ -203,6 +203,7 @@ impl Analyzer {
                         .collect(),
                     words: t.words.iter().map(|w| padded(w)).collect(),
                     numbers: t.numbers,
+                    names: t.names,
                 })
                 .collect(),
             stemmer,
@@ -295,8 +296,11 @@ impl Analyzer {
     pub fn stated_types(&self, answer: &str) -> u32 {
         let text = padded(answer);
         let numbers = Numbers::of(answer);
+        let named = tokenize(answer).iter().any(|t| t.capitalized && !t.number);
         self.mask(|kind| {
-            kind.words.iter().any(|w| text.contains(w.as_str())) || numbers.state(kind.numbers)
+            kind.words.iter().any(|w| text.contains(w.as_str()))
+                || numbers.state(kind.numbers)
+                || kind.names && named
         })
     }
 
@@ -503,6 +507,7 @@ struct AnswerKind {
     cues: Vec<String>,
     words: Vec<String>,
     numbers: NumberKind,
+    names: bool,
 }
 
 /// The kinds of number a text states.
