@@ -39,9 +39,10 @@ pub struct AnswerType {
     pub cues: Vec<String>,
     #[serde(default)]
     pub words: Vec<String>,
-    /// Which numbers in an answer state this kind of fact besides its words.
+    /// Which numbers in an answer state this kind of fact besides its words; when not
+    /// given, any figure states a required kind (as before kinds of number existed).
     #[serde(default)]
-    pub numbers: NumberKind,
+    pub numbers: Option<NumberKind>,
     /// A proper name in an answer (a capitalised word inside a sentence) states it.
     #[serde(default)]
     pub names: bool,

@@ -202,7 +202,11 @@ impl Analyzer {
                         })
                         .collect(),
                     words: t.words.iter().map(|w| padded(w)).collect(),
-                    numbers: t.numbers,
+                    numbers: t.numbers.unwrap_or(if t.required {
+                        NumberKind::Any
+                    } else {
+                        NumberKind::None
+                    }),
                     names: t.names,
                 })
                 .collect(),
