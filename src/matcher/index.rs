@@ -320,7 +320,8 @@ impl Matcher {
 }
 
 /// A report's synonym groups as term key → the other keys of the group, so an entry is
-/// indexed under every word of a group its text uses.
+/// indexed under every word of a group its text uses. Only terms read as one key take
+/// part: the words of "unpaid rent" alone would make every "rent" mean the group.
 fn report_aliases(analyzer: &Analyzer, groups: &[SynonymGroup]) -> HashMap<String, Vec<String>> {
     let mut aliases: HashMap<String, Vec<String>> = HashMap::default();
     for group in groups {
@@ -328,8 +329,10 @@ fn report_aliases(analyzer: &Analyzer, groups: &[SynonymGroup]) -> HashMap<Strin
             .terms
             .iter()
             .chain(std::iter::once(&group.canonical))
-            .flat_map(|t| analyzer.terms(t))
-            .map(|t| t.key)
+            .filter_map(|t| match analyzer.terms(t).as_slice() {
+                [one] => Some(one.key.clone()),
+                _ => None,
+            })
             .collect();
         keys.sort_unstable();
         keys.dedup();
