@@ -321,14 +321,14 @@ impl Matcher {
 
 /// A report's synonym groups as term key → the other keys of the group, so an entry is
 /// indexed under every word of a group its text uses. Only terms read as one key take
-/// part: the words of "unpaid rent" alone would make every "rent" mean the group.
+/// part: the words of "unpaid rent" alone would make every "rent" mean the group. The
+/// canonical name is a label, not a word of the group.
 fn report_aliases(analyzer: &Analyzer, groups: &[SynonymGroup]) -> HashMap<String, Vec<String>> {
     let mut aliases: HashMap<String, Vec<String>> = HashMap::default();
     for group in groups {
         let mut keys: Vec<String> = group
             .terms
             .iter()
-            .chain(std::iter::once(&group.canonical))
             .filter_map(|t| match analyzer.terms(t).as_slice() {
                 [one] => Some(one.key.clone()),
                 _ => None,
