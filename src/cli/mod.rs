@@ -62,8 +62,14 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 0.03, value_name = "W")]
     left_out_weight: f32,
     /// Weight of one evaluation report's question against one of the --fit files'.
-    #[arg(long, default_value_t = 1.0, value_name = "W")]
+    #[arg(long, default_value_t = 2.0, value_name = "W")]
     report_weight: f32,
+    /// Boosting rounds (trees).
+    #[arg(long, default_value_t = Growth::DEFAULT.rounds)]
+    rounds: usize,
+    /// Depth of each tree.
+    #[arg(long, default_value_t = Growth::DEFAULT.depth)]
+    depth: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -678,7 +684,11 @@ fn corpus_command(
                 base_rows: quality::base_rows(&served, &fit.fit, fit.left_out_weight)?,
                 left_out_weight: fit.left_out_weight,
                 report_weight: fit.report_weight,
-                growth: Growth::DEFAULT,
+                growth: Growth {
+                    rounds: fit.rounds,
+                    depth: fit.depth,
+                    ..Growth::DEFAULT
+                },
                 write_to,
             })
         }
