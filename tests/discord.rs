@@ -467,7 +467,7 @@ async fn moderators_see_stats_and_unanswered_others_are_refused() {
 async fn ask_suggested_offers_did_you_mean_buttons_that_answer() {
     within(async {
         let bot = Bot::start(|_| {}).await;
-        let body = bot.ask("orders").await;
+        let body = bot.ask("numbers").await;
         no_pings(&body);
         let content = body["data"]["content"].as_str().unwrap();
         assert!(content.starts_with("Not sure — did you mean"), "{content}");
