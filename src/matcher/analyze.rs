@@ -80,6 +80,8 @@ pub struct Analyzer {
     longest_chitchat: usize,
     /// Answer types; bit `i` of a mask is type `i`.
     answer_types: Vec<AnswerKind>,
+    /// The cues of every answer type, by their first word: (type, cue).
+    cues: HashMap<String, Vec<(usize, Cue)>>,
     stemmer: WordStemmer,
 }
 
@@ -187,20 +189,13 @@ impl Analyzer {
                 .collect(),
             chitchat,
             longest_chitchat,
+            cues: cue_index(&vocabulary.answer_types),
             answer_types: vocabulary
                 .answer_types
                 .iter()
                 .take(32)
                 .map(|t| AnswerKind {
                     required: t.required,
-                    cues: t
-                        .cues
-                        .iter()
-                        .map(|c| match c.trim().strip_prefix('^') {
-                            Some(opening) => format!("^{}", padded(opening)),
-                            None => padded(c),
-                        })
-                        .collect(),
                     words: t.words.iter().map(|w| padded(w)).collect(),
                     numbers: t.numbers.unwrap_or(if t.required {
                         NumberKind::Any
@@ -254,26 +249,30 @@ impl Analyzer {
 
     /// Answer types the question asks for, as a bit mask.
     pub fn asked_types(&self, question: &[Token]) -> u32 {
-        let text = padded_tokens(question);
-        let openings = openings(question);
-        let found: Vec<(usize, &str)> = self
-            .answer_types
-            .iter()
-            .enumerate()
-            .flat_map(|(i, kind)| kind.cues.iter().map(move |c| (i, c.as_str())))
-            .filter(|(_, c)| match c.strip_prefix('^') {
-                Some(word) => openings.iter().any(|o| o.starts_with(word)),
-                None => text.contains(c),
-            })
-            .collect();
+        let words: Vec<&str> = question.iter().map(|t| t.surface.as_str()).collect();
+        let starts = opening_starts(question);
+        // (type, cue) found: cues are looked up by the word they start with.
+        let mut found: Vec<(usize, &Cue)> = Vec::new();
+        for (at, word) in words.iter().enumerate() {
+            let Some(cues) = self.cues.get(*word) else {
+                continue;
+            };
+            for (kind, cue) in cues {
+                let fits = cue.words.len() <= words.len() - at
+                    && cue.words.iter().zip(&words[at..]).all(|(c, w)| c == w);
+                if fits && (!cue.opening || starts.contains(&at)) {
+                    found.push((*kind, cue));
+                }
+            }
+        }
         // A cue inside a longer cue of another type is not asking: "how many years"
         // asks for a duration, not an amount.
         found
             .iter()
             .filter(|(i, c)| {
-                !found
-                    .iter()
-                    .any(|(j, longer)| j != i && longer.len() > c.len() && longer.contains(c))
+                !found.iter().any(|(j, longer)| {
+                    j != i && longer.padded.len() > c.padded.len() && longer.padded.contains(&c.padded)
+                })
             })
             .fold(0, |m, (i, _)| m | (1 << i))
     }
@@ -282,12 +281,12 @@ impl Analyzer {
     /// something rather than checking a claim?
     pub fn is_open_question(&self, question: &[Token]) -> bool {
         const OPEN: &[&str] = &[
-            " what ", " whats ", " which ", " who ", " whos ", " whose ", " whom ", " where ",
-            " wheres ", " when ", " whens ", " why ", " how ", " hows ", " wat ", " wats ",
+            "what", "whats", "which", "who", "whos", "whose", "whom", "where", "wheres", "when",
+            "whens", "why", "how", "hows", "wat", "wats",
         ];
-        openings(question)
-            .iter()
-            .any(|o| OPEN.iter().any(|w| o.starts_with(w)))
+        opening_starts(question)
+            .into_iter()
+            .any(|at| OPEN.contains(&question[at].surface.as_str()))
     }
 
     /// Answer types that the question asks for and an answer must state.
@@ -481,11 +480,10 @@ const OPENERS: &[&str] = &[
     "hello", "lol", "ngl", "quick", "question", "btw", "anyway", "hmm", "sorry", "oh", "like",
 ];
 
-/// The words from where a question sentence opens, past any opener, each padded like a
-/// cue: the start of the message, and the start of its first question sentence when the
-/// message tells a story first. A cue written "^where" asks only there: "where" opening
+/// Where a question sentence opens, past any opener: the start of the message, and the
+/// start of its first question sentence when the message tells a story first. A cue written "^where" asks only there: "where" opening
 /// a question asks for a place; inside one ("the county where he lives") it does not.
-fn openings(tokens: &[Token]) -> Vec<String> {
+fn opening_starts(tokens: &[Token]) -> Vec<usize> {
     let mut starts = vec![0];
     if let Some(first) = tokens.iter().position(|t| !t.context) {
         if first > 0 {
@@ -495,20 +493,55 @@ fn openings(tokens: &[Token]) -> Vec<String> {
     starts
         .into_iter()
         .map(|start| {
-            let rest = &tokens[start..];
-            let skip = rest
-                .iter()
-                .take_while(|t| OPENERS.contains(&t.surface.as_str()))
-                .count();
-            padded_tokens(&rest[skip..])
+            start
+                + tokens[start..]
+                    .iter()
+                    .take_while(|t| OPENERS.contains(&t.surface.as_str()))
+                    .count()
         })
+        .filter(|&at| at < tokens.len())
         .collect()
+}
+
+/// The cues of the first 32 answer types, by their first word.
+fn cue_index(types: &[crate::knowledge::AnswerType]) -> HashMap<String, Vec<(usize, Cue)>> {
+    let mut index: HashMap<String, Vec<(usize, Cue)>> = HashMap::default();
+    for (kind, t) in types.iter().take(32).enumerate() {
+        for cue in &t.cues {
+            let (text, opening) = match cue.trim().strip_prefix('^') {
+                Some(rest) => (rest, true),
+                None => (cue.as_str(), false),
+            };
+            let words: Vec<String> = tokenize(text).into_iter().map(|t| t.surface).collect();
+            let Some(first) = words.first().cloned() else {
+                continue;
+            };
+            let padded = padded_tokens(&tokenize(text));
+            index.entry(first).or_default().push((
+                kind,
+                Cue {
+                    words,
+                    opening,
+                    padded,
+                },
+            ));
+        }
+    }
+    index
+}
+
+/// A cue of a kind of answer, as words.
+struct Cue {
+    words: Vec<String>,
+    /// Written "^…": asks only where a question opens.
+    opening: bool,
+    /// The words joined and padded with spaces, to tell a cue inside a longer one.
+    padded: String,
 }
 
 /// A kind of answer: the cues that ask for it and what states it.
 struct AnswerKind {
     required: bool,
-    cues: Vec<String>,
     words: Vec<String>,
     numbers: NumberKind,
     names: bool,

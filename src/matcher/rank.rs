@@ -15,9 +15,12 @@ use super::{
 #[derive(Clone, Copy)]
 pub(super) struct Seen<'a> {
     pub(super) ranked: &'a [Ranked],
-    pub(super) neighbours: &'a [(f32, u32)],
+    pub(super) neighbours: &'a [(usize, Vec<(f32, u32)>)],
     pub(super) open: bool,
 }
+
+/// Per report, its phrasings nearest the question: (closeness, entry), nearest first.
+pub(super) type Neighbours = Vec<(usize, Vec<(f32, u32)>)>;
 
 impl Matcher {
     fn weight(
@@ -124,7 +127,7 @@ impl Matcher {
         report: Option<usize>,
         config: &Config,
         left_out: Option<LeftOut>,
-    ) -> (Vec<Ranked>, Vec<(f32, u32)>) {
+    ) -> (Vec<Ranked>, Neighbours) {
         // First pass: how much of the question each entry explains.
         let mut covered: HashMap<u32, (f32, u32)> = HashMap::default();
         for (term, id, share) in terms {
@@ -163,8 +166,10 @@ impl Matcher {
             .filter_map(|(t, id, share)| id.map(|id| (id, t.credit * share)))
             .collect();
         let mut hits: Vec<f32> = Vec::new();
-        // The nearest phrasings over the shortlist: (closeness, entry), nearest first.
-        let mut neighbours: Vec<(f32, u32)> = Vec::with_capacity(NEIGHBOURS + 1);
+        // The nearest phrasings of each report over the shortlist: (closeness, entry),
+        // nearest first, per report, so a report with many phrasings does not crowd
+        // another's vote.
+        let mut neighbours: Neighbours = Vec::new();
         let mut ranked: Vec<Ranked> = shortlist
             .into_iter()
             .map(|(entry, coverage, matched)| {
@@ -178,6 +183,13 @@ impl Matcher {
                 hits.clear();
                 hits.resize(e.phrasings.len(), 0.0);
                 e.add_hits(&query, &mut hits);
+                let nearest = match neighbours.iter().position(|(r, _)| *r == e.report) {
+                    Some(k) => &mut neighbours[k].1,
+                    None => {
+                        neighbours.push((e.report, Vec::with_capacity(NEIGHBOURS + 1)));
+                        &mut neighbours.last_mut().expect("just pushed").1
+                    }
+                };
                 for (i, (p, &hit)) in e.phrasings.iter().zip(&hits).enumerate() {
                     if Some(i) == left || hit <= 0.0 {
                         continue;
@@ -185,20 +197,10 @@ impl Matcher {
                     if p.total + m > 0.0 {
                         let dice = 2.0 * hit / (p.total + m);
                         closeness = closeness.max(dice);
-                        // The nearest of each report: a report with many phrasings
-                        // must not crowd another's vote.
-                        let report = e.report;
-                        let same = |n: &(f32, u32)| self.entries[n.1 as usize].report == report;
-                        let held = neighbours.iter().filter(|n| same(n)).count();
-                        let weakest = neighbours.iter().rposition(same);
-                        if held < NEIGHBOURS || weakest.is_some_and(|w| dice > neighbours[w].0) {
-                            if held >= NEIGHBOURS {
-                                if let Some(w) = weakest {
-                                    neighbours.remove(w);
-                                }
-                            }
-                            let at = neighbours.partition_point(|n| n.0 >= dice);
-                            neighbours.insert(at, (dice, entry));
+                        if nearest.len() < NEIGHBOURS || dice > nearest[NEIGHBOURS - 1].0 {
+                            let at = nearest.partition_point(|n| n.0 >= dice);
+                            nearest.insert(at, (dice, entry));
+                            nearest.truncate(NEIGHBOURS);
                         }
                     }
                     let s = if p.total > 0.0 { hit / p.total } else { 0.0 };
@@ -236,19 +238,18 @@ impl Matcher {
     }
 
     /// See [`Features::vote`].
-    fn vote(&self, entry: usize, neighbours: &[(f32, u32)]) -> f32 {
+    fn vote(&self, entry: usize, neighbours: &[(usize, Vec<(f32, u32)>)]) -> f32 {
         let e = &self.entries[entry];
         let kin = |other: usize| {
             let o = &self.entries[other];
             other == entry || o.report == e.report && o.paragraph != 0 && o.paragraph == e.paragraph
         };
-        let ours = || {
-            neighbours
-                .iter()
-                .filter(|n| self.entries[n.1 as usize].report == e.report)
+        let Some((_, ours)) = neighbours.iter().find(|(r, _)| *r == e.report) else {
+            return 0.0;
         };
-        let all: f32 = ours().map(|n| n.0).sum();
-        let own: f32 = ours()
+        let all: f32 = ours.iter().map(|n| n.0).sum();
+        let own: f32 = ours
+            .iter()
             .filter(|n| kin(n.1 as usize))
             .map(|n| n.0)
             .sum();
