@@ -112,8 +112,31 @@ impl Matcher {
         for word in analyzer.vocabulary_words().chain(normalize::ORDINAL_WORDS) {
             typos.add(word);
         }
+        // A misspelt word is corrected to a word of a synonym group only when an entry's
+        // question, topic, answer, quote or note uses that group: the shared vocabulary
+        // knows thousands of words no report says, and indexing their slips would double
+        // the time to start.
+        let used: rustc_hash::FxHashSet<String> = kb
+            .entries
+            .iter()
+            .flat_map(|e| {
+                let body = match &e.body {
+                    Body::Fact { answer, source } => [answer.as_str(), source.quote.as_str()],
+                    Body::Gap { note } => [note.as_str(), ""],
+                };
+                [e.question.as_str(), e.topic.as_str()].into_iter().chain(body)
+            })
+            .flat_map(|text| analyzer.terms(text))
+            .filter(|t| t.concept)
+            .map(|t| t.key)
+            .collect();
+        let shared = kb
+            .vocabulary
+            .synonyms
+            .iter()
+            .filter(|g| used.contains(&g.canonical));
         let report_groups = kb.reports.iter().flat_map(|r| &r.synonyms);
-        for group in kb.vocabulary.synonyms.iter().chain(report_groups) {
+        for group in shared.chain(report_groups) {
             for term in &group.terms {
                 for token in tokenize(term) {
                     typos.add(&token.surface);
