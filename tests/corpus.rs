@@ -29,7 +29,10 @@ fn every_evaluation_report_scores_alone_and_beside_the_served_report() {
         .unwrap()
         .filter(|e| e.as_ref().unwrap().path().join("blind.jsonl").is_file())
         .count();
-    assert!(reports >= 6, "at least six evaluation reports, found {reports}");
+    assert!(
+        reports >= 6,
+        "at least six evaluation reports, found {reports}"
+    );
     for beside in [false, true] {
         let mut args = vec!["corpus", "score"];
         if beside {
@@ -99,7 +102,11 @@ fn a_fitted_model_is_written_and_scores_as_the_bot_would() {
         None,
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(stdout(&out).contains("1 evaluation reports"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 evaluation reports"),
+        "{}",
+        stdout(&out)
+    );
     let written = std::fs::read_to_string(&model).unwrap();
     assert!(written.starts_with('{'), "{written}");
     let out = factdesk(

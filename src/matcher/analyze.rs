@@ -271,7 +271,9 @@ impl Analyzer {
             .iter()
             .filter(|(i, c)| {
                 !found.iter().any(|(j, longer)| {
-                    j != i && longer.padded.len() > c.padded.len() && longer.padded.contains(&c.padded)
+                    j != i
+                        && longer.padded.len() > c.padded.len()
+                        && longer.padded.contains(&c.padded)
                 })
             })
             .fold(0, |m, (i, _)| m | (1 << i))
@@ -453,8 +455,7 @@ impl Analyzer {
             let stop_stem = self.stop_stems.contains(stem)
                 && !super::typo::is_common_word(&token.surface)
                 && typos.is_none_or(|t| !t.contains(&token.surface));
-            if !self.is_stop_word(&token.surface) && !stop_stem && !stem.is_empty()
-            {
+            if !self.is_stop_word(&token.surface) && !stop_stem && !stem.is_empty() {
                 push(
                     Term {
                         key: stem.clone(),
@@ -586,16 +587,23 @@ impl Numbers {
             // figure, is a year.
             if i - start == 4
                 && !glued(before)
-                && !(matches!(after, Some(b'.' | b',')) && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+                && !(matches!(after, Some(b'.' | b','))
+                    && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
                 && matches!(&text[start..start + 2], "19" | "20" | "21")
             {
                 found.year = true;
             }
-            let rest = text[i..].trim_start_matches([' ', '.', ',']).trim_start_matches(|c: char| c.is_ascii_digit());
+            let rest = text[i..]
+                .trim_start_matches([' ', '.', ','])
+                .trim_start_matches(|c: char| c.is_ascii_digit());
             let rest = rest.trim_start();
             if rest.starts_with('%')
-                || rest.get(..7).is_some_and(|w| w.eq_ignore_ascii_case("percent"))
-                || rest.get(..8).is_some_and(|w| w.eq_ignore_ascii_case("per cent"))
+                || rest
+                    .get(..7)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("percent"))
+                || rest
+                    .get(..8)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("per cent"))
             {
                 found.percent = true;
             }

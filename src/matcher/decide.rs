@@ -119,14 +119,13 @@ impl Matcher {
             // A figure the question asks about ("net sales in 2023") that the report
             // states elsewhere but this entry never does: another fact is meant.
             // Not in a claim being checked ("is it 11 million?"), which a "no" answers.
-            let number =
-                asks && term.number && *share == 1.0 && stats.idf.contains_key(id);
+            let number = asks && term.number && *share == 1.0 && stats.idf.contains_key(id);
             term.specific
                 && (number
                     || !term.number
                         && stats
-                    .idf
-                    .get(id)
+                            .idf
+                            .get(id)
                             .is_some_and(|&idf| idf >= config.name_rarity * stats.max_idf))
                 && !self.postings[*id as usize]
                     .iter()

@@ -124,7 +124,9 @@ impl Matcher {
                     Body::Fact { answer, source } => [answer.as_str(), source.quote.as_str()],
                     Body::Gap { note } => [note.as_str(), ""],
                 };
-                [e.question.as_str(), e.topic.as_str()].into_iter().chain(body)
+                [e.question.as_str(), e.topic.as_str()]
+                    .into_iter()
+                    .chain(body)
             })
             .flat_map(|text| analyzer.terms(text))
             .filter(|t| t.concept)
@@ -241,7 +243,13 @@ impl Matcher {
                     asks = analyzer.asked_types(&tokenize(&entry.question));
                 }
             }
-            for key in expand(analyzer.terms(&body_text).into_iter().map(|t| t.key).collect()) {
+            for key in expand(
+                analyzer
+                    .terms(&body_text)
+                    .into_iter()
+                    .map(|t| t.key)
+                    .collect(),
+            ) {
                 seen.entry(intern(&key)).or_default().1 = true;
             }
             for (&id, &(phrasings, body)) in &seen {

@@ -248,11 +248,7 @@ impl Matcher {
             return 0.0;
         };
         let all: f32 = ours.iter().map(|n| n.0).sum();
-        let own: f32 = ours
-            .iter()
-            .filter(|n| kin(n.1 as usize))
-            .map(|n| n.0)
-            .sum();
+        let own: f32 = ours.iter().filter(|n| kin(n.1 as usize)).map(|n| n.0).sum();
         if all > 0.0 {
             own / all
         } else {

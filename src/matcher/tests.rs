@@ -471,7 +471,10 @@ fn years_state_dates_percentages_state_rates_and_where_asks_only_first() {
     let place = asks("where is the new bridge");
     assert_ne!(place, 0);
     assert_eq!(asks("so where is it") & place, place);
-    assert_eq!(asks("how much do people pay in the town where he lives") & place, 0);
+    assert_eq!(
+        asks("how much do people pay in the town where he lives") & place,
+        0
+    );
 }
 
 #[test]
