@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::quality::{fit_rows, write_reliability, Rows, BINS};
+use super::quality::{fit_rows, write_failure, write_reliability, Rows, BINS};
 use super::CliError;
 use crate::corpus::{self, Company, EvalReport};
 use crate::desk::Desk;
@@ -46,20 +46,26 @@ fn hard_negatives(e: &Evaluation) -> Tally {
         .unwrap_or_default()
 }
 
-/// Answerable questions whose best candidate (the answer, or the first suggestion) is right.
-fn first_choice(e: &Evaluation) -> Tally {
-    let answerable: Vec<_> = e
+/// Of the answerable questions, those for which `right` holds.
+fn answerable(e: &Evaluation, right: impl Fn(&eval::Outcome) -> bool) -> Tally {
+    let all: Vec<_> = e
         .outcomes
         .iter()
         .filter(|o| o.expect == Expect::Answer)
         .collect();
     Tally {
-        correct: answerable
-            .iter()
-            .filter(|o| o.top_right == Some(true))
-            .count(),
-        total: answerable.len(),
+        correct: all.iter().filter(|o| right(o)).count(),
+        total: all.len(),
     }
+}
+
+/// Answerable questions whose best candidate (the answer, or the first suggestion) is right.
+fn first_choice(e: &Evaluation) -> Tally {
+    answerable(e, |o| o.top_right == Some(true))
+}
+
+fn recall(e: &Evaluation) -> Tally {
+    answerable(e, |o| o.verdict == eval::Verdict::Correct)
 }
 
 fn add(a: &mut Tally, b: &Tally) {
@@ -99,21 +105,6 @@ fn correct(e: &Evaluation) -> usize {
         .iter()
         .filter(|o| o.verdict == eval::Verdict::Correct)
         .count()
-}
-
-fn recall(e: &Evaluation) -> Tally {
-    let answerable: Vec<_> = e
-        .outcomes
-        .iter()
-        .filter(|o| o.expect == Expect::Answer)
-        .collect();
-    Tally {
-        correct: answerable
-            .iter()
-            .filter(|o| o.verdict == eval::Verdict::Correct)
-            .count(),
-        total: answerable.len(),
-    }
 }
 
 fn pct(n: usize, of: usize) -> f64 {
@@ -194,18 +185,7 @@ fn write_scores(scored: &[Scored], out: &mut dyn Write) -> std::io::Result<()> {
 fn write_failures(s: &Scored, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "\n== failures of {}", s.id)?;
     for o in s.default.failures() {
-        writeln!(
-            out,
-            "  {} [{}] {:?}: {} {} ({:.2})\n      q: {}\n      a: {}",
-            o.id,
-            o.kind,
-            o.verdict,
-            o.status.as_str(),
-            o.entry.as_deref().unwrap_or("-"),
-            o.confidence,
-            o.question,
-            o.answer.as_deref().unwrap_or("-"),
-        )?;
+        write_failure(o, out)?;
     }
     Ok(())
 }

@@ -100,21 +100,26 @@ fn write_evaluation(
     }
     writeln!(out, "\nfailures:")?;
     for o in failed {
-        writeln!(
-            out,
-            "  {} [{}] {:?} expected {:?}, got {} {} ({:.2})\n      q: {}\n      a: {}",
-            o.id,
-            o.kind,
-            o.verdict,
-            o.expect,
-            o.status.as_str(),
-            o.entry.as_deref().unwrap_or("-"),
-            o.confidence,
-            o.question,
-            o.answer.as_deref().unwrap_or("-"),
-        )?;
+        write_failure(o, out)?;
     }
     Ok(())
+}
+
+/// One failed question: what was expected, what was given, the question and the answer.
+pub(super) fn write_failure(o: &eval::Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "  {} [{}] {:?} expected {:?}, got {} {} ({:.2})\n      q: {}\n      a: {}",
+        o.id,
+        o.kind,
+        o.verdict,
+        o.expect,
+        o.status.as_str(),
+        o.entry.as_deref().unwrap_or("-"),
+        o.confidence,
+        o.question,
+        o.answer.as_deref().unwrap_or("-"),
+    )
 }
 
 fn report_index(desk: &Desk, report: Option<&str>) -> Result<Option<usize>, CliError> {
