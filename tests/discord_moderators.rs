@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 const MOD_CHANNEL: &str = "710000000000000021";
 /// Not answered by the shipped knowledge base (each test checks).
 const WORDING: &str = "so what's the magic number";
-const DESAI: &str = "how did desai get in touch with the paper";
+const DESAI: &str = "what channel did desai use to reach the paper";
 
 fn content(body: &Value) -> String {
     body["data"]["content"]
@@ -163,7 +163,7 @@ async fn a_bad_draft_is_refused_with_the_reason_kept_and_fixed() {
             ("question", "How did the White House spokesman respond to the newspaper?"),
             (
                 "variants",
-                "how did desai get in touch with the paper\ndid the spokesman call the post\nwhat channel did the spokesman use to answer the paper",
+                "what channel did desai use to reach the paper\ndid the spokesman call the post\nhow did the spokesman answer the paper",
             ),
             ("answer", answer),
             ("paragraph", "8"),
