@@ -420,7 +420,14 @@ impl Analyzer {
                     0 => self.words.get(&words[i].1.surface),
                     _ => None,
                 };
-                if let Some(concept) = found.or_else(|| self.phrases.get(&key)) {
+                // A stop word is not a group's word by sharing its stem ("report" and
+                // "reporter"): only a phrase of several words may start with one.
+                let by_stem = || {
+                    (n > 0 || !self.is_stop_word(&words[i].1.surface))
+                        .then(|| self.phrases.get(&key))
+                        .flatten()
+                };
+                if let Some(concept) = found.or_else(by_stem) {
                     matched = Some((n + 1, concept));
                 }
                 if !self.prefixes.contains(&key) {
