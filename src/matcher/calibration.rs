@@ -105,11 +105,12 @@ impl Features {
 /// The model that turns features into the chance of being right.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Calibration {
-    /// The model shipped in `confidence.json`, fitted by `factdesk calibrate
-    /// --left-out-weight 0.03 --fit questions.jsonl holdout-own.jsonl blind-b1.jsonl …
-    /// blind-b25.jsonl --out src/matcher/confidence.json` (see docs/quality-log.md): the
-    /// bundled report's question sets, each question asked as unseen, and, at 3 % of a
-    /// question's weight each, its phrasings scored leave-one-out.
+    /// The model shipped in `confidence.json`, fitted by `factdesk corpus fit --fit
+    /// knowledge/deport-one-million/{questions,holdout-own}.jsonl
+    /// eval/deport-one-million/blind-b*.jsonl --out src/matcher/confidence.json` (see
+    /// docs/quality-log.md): the bundled report's question sets and every evaluation
+    /// report's batch (at twice a question's weight), each question asked as unseen, and,
+    /// at 3 % of a question's weight each, their phrasings scored leave-one-out.
     Fitted,
     /// Another fit, being checked (`factdesk calibrate --check`).
     Model(&'static Boosted),
