@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::quality::{fit_rows, write_failure, write_reliability, Rows, BINS};
+use super::quality::{fit_rows, write_failure, write_model, write_reliability, Rows, BINS};
 use super::CliError;
 use crate::corpus::{self, Company, EvalReport};
 use crate::desk::Desk;
@@ -328,12 +328,7 @@ pub fn fit(corpus: &Corpus<'_>, plan: &FitPlan<'_>, out: &mut dyn Write) -> Resu
         rows.extend(r);
     }
     let model = Boosted::fit(&rows, plan.growth);
-    let json = serde_json::to_string(&model).context("writing the model")?;
-    match plan.write_to {
-        Some(path) => std::fs::write(path, format!("{json}\n"))
-            .with_context(|| format!("writing {}", path.display()))?,
-        None => writeln!(out, "{json}").context("writing output")?,
-    }
+    write_model(&model, plan.write_to, out)?;
     writeln!(
         out,
         "fitted {} trees on {} rows ({} right) from the served reports and {} evaluation reports",

@@ -183,12 +183,7 @@ pub fn calibrate(desk: &Desk, fit: &Fit<'_>, out: &mut dyn Write) -> Result<(), 
         return each_left_out(desk, &rows, check, growth, out);
     }
     let model = Boosted::fit(&rows, growth);
-    let json = serde_json::to_string(&model).context("writing the model")?;
-    match write_to {
-        Some(path) => std::fs::write(path, format!("{json}\n"))
-            .with_context(|| format!("writing {}", path.display()))?,
-        None => writeln!(out, "{json}").context("writing output")?,
-    }
+    write_model(&model, write_to, out)?;
     writeln!(
         out,
         "fitted {} trees on {} questions' best candidates ({} right)",
@@ -218,6 +213,21 @@ pub fn calibrate(desk: &Desk, fit: &Fit<'_>, out: &mut dyn Write) -> Result<(), 
             )
             .context("writing output")?;
         }
+    }
+    Ok(())
+}
+
+/// Writes a fitted model to `path`, or prints it when there is none.
+pub(super) fn write_model(
+    model: &Boosted,
+    path: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let json = serde_json::to_string(model).context("writing the model")?;
+    match path {
+        Some(path) => std::fs::write(path, format!("{json}\n"))
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => writeln!(out, "{json}").context("writing output")?,
     }
     Ok(())
 }
