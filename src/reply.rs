@@ -86,9 +86,12 @@ pub struct Reply {
     /// What the report leaves out (for a known gap).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// Topics the reports cover, when declined.
+    /// Topics the reports cover, when declined (at most [`DECLINE_TOPICS`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub topics: Vec<String>,
+    /// How many more topics there are than `topics` names.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_topics: usize,
     /// Answers to the other questions of a message that asks several, each with its own
     /// source (see `Desk`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -117,6 +120,88 @@ impl Reply {
 
 /// Most topics named in a decline: enough to orient, short enough to read.
 pub const DECLINE_TOPICS: usize = 5;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// The sentence a decline opens with: "The report doesn't say." or, for a known gap,
+/// "The report doesn't say: <what it leaves out>", however the note itself opens.
+/// `escape` makes the note safe for where it is shown.
+pub fn decline_sentence(note: Option<&str>, escape: impl Fn(&str) -> String) -> String {
+    let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) else {
+        return "The report doesn't say.".to_string();
+    };
+    let rest = strip_doesnt_say(note);
+    if rest.is_empty() {
+        return "The report doesn't say.".to_string();
+    }
+    let mut rest = lower_first_word(&rest);
+    if !rest.ends_with(['.', '!', '?', '…']) {
+        rest.push('.');
+    }
+    format!("The report doesn't say: {}", escape(&rest))
+}
+
+/// The note without an opening that says again that the report doesn't say.
+fn strip_doesnt_say(note: &str) -> String {
+    const OPENINGS: &[&str] = &[
+        "the report doesn't say",
+        "the report does not say",
+        "the report doesn't state",
+        "the report does not state",
+        "the article doesn't say",
+        "the article does not say",
+        "the story doesn't say",
+        "the story does not say",
+        "it doesn't say",
+        "it does not say",
+        "not stated",
+    ];
+    let note = note.replace('\u{2019}', "'");
+    let rest = OPENINGS
+        .iter()
+        .find(|o| {
+            note.get(..o.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(o))
+        })
+        .map_or(note.as_str(), |o| &note[o.len()..]);
+    rest.trim_start_matches([' ', '.', ':', ',', ';', '\u{2014}', '-'])
+        .to_string()
+}
+
+/// A sentence continued after a colon: its first word loses its capital unless it is a
+/// name ("It gives no figure" → "it gives no figure"; "Ms Ruiz" stays).
+fn lower_first_word(text: &str) -> String {
+    const COMMON: &[&str] = &[
+        "The", "It", "Its", "There", "No", "Nothing", "Whether", "When", "How", "Who", "What",
+        "Which", "Why", "Where", "Neither", "None", "A", "An", "This", "That", "These", "Those",
+        "Any", "If", "Only", "Not", "Nor", "Nobody",
+    ];
+    let first = text
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    if COMMON.contains(&first) {
+        let mut chars = text.chars();
+        let head = chars.next().map(|c| c.to_lowercase().collect::<String>());
+        head.unwrap_or_default() + chars.as_str()
+    } else {
+        text.to_string()
+    }
+}
+
+/// "It covers: a; b; c." with how many more there are, given topics ready to show.
+pub fn covers_sentence(topics: &[String], more: usize) -> String {
+    match more {
+        0 => format!("It covers: {}.", topics.join("; ")),
+        n => format!(
+            "It covers: {}; and {n} more topic{}.",
+            topics.join("; "),
+            if n == 1 { "" } else { "s" }
+        ),
+    }
+}
 
 fn suggestion(kb: &KnowledgeBase, index: usize) -> Suggestion {
     let e = &kb.entries[index];
@@ -158,6 +243,24 @@ impl Reply {
                 } else {
                     Decline::NotCovered
                 };
+                // A gap's own related entries are what its editor chose to offer
+                // instead: they come before the scored nearest entries.
+                let mut offered: Vec<usize> = gap_entry
+                    .map(|g| {
+                        g.related
+                            .iter()
+                            .filter_map(|id| kb.entry_index(id))
+                            .filter(|&i| !kb.entries[i].is_gap())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for &i in nearest {
+                    if !offered.contains(&i) {
+                        offered.push(i);
+                    }
+                }
+                offered.truncate(crate::matcher::MAX_SUGGESTIONS);
+                let topics = kb.topics(report);
                 Reply {
                     entry: gap_entry.map(|e| e.id.clone()),
                     report: gap_entry.map(|e| kb.reports[e.report].id.clone()),
@@ -165,10 +268,10 @@ impl Reply {
                         Body::Gap { note } => Some(note.clone()),
                         Body::Fact { .. } => None,
                     }),
-                    suggestions: nearest.iter().map(|&i| suggestion(kb, i)).collect(),
+                    suggestions: offered.iter().map(|&i| suggestion(kb, i)).collect(),
                     decline: Some(decline),
-                    topics: kb
-                        .topics(report)
+                    more_topics: topics.len().saturating_sub(DECLINE_TOPICS),
+                    topics: topics
                         .into_iter()
                         .take(DECLINE_TOPICS)
                         .map(str::to_string)
@@ -235,6 +338,7 @@ impl Reply {
             decline: None,
             note: None,
             topics: Vec::new(),
+            more_topics: 0,
             also: Vec::new(),
         }
     }
@@ -245,5 +349,63 @@ impl Reply {
             .as_deref()
             .into_iter()
             .chain(self.also.iter().filter_map(|a| a.answer.as_deref()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decline_says_once_that_the_report_does_not_say() {
+        assert_eq!(
+            decline_sentence(None, str::to_string),
+            "The report doesn't say."
+        );
+        assert_eq!(
+            decline_sentence(
+                Some("The report does not say whether the council will vote again."),
+                str::to_string
+            ),
+            "The report doesn't say: whether the council will vote again."
+        );
+        assert_eq!(
+            decline_sentence(
+                Some("The report doesn’t say. It gives no figure for 2027"),
+                str::to_string
+            ),
+            "The report doesn't say: it gives no figure for 2027."
+        );
+        assert_eq!(
+            decline_sentence(Some("Ms Ruiz gave no date for the vote."), str::to_string),
+            "The report doesn't say: Ms Ruiz gave no date for the vote."
+        );
+        assert_eq!(
+            decline_sentence(Some("  "), str::to_string),
+            "The report doesn't say."
+        );
+        assert_eq!(
+            decline_sentence(Some("The report does not say."), str::to_string),
+            "The report doesn't say."
+        );
+        // Never panics on text that is not ASCII where an opening would be.
+        assert_eq!(
+            decline_sentence(Some("İt"), str::to_string),
+            "The report doesn't say: İt."
+        );
+    }
+
+    #[test]
+    fn the_topic_list_says_how_many_it_leaves_out() {
+        let topics = vec!["Cost".to_string(), "Vote".to_string()];
+        assert_eq!(covers_sentence(&topics, 0), "It covers: Cost; Vote.");
+        assert_eq!(
+            covers_sentence(&topics, 1),
+            "It covers: Cost; Vote; and 1 more topic."
+        );
+        assert_eq!(
+            covers_sentence(&topics, 8),
+            "It covers: Cost; Vote; and 8 more topics."
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! to any writer so tests can run every command in-process.
 
 mod corpus;
+mod explain;
 mod quality;
 mod render;
 
@@ -132,11 +133,16 @@ pub enum Command {
     },
     /// Check the knowledge base and report every problem.
     Validate,
-    /// Show how a question is read and ranked (terms, top candidates): for tuning.
+    /// Show how a question is read, ranked and decided: its terms, the kind of fact it
+    /// asks for, the candidates by id with the calibrated chance, and the rule that
+    /// decided, in words.
     Explain {
         question: String,
         #[arg(long, value_name = "ID")]
         report: Option<String>,
+        /// Decide as in a newsroom channel (a higher bar for answering).
+        #[arg(long)]
+        newsroom: bool,
     },
     /// Knowledge base tools.
     Kb {
@@ -532,25 +538,20 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
                 .and_then(|r| r.unanswered(&Matcher::new(&kb), days, offset, limit));
             print_log(page.map_err(anyhow::Error::from)?, log.json, out)
         }
-        Command::Explain { question, report } => {
+        Command::Explain {
+            question,
+            report,
+            newsroom,
+        } => {
             let desk = Desk::new(kb);
             let filter = desk.report_filter(report.as_deref())?;
-            let terms = desk.matcher().terms(&question);
-            let found = desk.matcher().ask(&question, filter);
-            let kb = desk.knowledge();
-            let mut text = String::from("terms:");
-            for t in &terms {
-                text.push_str(&format!(
-                    " {}{}{}",
-                    t.key,
-                    if t.specific { "!" } else { "" },
-                    if t.credit < 1.0 { "~" } else { "" }
-                ));
-            }
-            text.push_str(&format!("\noutcome: {:?}\n", found.outcome));
-            for r in found.ranked.iter().take(6) {
-                text.push_str(&format!("  {:.3} {}\n", r.score, kb.entries[r.entry].id));
-            }
+            let config = if newsroom {
+                Config::newsroom()
+            } else {
+                desk.matcher().config()
+            };
+            let text =
+                explain::explain(desk.matcher(), desk.knowledge(), &question, filter, &config);
             write!(out, "{text}").context("writing output")?;
             Ok(())
         }

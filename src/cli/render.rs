@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::reply::{Decline, Reply, Status, HELP_TEXT};
+use crate::reply::{covers_sentence, decline_sentence, Decline, Reply, Status, HELP_TEXT};
 
 pub fn reply_text(reply: &Reply) -> String {
     let mut out = String::new();
@@ -46,16 +46,16 @@ pub fn reply_text(reply: &Reply) -> String {
                 Some(Decline::KnownGap) => {
                     let _ = writeln!(
                         out,
-                        "The report doesn't say. {}",
-                        reply.note.as_deref().unwrap_or_default()
+                        "{}",
+                        decline_sentence(reply.note.as_deref(), str::to_string)
                     );
                 }
                 _ => {
-                    let _ = writeln!(out, "The report doesn't say.");
+                    let _ = writeln!(out, "{}", decline_sentence(None, str::to_string));
                 }
             }
             if !reply.topics.is_empty() {
-                let _ = writeln!(out, "It covers: {}.", reply.topics.join("; "));
+                let _ = writeln!(out, "{}", covers_sentence(&reply.topics, reply.more_topics));
             }
             if !reply.suggestions.is_empty() {
                 let _ = writeln!(out, "Closest questions it answers:");

@@ -10,7 +10,7 @@ use serenity::{
 
 use crate::knowledge::KnowledgeBase;
 use crate::reply::HELP_TEXT;
-use crate::reply::{Decline, Reply, Status, Suggestion};
+use crate::reply::{covers_sentence, decline_sentence, Decline, Reply, Status, Suggestion};
 
 /// How much of a person's text is echoed back.
 pub const ECHO_CHARS: usize = 200;
@@ -284,15 +284,13 @@ fn answer_embed(reply: &Reply) -> CreateEmbed {
 fn declined(reply: &Reply) -> Rendered {
     let mut content = match reply.decline {
         Some(Decline::SmallTalk) => HELP_TEXT.to_string(),
-        Some(Decline::KnownGap) => match reply.note.as_deref().filter(|n| !n.trim().is_empty()) {
-            Some(note) => format!("The report doesn't say. {}", escape(note)),
-            None => "The report doesn't say.".to_string(),
-        },
-        _ => "The report doesn't say.".to_string(),
+        Some(Decline::KnownGap) => decline_sentence(reply.note.as_deref(), escape),
+        _ => decline_sentence(None, escape),
     };
     if !reply.topics.is_empty() {
         let topics: Vec<String> = reply.topics.iter().map(|t| escape(t)).collect();
-        content.push_str(&format!("\nIt covers: {}.", topics.join("; ")));
+        content.push('\n');
+        content.push_str(&covers_sentence(&topics, reply.more_topics));
     }
     content.push_str("\nUse `/topics` to see every question I can answer.");
     if reply.decline != Some(Decline::SmallTalk) && !reply.question.trim().is_empty() {

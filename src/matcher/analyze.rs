@@ -195,6 +195,7 @@ impl Analyzer {
                 .iter()
                 .take(32)
                 .map(|t| AnswerKind {
+                    name: t.name.clone(),
                     required: t.required,
                     words: t.words.iter().map(|w| padded(w)).collect(),
                     numbers: t.numbers.unwrap_or(if t.required {
@@ -307,6 +308,16 @@ impl Analyzer {
                 || numbers.state(kind.numbers)
                 || kind.names && named
         })
+    }
+
+    /// The names of the answer types in a mask ("place", "date").
+    pub fn type_names(&self, mask: u32) -> Vec<String> {
+        self.answer_types
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, t)| t.name.clone())
+            .collect()
     }
 
     fn mask(&self, test: impl Fn(&AnswerKind) -> bool) -> u32 {
@@ -549,6 +560,7 @@ struct Cue {
 
 /// A kind of answer: the cues that ask for it and what states it.
 struct AnswerKind {
+    name: String,
     required: bool,
     words: Vec<String>,
     numbers: NumberKind,

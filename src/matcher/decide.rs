@@ -3,6 +3,45 @@
 
 use super::{Config, Matcher, Outcome, QueryTerm, Ranked, TermId, Token, MAX_SUGGESTIONS};
 
+/// The rule that decided an outcome, so that a person tuning a knowledge base can read
+/// why a question was answered, suggested or declined (`factdesk explain`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    /// Greetings, thanks, "help": the help text answers.
+    SmallTalk,
+    /// No entry shares a word with the question.
+    NothingShared,
+    /// The question repeats one of the entry's phrasings word for word.
+    OwnPhrasing,
+    /// The question repeats one of a gap's phrasings word for word: that gap declines.
+    GapPhrasing,
+    /// The calibrated chance reached the answer threshold.
+    Chance,
+    /// A gap ranks first, at or above the gap threshold, and no entry answers.
+    GapFirst,
+    /// Plausible entries, none certain enough: offered as "did you mean".
+    Unsure,
+    /// Nothing scores high enough even to suggest.
+    NothingClose,
+}
+
+/// Why the best entry may not answer, whatever its chance: a hand rule that holds it
+/// back to suggestions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Doubt {
+    /// The question uses a name, number or word the report never mentions.
+    UnknownWord { word: String },
+    /// The question names something the report knows but this entry never mentions.
+    MissingName { word: String },
+    /// The question asks for a kind of fact (a place, a date, an amount) the entry's
+    /// answer does not state.
+    KindMissing { kinds: Vec<String> },
+    /// One shared common word is too little evidence.
+    OneWord,
+    /// An entry of another report scores as well.
+    TiedAcrossReports { other: usize },
+}
+
 impl Matcher {
     /// Hand rule: a yes/no question ("would this be the largest program in US history?")
     /// is settled by an entry's answer when everything it claims is what the answer and
@@ -55,19 +94,13 @@ impl Matcher {
     /// (two reports telling the same fact), the question does not say which report it is
     /// about; a suggestion per report says it. The calibration, fitted on one report,
     /// has never seen such a tie.
-    pub(super) fn ties_across_reports(
-        &self,
-        entry: usize,
-        ranked: &[Ranked],
-        config: &Config,
-    ) -> bool {
-        let Some(best) = ranked.iter().find(|r| r.entry == entry) else {
-            return false;
-        };
+    fn tied_report(&self, entry: usize, ranked: &[Ranked], config: &Config) -> Option<usize> {
+        let best = ranked.iter().find(|r| r.entry == entry)?;
         let report = self.entries[entry].report;
-        ranked.iter().any(|r| {
+        ranked.iter().find_map(|r| {
             let other = &self.entries[r.entry];
-            other.report != report && !other.is_gap && best.score - r.score < config.report_tie
+            (other.report != report && !other.is_gap && best.score - r.score < config.report_tie)
+                .then_some(other.report)
         })
     }
 
@@ -113,50 +146,87 @@ impl Matcher {
         asks: bool,
         config: &Config,
     ) -> bool {
+        self.missing_name(entry, terms, asks, config).is_some()
+    }
+
+    /// The first such name.
+    fn missing_name<'q>(
+        &self,
+        entry: usize,
+        terms: &'q [QueryTerm],
+        asks: bool,
+        config: &Config,
+    ) -> Option<&'q super::Term> {
         let stats = &self.reports[self.entries[entry].report];
-        terms.iter().any(|(term, id, share)| {
-            let Some(id) = id else { return false };
-            // A figure the question asks about ("net sales in 2023") that the report
-            // states elsewhere but this entry never does: another fact is meant.
-            // Not in a claim being checked ("is it 11 million?"), which a "no" answers.
-            let number = asks && term.number && *share == 1.0 && stats.idf.contains_key(id);
-            term.specific
-                && (number
-                    || !term.number
-                        && stats
-                            .idf
-                            .get(id)
-                            .is_some_and(|&idf| idf >= config.name_rarity * stats.max_idf))
-                && !self.postings[*id as usize]
-                    .iter()
-                    .any(|p| p.entry as usize == entry)
-        })
+        terms
+            .iter()
+            .map(|q| (&q.0, q.1, q.2))
+            .find_map(|(term, id, share)| {
+                let id = id?;
+                // A figure the question asks about ("net sales in 2023") that the report
+                // states elsewhere but this entry never does: another fact is meant.
+                // Not in a claim being checked ("is it 11 million?"), which a "no" answers.
+                let number = asks && term.number && share == 1.0 && stats.idf.contains_key(&id);
+                let missing = term.specific
+                    && (number
+                        || !term.number
+                            && stats
+                                .idf
+                                .get(&id)
+                                .is_some_and(|&idf| idf >= config.name_rarity * stats.max_idf))
+                    && !self.postings[id as usize]
+                        .iter()
+                        .any(|p| p.entry as usize == entry);
+                missing.then_some(term)
+            })
     }
 
     /// The outcome follows the calibrated chance first: a long message whose words are
     /// mostly story scores low on coverage, yet its candidate may still be right.
+    /// `gap_phrasing` is a gap whose phrasing the question repeats word for word.
     pub(super) fn decide(
         &self,
         tokens: &[Token],
         ranked: &[Ranked],
         candidate: Option<usize>,
         probability: f32,
+        gap_phrasing: Option<usize>,
         config: &Config,
-    ) -> Outcome {
+    ) -> (Outcome, Rule) {
         // Hand rule, kept: small talk gets the help text, whatever it shares with a
         // phrasing ("thanks for the answer").
         let chitchat = self.analyzer.is_chitchat(tokens);
         let facts = || ranked.iter().filter(|r| !self.entries[r.entry].is_gap);
         if chitchat || ranked.is_empty() {
-            return Outcome::Declined {
+            let outcome = Outcome::Declined {
                 gap: None,
                 chitchat,
                 nearest: facts().take(MAX_SUGGESTIONS).map(|r| r.entry).collect(),
             };
+            let rule = if chitchat {
+                Rule::SmallTalk
+            } else {
+                Rule::NothingShared
+            };
+            return (outcome, rule);
+        }
+        // Hand rule: what an editor wrote down as a gap's phrasing is that gap's, as an
+        // entry's own phrasing is the entry's.
+        if let Some(gap) = gap_phrasing {
+            let outcome = Outcome::Declined {
+                gap: Some(gap),
+                chitchat: false,
+                nearest: facts()
+                    .filter(|r| r.score >= config.suggest_threshold)
+                    .take(MAX_SUGGESTIONS)
+                    .map(|r| r.entry)
+                    .collect(),
+            };
+            return (outcome, Rule::GapPhrasing);
         }
         // The calibration has weighed any better-fitting gap (`gap_lead`).
         if let Some(entry) = candidate.filter(|_| probability >= config.answer_probability) {
-            return Outcome::Answered { entry };
+            return (Outcome::Answered { entry }, Rule::Chance);
         }
         let mut suggestions: Vec<usize> = Vec::new();
         if let Some(c) = candidate.filter(|_| probability >= config.suggest_probability) {
@@ -169,14 +239,15 @@ impl Matcher {
         }
         let best = &ranked[0];
         if self.entries[best.entry].is_gap && best.score >= config.gap_threshold {
-            return Outcome::Declined {
+            let outcome = Outcome::Declined {
                 gap: Some(best.entry),
                 chitchat: false,
                 nearest: suggestions,
             };
+            return (outcome, Rule::GapFirst);
         }
         if suggestions.is_empty() {
-            Outcome::Declined {
+            let outcome = Outcome::Declined {
                 gap: None,
                 chitchat: false,
                 nearest: if best.score >= config.suggest_threshold {
@@ -184,12 +255,61 @@ impl Matcher {
                 } else {
                     facts().take(MAX_SUGGESTIONS).map(|r| r.entry).collect()
                 },
-            }
+            };
+            (outcome, Rule::NothingClose)
         } else {
-            Outcome::Suggested {
+            let outcome = Outcome::Suggested {
                 entries: suggestions,
-            }
+            };
+            (outcome, Rule::Unsure)
         }
+    }
+
+    /// The hand rule, if any, that keeps `entry` from answering whatever its chance.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn doubt(
+        &self,
+        entry: usize,
+        features: &super::Features,
+        ranked: &[Ranked],
+        terms: &[QueryTerm],
+        asked: u32,
+        open: bool,
+        config: &Config,
+    ) -> Option<Doubt> {
+        // Hand rule, kept: the trees learn little from flags that few questions raise,
+        // and a flagged candidate was rarely right (over the 1,047 questions: a word the
+        // report doesn't know, 5 of 44; a name the entry lacks, 3 of 21; a kind of fact
+        // the answer doesn't state, 0 of 23). Such a question gets suggestions.
+        let stats = &self.reports[self.entries[entry].report];
+        if features.stranger > 0.0 {
+            let word = terms
+                .iter()
+                .find(|(t, id, share)| {
+                    t.specific && *share == 1.0 && id.is_none_or(|id| !stats.idf.contains_key(&id))
+                })
+                .map(|(t, _, _)| t.key.clone())
+                .unwrap_or_default();
+            return Some(Doubt::UnknownWord { word });
+        }
+        if features.misses_name > 0.0 {
+            let word = self
+                .missing_name(entry, terms, open, config)
+                .map(|t| t.key.clone())
+                .unwrap_or_default();
+            return Some(Doubt::MissingName { word });
+        }
+        if features.type_missing > 0.0 {
+            let missing = asked & self.analyzer.required_types() & !self.entries[entry].types;
+            return Some(Doubt::KindMissing {
+                kinds: self.analyzer.type_names(missing),
+            });
+        }
+        if !self.enough_evidence(entry, ranked, terms, asked, config) {
+            return Some(Doubt::OneWord);
+        }
+        self.tied_report(entry, ranked, config)
+            .map(|other| Doubt::TiedAcrossReports { other })
     }
 }
 

@@ -41,6 +41,7 @@ pub use normalize::{fold, tokenize, Token};
 pub use boosted::{Boosted, Growth};
 pub use calibration::{Calibration, Features, Reliability, FEATURES};
 pub use config::Config;
+pub use decide::{Doubt, Rule};
 pub use parts::question_parts;
 pub use typo::TypoIndex;
 
@@ -88,6 +89,10 @@ pub struct Match {
     pub probability: f32,
     /// For an answered yes/no question that the answer settles: yes or no.
     pub settles: Option<bool>,
+    /// The rule that decided the outcome.
+    pub rule: Rule,
+    /// The hand rule that kept the candidate from answering, if one did.
+    pub doubt: Option<Doubt>,
 }
 
 impl Match {
@@ -245,30 +250,44 @@ impl Matcher {
         };
         let candidate = candidate.map(|at| ranked[at].entry);
         // Hand rule, kept: a question exactly as a curator wrote it down for an entry is
-        // that entry's (what "add as phrasing" promises a moderator).
-        let verbatim = match self.verbatim.get(&verbatim_key(tokens)) {
+        // that entry's (what "add as phrasing" promises a moderator), and for a gap, the
+        // gap's.
+        let written = match self.verbatim.get(&verbatim_key(tokens)) {
             Some(Some((entry, phrasing))) => {
                 let own = left_out.is_some_and(|l| l.entry == *entry && l.phrasing == *phrasing);
                 let in_report = report.is_none_or(|r| r == self.entries[*entry].report);
-                !own && in_report && !self.entries[*entry].is_gap && candidate == Some(*entry)
+                (!own && in_report).then_some(*entry)
             }
-            _ => false,
+            _ => None,
         };
+        let gap_phrasing = written.filter(|&e| self.entries[e].is_gap);
+        let verbatim = written.is_some() && written == candidate;
         let probability = if verbatim { 1.0 } else { probability };
-        // Hand rule, kept: the trees learn little from flags that few questions raise, and
-        // a flagged candidate was rarely right (over the 1,047 questions: a word the report
-        // doesn't know, 5 of 44; a name the entry lacks, 3 of 21; a kind of fact the
-        // answer doesn't state, 0 of 23). Such a question gets suggestions, not an answer.
-        let doubted =
-            features.stranger > 0.0 || features.misses_name > 0.0 || features.type_missing > 0.0;
-        let enough = verbatim
-            || !doubted
-                && candidate.is_some_and(|c| {
-                    self.enough_evidence(c, &ranked, &terms, asked, config)
-                        && !self.ties_across_reports(c, &ranked, config)
-                });
-        let probability_to_answer = if enough { probability } else { 0.0 };
-        let outcome = self.decide(tokens, &ranked, candidate, probability_to_answer, config);
+        let doubt = match candidate {
+            Some(c) if !verbatim => {
+                let open = self.analyzer.is_open_question(tokens);
+                self.doubt(c, &features, &ranked, &terms, asked, open, config)
+            }
+            _ => None,
+        };
+        let probability_to_answer = if candidate.is_some() && doubt.is_none() {
+            probability
+        } else {
+            0.0
+        };
+        let (outcome, rule) = self.decide(
+            tokens,
+            &ranked,
+            candidate,
+            probability_to_answer,
+            gap_phrasing,
+            config,
+        );
+        let rule = if verbatim && rule == Rule::Chance {
+            Rule::OwnPhrasing
+        } else {
+            rule
+        };
         let settles = match outcome {
             Outcome::Answered { entry } => self.settles(tokens, &terms, entry),
             _ => None,
@@ -280,6 +299,8 @@ impl Matcher {
             features,
             probability,
             settles,
+            rule,
+            doubt,
         }
     }
 

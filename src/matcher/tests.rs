@@ -6,7 +6,7 @@
 //! tests assert outcomes, and probabilities only where a rule fixes them (1.0 for a
 //! phrasing asked word for word, 0.0 when nothing is a candidate).
 
-use super::{Config, LeftOut, Matcher, Outcome, MAX_QUESTION_BYTES};
+use super::{Config, Doubt, LeftOut, Matcher, Outcome, Rule, MAX_QUESTION_BYTES};
 use crate::knowledge::{Body, Entry, KnowledgeBase, Report, Source, Vocabulary};
 
 const BRIDGE: usize = 0;
@@ -518,4 +518,76 @@ fn a_reports_own_synonyms_index_its_entries_under_every_word_of_the_group() {
     let plain_library =
         Matcher::new(&knowledge_base()).ask("is the span open on sundays", Some(LIBRARY));
     assert_eq!(library.ranked[0].score, plain_library.ranked[0].score);
+}
+
+#[test]
+fn each_outcome_names_the_rule_that_decided_it() {
+    let m = matcher();
+    let asked = m.ask("how much did the bridge cost", None);
+    assert_eq!((asked.rule, asked.doubt), (Rule::Chance, None));
+    assert_eq!(
+        m.ask("how expensive is the harbour bridge", None).rule,
+        Rule::OwnPhrasing
+    );
+    assert_eq!(m.ask("thanks!", None).rule, Rule::SmallTalk);
+    assert_eq!(m.ask("zzzz qqqq", None).rule, Rule::NothingShared);
+
+    // A name the report never mentions holds the candidate back, and says which.
+    let named = m.ask("how much did the Dunmore bridge cost", None);
+    assert_eq!(named.rule, Rule::Unsure);
+    assert_eq!(
+        named.doubt,
+        Some(Doubt::UnknownWord {
+            word: "dunmor".into()
+        })
+    );
+}
+
+#[test]
+fn a_gaps_own_phrasing_declines_with_that_gap() {
+    let m = matcher();
+    // Written down as the gap's phrasing, so the gap declines, whatever else scores.
+    let asked = m.ask("are the ferries free", None);
+    assert_eq!(asked.rule, Rule::GapPhrasing);
+    assert!(
+        matches!(
+            asked.outcome,
+            Outcome::Declined {
+                gap: Some(FERRY_FARES_GAP),
+                ..
+            }
+        ),
+        "{:?}",
+        asked.outcome
+    );
+    // Left out, the same words are only scored like any question.
+    let left_out = LeftOut {
+        entry: FERRY_FARES_GAP,
+        phrasing: 2,
+    };
+    let unseen = m.ask_leaving_out(
+        "are the ferries free",
+        None,
+        &Config::DEFAULT,
+        Some(left_out),
+    );
+    assert_ne!(unseen.rule, Rule::GapPhrasing);
+}
+
+#[test]
+fn a_kind_of_fact_the_entry_does_not_state_is_named() {
+    let m = matcher();
+    // Mara Olsen's entry names her role; it states no date.
+    let asked = m.ask("when did Mara Olsen start", None);
+    assert!(
+        !matches!(asked.outcome, Outcome::Answered { .. }),
+        "{:?}",
+        asked.outcome
+    );
+    assert_eq!(
+        asked.doubt,
+        Some(Doubt::KindMissing {
+            kinds: vec!["date".into()]
+        })
+    );
 }

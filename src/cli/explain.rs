@@ -1,0 +1,260 @@
+//! `factdesk explain`: how a question is read, ranked and decided, in words an editor
+//! can act on: entries by id, the calibrated chance against the thresholds, and the
+//! rule that decided.
+
+use std::fmt::Write as _;
+
+use crate::knowledge::KnowledgeBase;
+use crate::matcher::{tokenize, Config, Doubt, Match, Matcher, Outcome, Rule};
+
+/// Candidates listed.
+const SHOWN: usize = 6;
+
+pub fn explain(
+    matcher: &Matcher,
+    kb: &KnowledgeBase,
+    question: &str,
+    report: Option<usize>,
+    config: &Config,
+) -> String {
+    let found = matcher.ask_with(question, report, config);
+    let id = |i: usize| format!("`{}`", kb.entries[i].id);
+    let mut text = String::new();
+
+    let mut terms = String::new();
+    for t in matcher.terms(question) {
+        let _ = write!(
+            terms,
+            " {}{}{}",
+            t.key,
+            if t.specific { "!" } else { "" },
+            if t.credit < 1.0 { "~" } else { "" }
+        );
+    }
+    let _ = writeln!(
+        text,
+        "terms:{}",
+        if terms.is_empty() { " (none)" } else { &terms }
+    );
+    let _ = writeln!(
+        text,
+        "       (! a name or number, ~ corrected from a typo; stop words are left out)"
+    );
+    let analyzer = matcher.analyzer();
+    let asked = analyzer.asked_types(&tokenize(question));
+    if asked != 0 {
+        let required = analyzer.type_names(asked & analyzer.required_types());
+        let soft = analyzer.type_names(asked & !analyzer.required_types());
+        let mut kinds = Vec::new();
+        if !required.is_empty() {
+            kinds.push(format!("{} (an answer must state it)", required.join(", ")));
+        }
+        if !soft.is_empty() {
+            kinds.push(format!(
+                "{} (an answer that states it ranks higher)",
+                soft.join(", ")
+            ));
+        }
+        let _ = writeln!(text, "asks for: {}", kinds.join("; "));
+    }
+
+    let _ = writeln!(text, "\ncandidates (ranking score, best first):");
+    if found.ranked.is_empty() {
+        let _ = writeln!(text, "  none: no entry shares a word with the question");
+    }
+    for (n, r) in found.ranked.iter().take(SHOWN).enumerate() {
+        let e = &kb.entries[r.entry];
+        let kind = if e.is_gap() { "gap  " } else { "entry" };
+        let chance = if found.candidate == Some(r.entry) {
+            format!("  chance {:.2}", found.probability)
+        } else {
+            String::new()
+        };
+        let report_note = if kb.reports.len() > 1 {
+            format!(" ({})", kb.reports[e.report].id)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            text,
+            "  {}. {:.3} {kind} {}{report_note}{chance}",
+            n + 1,
+            r.score,
+            id(r.entry)
+        );
+    }
+
+    let _ = writeln!(text, "\noutcome: {}", outcome(&found, &id));
+    let _ = writeln!(text, "why: {}", why(&found, kb, config, &id));
+    if let (Some(doubt), Some(c)) = (&found.doubt, found.candidate) {
+        let _ = writeln!(text, "held back: {}", held_back(doubt, kb, &id(c)));
+    }
+    let _ = writeln!(
+        text,
+        "\nthresholds: answer at chance ≥ {:.2}; suggest at chance ≥ {:.2} or score ≥ {:.2}; \
+         a gap ranked first declines from score {:.2}",
+        config.answer_probability,
+        config.suggest_probability,
+        config.suggest_threshold,
+        config.gap_threshold
+    );
+    text
+}
+
+fn outcome(found: &Match, id: &dyn Fn(usize) -> String) -> String {
+    let list = |entries: &[usize]| entries.iter().map(|&e| id(e)).collect::<Vec<_>>();
+    match &found.outcome {
+        Outcome::Answered { entry } => match found.settles {
+            Some(true) => format!("answered with {} (\"Yes\")", id(*entry)),
+            Some(false) => format!("answered with {} (\"No\")", id(*entry)),
+            None => format!("answered with {}", id(*entry)),
+        },
+        Outcome::Suggested { entries } => {
+            format!("suggested {} (\"did you mean\")", list(entries).join(", "))
+        }
+        Outcome::Declined { chitchat: true, .. } => "small talk: the help text".into(),
+        Outcome::Declined {
+            gap: Some(gap),
+            nearest,
+            ..
+        } => {
+            let mut s = format!("declined with the gap {}", id(*gap));
+            if !nearest.is_empty() {
+                let _ = write!(s, ", suggesting {}", list(nearest).join(", "));
+            }
+            s
+        }
+        Outcome::Declined { nearest, .. } => {
+            let mut s = "declined: \"the report doesn't say\"".to_string();
+            if !nearest.is_empty() {
+                let _ = write!(s, ", naming {}", list(nearest).join(", "));
+            }
+            s
+        }
+    }
+}
+
+fn why(found: &Match, kb: &KnowledgeBase, config: &Config, id: &dyn Fn(usize) -> String) -> String {
+    let chance = found.probability;
+    let best_gap = found
+        .ranked
+        .iter()
+        .position(|r| kb.entries[r.entry].is_gap());
+    let candidate = found.candidate.map(id).unwrap_or_default();
+    match found.rule {
+        Rule::SmallTalk => {
+            "the message is small talk (greetings, thanks, help): the help text answers, whatever words it shares with a phrasing".into()
+        }
+        Rule::NothingShared => "no entry shares a word with the question".into(),
+        Rule::OwnPhrasing => format!(
+            "the question repeats a phrasing of {candidate} word for word: a phrasing an editor wrote down always answers with its entry"
+        ),
+        Rule::GapPhrasing => {
+            let gap = match &found.outcome {
+                Outcome::Declined { gap: Some(g), .. } => id(*g),
+                _ => String::new(),
+            };
+            format!(
+                "the question repeats a phrasing of the gap {gap} word for word: a gap's own phrasing always declines with it"
+            )
+        }
+        Rule::Chance => {
+            let mut s = format!(
+                "{candidate} has chance {chance:.2} ≥ {:.2}, the answer threshold",
+                config.answer_probability
+            );
+            if let Some(at) = best_gap.filter(|&at| {
+                found.ranked[at].score >= config.gap_threshold
+                    && found.candidate.is_some_and(|c| {
+                        found.ranked.iter().position(|r| r.entry == c) > Some(at)
+                    })
+            }) {
+                let _ = write!(
+                    s,
+                    "; it answers before the gap {} ranked {} (score {:.3}), because an entry that reaches the answer chance answers first. \
+                     The chance already counts how far the gap leads; to make the gap win, add this question to the gap's phrasings",
+                    id(found.ranked[at].entry),
+                    at + 1,
+                    found.ranked[at].score
+                );
+            }
+            s
+        }
+        Rule::GapFirst => {
+            let gap = &found.ranked[0];
+            let mut s = format!(
+                "the gap {} ranks first at score {:.3} ≥ {:.2}, and no entry reaches the answer chance",
+                id(gap.entry),
+                gap.score,
+                config.gap_threshold
+            );
+            if found.candidate.is_some() {
+                let _ = write!(
+                    s,
+                    " (the best, {candidate}, has {chance:.2}{})",
+                    if found.doubt.is_some() {
+                        " and is held back (below)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            s
+        }
+        Rule::Unsure if found.doubt.is_some() => format!(
+            "{candidate} has chance {chance:.2}, but a rule holds it back from answering (below): it is only suggested"
+        ),
+        Rule::Unsure => format!(
+            "{candidate} has chance {chance:.2}, below the answer threshold {:.2}: plausible entries are suggested, nothing is asserted",
+            config.answer_probability
+        ),
+        Rule::NothingClose => format!(
+            "no entry scores {:.2} or more, and the best chance ({chance:.2}) is below {:.2}: nothing is close enough to suggest",
+            config.suggest_threshold, config.suggest_probability
+        ),
+    }
+}
+
+fn held_back(doubt: &Doubt, kb: &KnowledgeBase, candidate: &str) -> String {
+    match doubt {
+        Doubt::UnknownWord { word } => format!(
+            "the question uses \"{}\", a name, number or word the report never mentions, so it is probably about something else; \
+             if the report does say it in other words, add the word to a phrasing or to the report's vocabulary.toml [[synonyms]]",
+            shown(word)
+        ),
+        Doubt::MissingName { word } => format!(
+            "the question names \"{}\", which the report mentions but {candidate} never does, so another fact is probably meant; \
+             if {candidate} is right, use the name in one of its phrasings",
+            shown(word)
+        ),
+        Doubt::KindMissing { kinds } => format!(
+            "the question asks for {}; {candidate} states none. If the report gives it, state it in the answer; if not, add a gap for it",
+            kinds
+                .iter()
+                .map(|k| with_article(k))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
+        Doubt::OneWord => format!(
+            "the question shares one common word with {candidate}: too little to answer on; a phrasing with that word and one more would do"
+        ),
+        Doubt::TiedAcrossReports { other } => format!(
+            "an entry of the report `{}` scores as well as {candidate}: the question doesn't say which report it means (ask with --report)",
+            kb.reports[*other].id
+        ),
+    }
+}
+
+/// A term key as a person reads it: numbers lose their marker, concepts their case.
+fn shown(key: &str) -> String {
+    key.trim_start_matches('#').replace('_', " ")
+}
+
+fn with_article(kind: &str) -> String {
+    match kind {
+        "amount" | "opinion" => format!("an {kind}"),
+        "money" => "a sum of money".into(),
+        "name" => "a name".into(),
+        other => format!("a {other}"),
+    }
+}
