@@ -95,9 +95,7 @@ impl QuestionFile {
             source,
         })?;
         let name = path.display().to_string();
-        let extension = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase());
+        let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase());
         let plain = match extension.as_deref() {
             Some("tsv" | "txt") => true,
             Some("jsonl" | "json") => false,

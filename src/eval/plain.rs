@@ -130,7 +130,12 @@ fn closest_ids(kb: &KnowledgeBase, id: &str) -> Vec<String> {
     let mut scored: Vec<(f64, &str)> = kb
         .entries
         .iter()
-        .map(|e| (strsim::normalized_damerau_levenshtein(id, &e.id), e.id.as_str()))
+        .map(|e| {
+            (
+                strsim::normalized_damerau_levenshtein(id, &e.id),
+                e.id.as_str(),
+            )
+        })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
     scored
@@ -144,10 +149,17 @@ fn closest_ids(kb: &KnowledgeBase, id: &str) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "did", rename_all = "lowercase")]
 pub enum Did {
-    Answered { entry: String, confidence: f32 },
-    Suggested { entries: Vec<String> },
+    Answered {
+        entry: String,
+        confidence: f32,
+    },
+    Suggested {
+        entries: Vec<String>,
+    },
     /// `gap` when a gap explained the decline.
-    Declined { gap: Option<String> },
+    Declined {
+        gap: Option<String>,
+    },
 }
 
 /// Where one question went.
@@ -355,8 +367,8 @@ mod tests {
 
     #[test]
     fn an_unknown_id_names_the_closest() {
-        let err = PlainSet::parse("Who is Miller?\tmiller-works-with-dsh\n", "q.tsv", &kb())
-            .unwrap_err();
+        let err =
+            PlainSet::parse("Who is Miller?\tmiller-works-with-dsh\n", "q.tsv", &kb()).unwrap_err();
         match err {
             EvalError::UnknownEntry {
                 line, id, closest, ..

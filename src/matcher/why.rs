@@ -74,3 +74,35 @@ impl Matcher {
             .max_by(|&a, &b| dice(a).total_cmp(&dice(b)).then(b.cmp(&a)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::knowledge::KnowledgeBase;
+    use crate::matcher::Matcher;
+
+    #[test]
+    fn the_words_only_the_chosen_entry_has_pulled() {
+        let kb = KnowledgeBase::bundled().expect("the bundled knowledge base");
+        let m = Matcher::new(&kb);
+        let miller = kb.entry_index("miller-works-with-dhs").unwrap();
+        let four = kb.entry_index("officials-four").unwrap();
+        let pull = m.pull("Who is Stephen Miller?", miller, Some(four));
+        // A full name pulls with both its words, as typed.
+        assert_eq!(pull.words, ["stephen", "miller"]);
+        let closest = kb.entries[miller]
+            .phrasings()
+            .nth(pull.closest.expect("a closest phrasing"))
+            .unwrap();
+        assert!(closest.to_lowercase().contains("miller"), "{closest}");
+        // Against itself nothing pulls; with nothing expected, every shared word does.
+        assert!(m
+            .pull("Who is Stephen Miller?", miller, Some(miller))
+            .words
+            .is_empty());
+        let alone = m.pull("Who is Stephen Miller?", miller, None).words;
+        assert!(alone.contains(&"miller".to_string()), "{alone:?}");
+        // A typo is shown as typed.
+        let typed = m.pull("Who is Stephen Miler?", miller, Some(four)).words;
+        assert!(typed.contains(&"miler".to_string()), "{typed:?}");
+    }
+}
