@@ -66,7 +66,7 @@ pub enum EvalError {
         /// A line in the right format, with a real entry.
         example: String,
     },
-    #[error("{path}:{line}: unknown entry id `{id}`; closest: {}. Not scored: fix the id (`factdesk kb export` lists them all)", closest.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))]
+    #[error("{path}:{line}: unknown entry id `{id}`; closest: {}. Not scored: fix the id (ids are in each report's entries.toml and gaps.toml)", closest.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))]
     UnknownEntry {
         path: String,
         line: usize,
