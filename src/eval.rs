@@ -1,6 +1,7 @@
 //! Scores a question set (one JSON object a line, the format of each report's
 //! `questions.jsonl`): accuracy, answer recall, decline accuracy, wrong-answer rate,
-//! per kind, and matching time.
+//! per kind, and matching time. An editor's plain files (`question<TAB>entry-id`) are
+//! read and scored in [`plain`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,8 +10,13 @@ use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::desk::{Answered, AskError, Desk};
+use crate::knowledge::KnowledgeBase;
 use crate::matcher::{Config, Features, LeftOut, Outcome as Decided, Reliability};
 use crate::reply::Status;
+
+pub mod plain;
+
+pub use plain::{PlainEvaluation, PlainSet, PLAIN_FORMAT};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,7 +45,7 @@ pub enum EvalError {
         path: String,
         source: std::io::Error,
     },
-    #[error("{path}:{line}: not a question item ({message}); each line is {{\"id\",\"q\",\"expect\",\"facts\",\"kind\"}}")]
+    #[error("{path}:{line}: not a question item ({message}); in a JSON-lines file each line is {{\"id\",\"q\",\"expect\",\"facts\",\"kind\"}}. For a plain file, name it .tsv or .txt: {PLAIN_FORMAT}")]
     Format {
         path: String,
         line: usize,
@@ -52,8 +58,59 @@ pub enum EvalError {
         id: String,
         message: String,
     },
+    #[error("{path}:{line}: {problem}; {PLAIN_FORMAT}, e.g.\n  {example}")]
+    PlainLine {
+        path: String,
+        line: usize,
+        problem: String,
+        /// A line in the right format, with a real entry.
+        example: String,
+    },
+    #[error("{path}:{line}: unknown entry id `{id}`; closest: {}. Not scored: fix the id (ids are in each report's entries.toml and gaps.toml)", closest.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))]
+    UnknownEntry {
+        path: String,
+        line: usize,
+        id: String,
+        closest: Vec<String>,
+    },
     #[error(transparent)]
     Ask(#[from] AskError),
+}
+
+/// A question file in either format.
+pub enum QuestionFile {
+    /// JSON lines with fact patterns (the reports' `questions.jsonl`).
+    Json(QuestionSet),
+    /// An editor's plain file.
+    Plain(PlainSet),
+}
+
+impl QuestionFile {
+    /// Reads `path`: plain when it ends in `.tsv` or `.txt`, JSON lines when in `.jsonl`
+    /// or `.json`; otherwise JSON lines when its first line that says anything opens
+    /// with `{`, else plain. Entry ids of a plain file are checked against `kb`.
+    pub fn load(path: &Path, kb: &KnowledgeBase) -> Result<Self, EvalError> {
+        let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let name = path.display().to_string();
+        let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase());
+        let plain = match extension.as_deref() {
+            Some("tsv" | "txt") => true,
+            Some("jsonl" | "json") => false,
+            _ => !text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+                .is_some_and(|l| l.starts_with('{')),
+        };
+        Ok(if plain {
+            Self::Plain(PlainSet::parse(&text, &name, kb)?)
+        } else {
+            Self::Json(QuestionSet::parse(&text, &name)?)
+        })
+    }
 }
 
 /// A question set with its patterns compiled.

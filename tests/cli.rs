@@ -410,3 +410,189 @@ fn eval_scores_with_a_model_from_calibrate() {
         stderr(&out)
     );
 }
+
+/// A plain file in a temporary folder; returns the folder (kept alive) and the file's path.
+fn plain_file(name: &str, text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_str().unwrap().to_string();
+    (dir, path)
+}
+
+/// An editor's `question<TAB>entry-id` file is scored on where each question went; a
+/// wrong expectation shows the entry expected, the one answered and the words that pulled.
+#[test]
+fn eval_scores_a_plain_file_and_says_what_pulled_a_wrong_answer() {
+    let (_dir, file) = plain_file(
+        "mine.tsv",
+        "# questions an editor wrote\n\
+         How many people does Trump want to deport?\tgoal-one-million\n\
+         \n\
+         What is the weather in Paris today?\t-\n\
+         How much will all this cost?\tgap-cost\n\
+         Who is Stephen Miller?\tofficials-four\n",
+    );
+    let out = factdesk(&["eval", &file], None);
+    assert_eq!(code(&out), 0, "a measurement exits 0: {}", stderr(&out));
+    let text = stdout(&out);
+    for line in [
+        "items            4",
+        "accuracy         0.750",
+        "wrong answers    0.250 (1)",
+        "gaps reached   1 of the 1 declined with a gap expected",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
+    let went: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().contains(" line "))
+        .collect();
+    assert!(
+        went[0].contains("right  line 2") && went[0].contains("`goal-one-million`"),
+        "{text}"
+    );
+    assert!(
+        went[1].contains("right  line 4") && went[1].ends_with("declined"),
+        "{text}"
+    );
+    assert!(went[2].contains("declined with gap `gap-cost`"), "{text}");
+    let failures = text
+        .split("\nfailures:\n")
+        .nth(1)
+        .expect("a failures section");
+    assert!(
+        failures.contains("line 6, wrong: Who is Stephen Miller?"),
+        "{failures}"
+    );
+    assert!(
+        failures.contains("expected   answered with `officials-four`"),
+        "{failures}"
+    );
+    assert!(
+        failures.contains("bot        answered `miller-works-with-dhs` at "),
+        "{failures}"
+    );
+    let pulled = failures
+        .lines()
+        .find(|l| l.contains("pulled by"))
+        .expect("what pulled it");
+    assert!(pulled.contains("\"miller\""), "{pulled}");
+    assert!(pulled.contains("not in `officials-four`'s"), "{pulled}");
+    assert!(failures.contains("closest    \""), "{failures}");
+
+    let out = factdesk(&["eval", "--no-failures", &file], None);
+    assert!(!stdout(&out).contains("failures:"), "{}", stdout(&out));
+}
+
+/// With --json, one object per question, then the figures.
+#[test]
+fn eval_json_gives_one_object_per_plain_question() {
+    let (_dir, file) = plain_file(
+        "mine.txt",
+        "Who is Stephen Miller?\tofficials-four\nWhat is the weather in Paris today?\t-\n",
+    );
+    let out = factdesk(&["eval", "--json", &file], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", stdout(&out));
+    assert_eq!(lines[0]["line"], 1);
+    assert_eq!(lines[0]["expected"], "officials-four");
+    assert_eq!(lines[0]["verdict"], "wrong");
+    assert_eq!(lines[0]["did"], "answered");
+    assert_eq!(lines[0]["entry"], "miller-works-with-dhs");
+    assert!(lines[0]["pulled_by"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("miller")));
+    assert_eq!(lines[1]["expected"], Value::Null);
+    assert_eq!(lines[1]["verdict"], "correct");
+    assert_eq!(lines[2]["metrics"]["items"], 2);
+    assert_eq!(lines[2]["metrics"]["wrong_answers"], 1);
+}
+
+/// An id that is not in the knowledge base is refused, not scored against: the file, the
+/// line and the id are named with the closest real ids.
+#[test]
+fn eval_refuses_a_plain_file_with_an_unknown_entry_id() {
+    let (_dir, file) = plain_file(
+        "mine.tsv",
+        "How many people does Trump want to deport?\tgoal-one-million\n# a comment\nWho is Stephen Miller?\tmiller-works-with-dsh\n",
+    );
+    let out = factdesk(&["eval", &file], None);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("mine.tsv:3: unknown entry id `miller-works-with-dsh`"),
+        "{err}"
+    );
+    assert!(err.contains("closest: `miller-works-with-dhs`"), "{err}");
+    assert!(stdout(&out).is_empty(), "nothing scored: {}", stdout(&out));
+}
+
+/// A line without a tab names the file and line and shows the format with a real line.
+#[test]
+fn eval_shows_the_plain_format_for_a_line_without_a_tab() {
+    let (_dir, file) = plain_file(
+        "mine.tsv",
+        "Who is Stephen Miller?\tmiller-works-with-dhs\nHow many people does Trump want to deport?   goal-one-million\n",
+    );
+    let out = factdesk(&["eval", &file], None);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("mine.tsv:2: no tab between the question and the entry id"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`goal-one-million` looks like the id: put a tab before it"),
+        "{err}"
+    );
+    assert!(
+        err.contains("each line is a question, a tab, then the id"),
+        "{err}"
+    );
+    assert!(
+        err.contains("<TAB>goal-one-million"),
+        "an example line: {err}"
+    );
+}
+
+/// A file of neither format is told both; a file without an extension is read by content.
+#[test]
+fn eval_tells_the_formats_for_a_file_it_cannot_parse() {
+    let (_dir, file) = plain_file(
+        "mine.jsonl",
+        "Who is Stephen Miller?\tmiller-works-with-dhs\n",
+    );
+    let out = factdesk(&["eval", &file], None);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("mine.jsonl:1: not a question item"), "{err}");
+    assert!(err.contains("name it .tsv or .txt"), "{err}");
+    assert!(err.contains("a question, a tab, then the id"), "{err}");
+
+    let (_dir, file) = plain_file(
+        "questions",
+        "Who is Stephen Miller?\tmiller-works-with-dhs\n",
+    );
+    let out = factdesk(&["eval", &file], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("accuracy         1.000"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// The example an editor copies names real entries.
+#[test]
+fn the_plain_example_file_scores() {
+    let example = format!("{}/docs/questions-example.tsv", env!("CARGO_MANIFEST_DIR"));
+    let out = factdesk(&["eval", "--json", &example], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 7, "{}", stdout(&out));
+}

@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use crate::desk::{knowledge_location, load_knowledge, Desk};
-use crate::eval::{self, QuestionSet};
+use crate::eval::{self, QuestionFile};
 use crate::knowledge::{KnowledgeBase, LoadError};
 use crate::matcher::{Boosted, Calibration, Config, Growth, Matcher};
 use crate::reply::HELP_TEXT;
@@ -154,8 +154,10 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
-    /// Score question files (JSON lines with id, q, expect, facts, kind), with the
-    /// reliability of the confidence; or every phrasing, left out in turn.
+    /// Score question files, with the reliability of the confidence; or every phrasing,
+    /// left out in turn. A file is either JSON lines (id, q, expect, facts, kind) or, named
+    /// .tsv or .txt, plain: `question<TAB>entry-id` a line, `-` for "should decline".
+    /// Exits 0 whatever the score: it is a measurement.
     Eval {
         files: Vec<PathBuf>,
         #[arg(long)]
@@ -632,14 +634,26 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
                 json,
                 failures: !no_failures,
             };
+            let report = report.as_deref();
             for file in &files {
-                let set = QuestionSet::load(file)?;
-                let result = if unseen {
-                    eval::run_unseen(&desk, &set, report.as_deref(), &config)?
-                } else {
-                    eval::run(&desk, &set, report.as_deref(), &config)?
-                };
-                quality::print_evaluation(file, &result, &options, out)?;
+                match QuestionFile::load(file, desk.knowledge())? {
+                    QuestionFile::Json(set) => {
+                        let result = if unseen {
+                            eval::run_unseen(&desk, &set, report, &config)?
+                        } else {
+                            eval::run(&desk, &set, report, &config)?
+                        };
+                        quality::print_evaluation(file, &result, &options, out)?;
+                    }
+                    QuestionFile::Plain(set) => {
+                        let result = if unseen {
+                            eval::plain::run_unseen(&desk, &set, report, &config)?
+                        } else {
+                            eval::plain::run(&desk, &set, report, &config)?
+                        };
+                        quality::print_plain(file, &result, &options, out)?;
+                    }
+                }
             }
             if leave_one_out {
                 quality::print_leave_one_out(&desk, &options, out)?;

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 
 use super::CliError;
 use crate::desk::Desk;
+use crate::eval::plain::{Did, PlainEvaluation, Routed};
 use crate::eval::{self, Evaluation, QuestionSet, Verdict};
 use crate::matcher::{Boosted, Calibration, Config, Features, Growth, Reliability};
 
@@ -37,6 +38,138 @@ pub fn print_evaluation(
     }
     writeln!(out, "== {}", file.display()).context("writing output")?;
     write_evaluation(result, options.failures, out).context("writing output")?;
+    Ok(())
+}
+
+/// A plain file scored: with `--json` one object per question, then one with the figures.
+pub fn print_plain(
+    file: &Path,
+    result: &PlainEvaluation,
+    options: &EvalOptions<'_>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let mut text = Vec::new();
+    if options.json {
+        for routed in &result.routed {
+            serde_json::to_writer(&mut text, routed).context("writing output")?;
+            writeln!(text).context("writing output")?;
+        }
+        let summary = serde_json::json!({"file": file.display().to_string(), "metrics": result.evaluation.metrics});
+        writeln!(text, "{summary}").context("writing output")?;
+    } else {
+        write_plain(file, result, options.failures, &mut text).context("writing output")?;
+    }
+    out.write_all(&text).context("writing output")?;
+    Ok(())
+}
+
+fn write_plain(
+    file: &Path,
+    result: &PlainEvaluation,
+    failures: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(out, "== {}", file.display())?;
+    write_metrics(&result.evaluation.metrics, out)?;
+    let (reached, declined) = result.gaps_reached();
+    if declined > 0 {
+        writeln!(
+            out,
+            "  gaps reached   {reached} of the {declined} declined with a gap expected"
+        )?;
+    }
+    write_reliability(&result.evaluation.reliability(BINS), out)?;
+    if !failures {
+        return Ok(());
+    }
+    writeln!(out, "\nwhere each question went:")?;
+    for r in &result.routed {
+        let verdict = match r.verdict {
+            Verdict::Correct => "right",
+            Verdict::Wrong => "WRONG",
+            Verdict::Missed => "missed",
+        };
+        writeln!(
+            out,
+            "  {verdict:<6} line {:<4} {}  → {}",
+            r.line,
+            r.question,
+            did(&r.did)
+        )?;
+    }
+    let failed: Vec<_> = result.failures().collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nfailures:")?;
+    for r in failed {
+        write_routed_failure(r, out)?;
+    }
+    Ok(())
+}
+
+/// What the bot did, in a few words.
+fn did(d: &Did) -> String {
+    match d {
+        Did::Answered { entry, confidence } => format!("answered `{entry}` at {confidence:.2}"),
+        Did::Suggested { entries } => format!("suggested {}", ids(entries)),
+        Did::Declined { gap: Some(gap) } => format!("declined with gap `{gap}`"),
+        Did::Declined { gap: None } => "declined".into(),
+    }
+}
+
+fn ids(ids: &[String]) -> String {
+    if ids.is_empty() {
+        return "nothing".into();
+    }
+    ids.iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One question that went astray: expected, done, and for a wrong answer what pulled it.
+fn write_routed_failure(r: &Routed, out: &mut dyn Write) -> std::io::Result<()> {
+    let verdict = if r.verdict == Verdict::Wrong {
+        "wrong"
+    } else {
+        "missed"
+    };
+    writeln!(out, "  line {}, {verdict}: {}", r.line, r.question)?;
+    let expected = match (&r.expected, r.expect) {
+        (None, _) => "declined (`-`)".to_string(),
+        (Some(id), eval::Expect::Decline) => format!("declined, with gap `{id}`"),
+        (Some(id), eval::Expect::Answer) => format!("answered with `{id}`"),
+    };
+    writeln!(out, "      expected   {expected}")?;
+    writeln!(out, "      bot        {}", did(&r.did))?;
+    let Did::Answered { entry, .. } = &r.did else {
+        return Ok(());
+    };
+    let words = r
+        .pulled_by
+        .iter()
+        .map(|w| format!("\"{w}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (&r.expected, words.is_empty()) {
+        (Some(expected), false) => writeln!(
+            out,
+            "      pulled by  {words}: in `{entry}`'s phrasings, not in `{expected}`'s"
+        )?,
+        (None, false) => writeln!(out, "      pulled by  {words}: in `{entry}`'s phrasings")?,
+        (Some(expected), true) => writeln!(
+            out,
+            "      pulled by  no word that only its phrasings have: the words it shares with `{expected}` count more for `{entry}` (more of its phrasings use them)"
+        )?,
+        (None, true) => writeln!(
+            out,
+            "      pulled by  no word of `{entry}`'s phrasings: the question matched its answer text"
+        )?,
+    }
+    if let Some(p) = &r.closest_phrasing {
+        writeln!(out, "      closest    \"{p}\" (a phrasing of `{entry}`)")?;
+    }
     Ok(())
 }
 

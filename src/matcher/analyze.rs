@@ -35,6 +35,9 @@ pub struct Term {
     /// Not a common English word either: typed in lower case, still most likely a name
     /// ("canada", "biden"). When the report doesn't know it, it weighs like a name.
     pub unfamiliar: bool,
+    /// The tokens it was first read from (a phrase may pass over filler), so a tool can
+    /// show which words of a question a term stands for.
+    pub words: std::ops::Range<usize>,
 }
 
 /// Shortest word [`Term::unfamiliar`] is judged on: shorter ones are mostly chat ("ppl", "tho").
@@ -461,6 +464,7 @@ impl Analyzer {
                         credit: span().map(|w| w.2).fold(1.0, f32::min),
                         concept: true,
                         context: span().all(|w| w.1.context),
+                        words: i..next,
                     },
                     &mut terms,
                 );
@@ -483,6 +487,7 @@ impl Analyzer {
                         credit: *credit,
                         concept: false,
                         context: token.context,
+                        words: i..i + 1,
                     },
                     &mut terms,
                 );

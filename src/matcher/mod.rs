@@ -17,7 +17,8 @@
 //!
 //! Where each part lives: `config.rs` the tuning, `index.rs` the index built from a
 //! knowledge base, `rank.rs` the scoring and the features the calibration weighs,
-//! `decide.rs` the outcome and the hand rules kept beside the calibration; this file
+//! `decide.rs` the outcome and the hand rules kept beside the calibration, `why.rs` what
+//! pulled a question to one entry rather than another (for `eval`); this file
 //! holds the public types and the ways to ask.
 
 mod analyze;
@@ -32,6 +33,7 @@ mod rank;
 #[cfg(test)]
 mod tests;
 mod typo;
+mod why;
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -44,6 +46,7 @@ pub use config::Config;
 pub use decide::{Doubt, Rule};
 pub use parts::question_parts;
 pub use typo::TypoIndex;
+pub use why::Pull;
 
 use index::{verbatim_key, IndexedEntry, Posting, ReportStats};
 use rank::Seen;

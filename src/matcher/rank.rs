@@ -41,7 +41,7 @@ impl Matcher {
     }
 
     /// The question's total weight as seen from one report.
-    fn query_mass(&self, terms: &[QueryTerm], report: usize, config: &Config) -> f32 {
+    pub(super) fn query_mass(&self, terms: &[QueryTerm], report: usize, config: &Config) -> f32 {
         self.query_mass_where(terms, report, config, |_| true)
     }
 
