@@ -35,6 +35,8 @@ pub struct Term {
     /// Not a common English word either: typed in lower case, still most likely a name
     /// ("canada", "biden"). When the report doesn't know it, it weighs like a name.
     pub unfamiliar: bool,
+    /// The words it was read from, as typed (folded): what an editor is shown.
+    pub words: String,
 }
 
 /// Shortest word [`Term::unfamiliar`] is judged on: shorter ones are mostly chat ("ppl", "tho").
@@ -195,6 +197,7 @@ impl Analyzer {
                 .iter()
                 .take(32)
                 .map(|t| AnswerKind {
+                    name: t.name.clone(),
                     required: t.required,
                     words: t.words.iter().map(|w| padded(w)).collect(),
                     numbers: t.numbers.unwrap_or(if t.required {
@@ -307,6 +310,16 @@ impl Analyzer {
                 || numbers.state(kind.numbers)
                 || kind.names && named
         })
+    }
+
+    /// The names of the answer types in a mask ("date", "amount"), in the vocabulary's order.
+    pub fn type_names(&self, mask: u32) -> Vec<&str> {
+        self.answer_types
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, t)| t.name.as_str())
+            .collect()
     }
 
     fn mask(&self, test: impl Fn(&AnswerKind) -> bool) -> u32 {
@@ -441,8 +454,13 @@ impl Analyzer {
                     continue 'outer;
                 }
                 let span = || picks[..len].iter().map(|&p| &words[p]);
+                let typed: Vec<&str> = picks[..len]
+                    .iter()
+                    .map(|&p| tokens[p].surface.as_str())
+                    .collect();
                 push(
                     Term {
+                        words: typed.join(" "),
                         key: concept.clone(),
                         specific: span().any(|w| w.1.capitalized || w.1.number),
                         unfamiliar: false,
@@ -465,6 +483,7 @@ impl Analyzer {
             if !self.is_stop_word(&token.surface) && !stop_stem && !stem.is_empty() {
                 push(
                     Term {
+                        words: tokens[i].surface.clone(),
                         key: stem.clone(),
                         specific: token.capitalized || token.number || is_place(&token.surface),
                         unfamiliar: unfamiliar(&token.surface),
@@ -549,6 +568,7 @@ struct Cue {
 
 /// A kind of answer: the cues that ask for it and what states it.
 struct AnswerKind {
+    name: String,
     required: bool,
     words: Vec<String>,
     numbers: NumberKind,

@@ -28,6 +28,7 @@ mod decide;
 mod index;
 mod normalize;
 mod parts;
+mod pull;
 mod rank;
 #[cfg(test)]
 mod tests;
@@ -42,6 +43,7 @@ pub use boosted::{Boosted, Growth};
 pub use calibration::{Calibration, Features, Reliability, FEATURES};
 pub use config::Config;
 pub use parts::question_parts;
+pub use pull::Pull;
 pub use typo::TypoIndex;
 
 use index::{verbatim_key, IndexedEntry, Posting, ReportStats};

@@ -1,0 +1,68 @@
+//! Why a question went to one entry rather than another, in the editor's terms: the
+//! question's words the one has and the other lacks, and the kinds of fact it asks for
+//! that the other's answer does not state.
+
+use super::{clip, tokenize, LeftOut, Matcher};
+
+/// What pulls a question from one entry (`from`) to another (`to`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pull {
+    /// Words of the question that `to` has (in a phrasing, its answer or its quote) and
+    /// `from` lacks, as typed.
+    pub words: Vec<String>,
+    /// Words of the question both entries have: when `words` is empty, `to` won on how
+    /// many of its phrasings use them.
+    pub shared: Vec<String>,
+    /// Kinds of fact the question asks for ("date", "amount") that `from`'s answer does
+    /// not state and `to`'s does.
+    pub unstated: Vec<String>,
+}
+
+impl Matcher {
+    /// What pulls `question` from entry `from` to entry `to`, scoring as the matcher does
+    /// with `left_out` not in the knowledge base (a word only that phrasing has is lacked).
+    pub fn pull(&self, question: &str, from: usize, to: usize, left_out: Option<LeftOut>) -> Pull {
+        let tokens = tokenize(clip(question));
+        let config = self.config;
+        let has = |entry: usize, key: &str| {
+            self.term_ids.get(key).is_some_and(|&id| {
+                self.postings[id as usize].iter().any(|p| {
+                    p.entry as usize == entry && self.credit(p, id, left_out, &config) > 0.0
+                })
+            })
+        };
+        let mut words: Vec<String> = Vec::new();
+        let mut shared: Vec<String> = Vec::new();
+        for term in self.analyzer.query_terms(&tokens, &self.typos) {
+            if !has(to, &term.key) {
+                continue;
+            }
+            let list = if has(from, &term.key) {
+                &mut shared
+            } else {
+                &mut words
+            };
+            if !list.contains(&term.words) {
+                list.push(term.words);
+            }
+        }
+        let (Some(f), Some(t)) = (self.entries.get(from), self.entries.get(to)) else {
+            return Pull::default();
+        };
+        let unstated = if f.is_gap {
+            Vec::new()
+        } else {
+            let asked = self.analyzer.asked_types(&tokens);
+            self.analyzer
+                .type_names(asked & !f.types & t.types)
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        };
+        Pull {
+            words,
+            shared,
+            unstated,
+        }
+    }
+}
