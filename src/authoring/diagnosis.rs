@@ -16,7 +16,7 @@
 //!
 //! An entry's estimated answer rate is the share of its phrasings kept.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -64,6 +64,9 @@ pub struct Collision {
     pub words: Vec<String>,
     /// Words both have, `lands_on` in more of its phrasings (shown when `words` is empty).
     pub shared: Vec<String>,
+    /// Words of the phrasing that `entry` has and `lands_on` lacks: none, and nothing
+    /// ties the phrasing to its entry.
+    pub own: Vec<String>,
     /// Kinds of fact the phrasing asks for ("date") that `entry`'s answer does not state
     /// and `lands_on`'s does.
     pub unstated: Vec<String>,
@@ -92,6 +95,8 @@ pub enum Advice {
         words: Vec<String>,
         shared: bool,
     },
+    /// Nothing in the phrasing is `entry`'s own: it may ask what `to` answers.
+    Move { entry: String, to: String },
     /// The two entries collide both ways: one fact written twice is one entry.
     Merge { entry: String, with: String },
 }
@@ -112,7 +117,8 @@ impl Diagnosis {
         for c in &self.collisions {
             *by.entry(c.lands_on.as_str()).or_default() += 1;
         }
-        let mut found: Vec<(&str, usize)> = by.into_iter().filter(|(_, n)| *n >= ATTRACTOR).collect();
+        let mut found: Vec<(&str, usize)> =
+            by.into_iter().filter(|(_, n)| *n >= ATTRACTOR).collect();
         found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         found
     }
@@ -160,6 +166,7 @@ pub fn diagnose(desk: &Desk, r: usize) -> Diagnosis {
                         severity,
                         words: pull.words,
                         shared: pull.shared,
+                        own: pull.own,
                         unstated: pull.unstated,
                         advice: Vec::new(),
                     });
@@ -175,10 +182,18 @@ pub fn diagnose(desk: &Desk, r: usize) -> Diagnosis {
             rate: share(kept, total),
         });
     }
+    let kinds: BTreeMap<&str, (bool, usize)> = entries
+        .iter()
+        .map(|e| (e.entry.as_str(), (e.gap, e.phrasings)))
+        .collect();
     advise(&mut collisions, |id| {
-        kb.entries.iter().find(|e| e.id == id).is_some_and(|e| e.is_gap())
+        kinds.get(id).copied().unwrap_or((false, 0))
     });
-    entries.sort_by(|a, b| a.rate.total_cmp(&b.rate).then_with(|| a.entry.cmp(&b.entry)));
+    entries.sort_by(|a, b| {
+        a.rate
+            .total_cmp(&b.rate)
+            .then_with(|| a.entry.cmp(&b.entry))
+    });
     let phrasings = entries.iter().map(|e| e.phrasings).sum();
     let kept = entries.iter().map(|e| e.kept).sum();
     Diagnosis {
@@ -199,13 +214,29 @@ fn share(part: usize, whole: usize) -> f64 {
     }
 }
 
-/// Fills each collision's advice. Two entries of the same kind (two facts, two gaps) that
-/// collide both ways are told to merge when they answer the same thing.
-fn advise(collisions: &mut [Collision], is_gap: impl Fn(&str) -> bool) {
-    let pairs: BTreeSet<(String, String)> = collisions
-        .iter()
-        .map(|c| (c.entry.clone(), c.lands_on.clone()))
-        .collect();
+/// Each way of a pair must carry at least this share of its entry's phrasings, and
+/// [`MERGE_LEAST`] of them, for the two to be told to merge: entries of one story share
+/// words, and a few collisions both ways say only that.
+const MERGE_SHARE: f64 = 0.2;
+const MERGE_LEAST: usize = 2;
+
+/// Fills each collision's advice; `entry(id)` is (is a gap, phrasings). Two entries of the
+/// same kind (two facts, two gaps) that collide both ways, each way for at least
+/// [`MERGE_SHARE`] of its phrasings, are told to merge when they answer the same thing.
+fn advise(collisions: &mut [Collision], entry: impl Fn(&str) -> (bool, usize)) {
+    let mut ways: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for c in collisions.iter() {
+        *ways
+            .entry((c.entry.clone(), c.lands_on.clone()))
+            .or_default() += 1;
+    }
+    let heavy = |from: &str, to: &str| {
+        let n = ways
+            .get(&(from.to_string(), to.to_string()))
+            .copied()
+            .unwrap_or(0);
+        n >= MERGE_LEAST && n as f64 >= MERGE_SHARE * entry(from).1 as f64
+    };
     for c in collisions.iter_mut() {
         if !c.unstated.is_empty() {
             c.advice.push(Advice::StateKind {
@@ -223,8 +254,14 @@ fn advise(collisions: &mut [Collision], is_gap: impl Fn(&str) -> bool) {
             },
             shared,
         });
-        let both_ways = pairs.contains(&(c.lands_on.clone(), c.entry.clone()));
-        if both_ways && is_gap(&c.entry) == is_gap(&c.lands_on) {
+        if c.own.is_empty() {
+            c.advice.push(Advice::Move {
+                entry: c.entry.clone(),
+                to: c.lands_on.clone(),
+            });
+        }
+        let both_ways = heavy(&c.entry, &c.lands_on) && heavy(&c.lands_on, &c.entry);
+        if both_ways && entry(&c.entry).0 == entry(&c.lands_on).0 {
             c.advice.push(Advice::Merge {
                 entry: c.entry.clone(),
                 with: c.lands_on.clone(),
@@ -267,6 +304,10 @@ impl fmt::Display for Advice {
             Advice::AddPhrasing { entry, .. } => {
                 write!(f, "add a phrasing to `{entry}` worded like this one")
             }
+            Advice::Move { entry, to } => write!(
+                f,
+                "or, if it asks what `{to}` answers, move this phrasing there (no word of it is `{entry}`'s alone)"
+            ),
             Advice::Merge { entry, with } => write!(
                 f,
                 "if `{entry}` and `{with}` answer the same thing, merge them (they collide both ways)"
@@ -352,7 +393,16 @@ impl Collision {
             why.push(format!("both have {}", quoted(&self.shared)));
         }
         if !self.unstated.is_empty() {
-            why.push(format!("asks for a {} its answer lacks", self.unstated.join(" or ")));
+            why.push(format!(
+                "asks for a {} its answer lacks",
+                self.unstated.join(" or ")
+            ));
+        }
+        if why.is_empty() {
+            why.push(format!(
+                "no word tells them apart; a phrasing of {} is closer to it",
+                self.lands_on
+            ));
         }
         why.join("; ")
     }
@@ -370,6 +420,7 @@ mod tests {
             severity: Severity::Error,
             words: words.iter().map(|w| w.to_string()).collect(),
             shared: vec!["park".into()],
+            own: vec!["river".into()],
             unstated: Vec::new(),
             advice: Vec::new(),
         }
@@ -379,25 +430,31 @@ mod tests {
     fn collisions_both_ways_between_facts_are_told_to_merge() {
         let mut c = vec![
             collision("a", "b", &["cost"]),
+            collision("a", "b", &["price"]),
             collision("b", "a", &[]),
+            collision("b", "a", &["park"]),
             collision("a", "gap-c", &["when"]),
+            collision("a", "gap-c", &["date"]),
             collision("gap-c", "a", &["bridge"]),
+            collision("gap-c", "a", &["span"]),
+            collision("c", "d", &["one"]),
+            collision("d", "c", &["way"]),
         ];
-        advise(&mut c, |id| id.starts_with("gap"));
+        advise(&mut c, |id| (id.starts_with("gap"), 5));
         assert!(c[0].advice.contains(&Advice::Merge {
             entry: "a".into(),
             with: "b".into()
         }));
         assert_eq!(
-            c[1].advice[0],
+            c[2].advice[0],
             Advice::AddPhrasing {
                 entry: "b".into(),
                 words: vec!["park".into()],
                 shared: true
             }
         );
-        // A gap and a fact are never one entry.
-        assert!(!c[2..]
+        // A gap and a fact are never one entry; once each way is not a pattern.
+        assert!(!c[4..]
             .iter()
             .flat_map(|c| &c.advice)
             .any(|a| matches!(a, Advice::Merge { .. })));

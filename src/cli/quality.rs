@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use super::CliError;
-use crate::desk::Desk;
 use crate::authoring::diagnose;
+use crate::desk::Desk;
 use crate::eval::{self, Evaluation, QuestionSet};
 use crate::matcher::{Boosted, Calibration, Config, Features, Growth, Reliability};
 

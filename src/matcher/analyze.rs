@@ -454,10 +454,7 @@ impl Analyzer {
                     continue 'outer;
                 }
                 let span = || picks[..len].iter().map(|&p| &words[p]);
-                let typed: Vec<&str> = picks[..len]
-                    .iter()
-                    .map(|&p| tokens[p].surface.as_str())
-                    .collect();
+                let typed: Vec<&str> = picks[..len].iter().map(|&p| shown(&tokens[p])).collect();
                 push(
                     Term {
                         words: typed.join(" "),
@@ -483,7 +480,7 @@ impl Analyzer {
             if !self.is_stop_word(&token.surface) && !stop_stem && !stem.is_empty() {
                 push(
                     Term {
-                        words: tokens[i].surface.clone(),
+                        words: shown(&tokens[i]).to_string(),
                         key: stem.clone(),
                         specific: token.capitalized || token.number || is_place(&token.surface),
                         unfamiliar: unfamiliar(&token.surface),
@@ -498,6 +495,14 @@ impl Analyzer {
             i += 1;
         }
         terms
+    }
+}
+
+/// A token as an editor reads it: a number without its `#` mark.
+fn shown(token: &Token) -> &str {
+    match token.surface.strip_prefix('#') {
+        Some(n) if token.number => n,
+        _ => &token.surface,
     }
 }
 

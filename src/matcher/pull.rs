@@ -10,9 +10,11 @@ pub struct Pull {
     /// Words of the question that `to` has (in a phrasing, its answer or its quote) and
     /// `from` lacks, as typed.
     pub words: Vec<String>,
-    /// Words of the question both entries have: when `words` is empty, `to` won on how
-    /// many of its phrasings use them.
+    /// Words of the question both entries have, `to` in a larger share of its phrasings
+    /// (or in its answer): what pulled it when `words` is empty.
     pub shared: Vec<String>,
+    /// Words of the question that `from` has and `to` lacks: what ties it to `from`.
+    pub own: Vec<String>,
     /// Kinds of fact the question asks for ("date", "amount") that `from`'s answer does
     /// not state and `to`'s does.
     pub unstated: Vec<String>,
@@ -24,23 +26,25 @@ impl Matcher {
     pub fn pull(&self, question: &str, from: usize, to: usize, left_out: Option<LeftOut>) -> Pull {
         let tokens = tokenize(clip(question));
         let config = self.config;
-        let has = |entry: usize, key: &str| {
-            self.term_ids.get(key).is_some_and(|&id| {
-                self.postings[id as usize].iter().any(|p| {
-                    p.entry as usize == entry && self.credit(p, id, left_out, &config) > 0.0
-                })
+        // The term's credit in an entry: 0 when the entry lacks it.
+        let credit = |entry: usize, key: &str| {
+            self.term_ids.get(key).map_or(0.0, |&id| {
+                self.postings[id as usize]
+                    .iter()
+                    .find(|p| p.entry as usize == entry)
+                    .map_or(0.0, |p| self.credit(p, id, left_out, &config))
             })
         };
         let mut words: Vec<String> = Vec::new();
         let mut shared: Vec<String> = Vec::new();
+        let mut own: Vec<String> = Vec::new();
         for term in self.analyzer.query_terms(&tokens, &self.typos) {
-            if !has(to, &term.key) {
-                continue;
-            }
-            let list = if has(from, &term.key) {
-                &mut shared
-            } else {
-                &mut words
+            let (theirs, ours) = (credit(to, &term.key), credit(from, &term.key));
+            let list = match (ours > 0.0, theirs > 0.0) {
+                (true, false) => &mut own,
+                (false, true) => &mut words,
+                (true, true) if theirs > ours => &mut shared,
+                _ => continue,
             };
             if !list.contains(&term.words) {
                 list.push(term.words);
@@ -62,6 +66,7 @@ impl Matcher {
         Pull {
             words,
             shared,
+            own,
             unstated,
         }
     }

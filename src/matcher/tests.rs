@@ -519,3 +519,33 @@ fn a_reports_own_synonyms_index_its_entries_under_every_word_of_the_group() {
         Matcher::new(&knowledge_base()).ask("is the span open on sundays", Some(LIBRARY));
     assert_eq!(library.ranked[0].score, plain_library.ranked[0].score);
 }
+
+#[test]
+fn a_pull_names_the_words_and_the_kind_of_fact_that_took_a_question_elsewhere() {
+    let m = matcher();
+    // "price" is the cost entry's word, "harbour" both entries'; "ferries" the ferry entry's.
+    let pull = m.pull(
+        "price of the ferries across the harbour",
+        FERRIES,
+        COST,
+        None,
+    );
+    assert_eq!(pull.words, vec!["price"]);
+    assert_eq!(pull.own, vec!["ferries"]);
+    assert!(pull.unstated.is_empty());
+    // A "when" question asks for a date that the works entry states and Olsen's does not.
+    let pull = m.pull("when did mara olsen start the works", OLSEN, DURATION, None);
+    assert_eq!(pull.unstated, vec!["date"]);
+    assert!(pull.own.contains(&"olsen".to_string()), "{pull:?}");
+    // Left out, a word only that phrasing gave its entry is the entry's no more.
+    let left = LeftOut {
+        entry: FERRIES,
+        phrasing: 1,
+    };
+    assert!(m
+        .pull("is there a ferry", FERRIES, COST, None)
+        .own
+        .contains(&"ferry".to_string()));
+    let without = m.pull("is there a ferry", COST, FERRIES, Some(left));
+    assert!(without.words.contains(&"ferry".to_string()), "{without:?}");
+}
