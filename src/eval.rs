@@ -278,13 +278,6 @@ impl LeaveOneOut {
             .collect()
     }
 
-    /// Phrasings answered with another entry: collisions.
-    pub fn collisions(&self) -> impl Iterator<Item = &PhrasingOutcome> {
-        self.phrasings
-            .iter()
-            .filter(|o| o.verdict == Verdict::Wrong)
-    }
-
     pub fn reliability(&self, bins: usize) -> Reliability {
         let points: Vec<(f32, bool)> = self
             .phrasings

@@ -305,6 +305,194 @@ fn coverage_marks_quoted_sentences_covered_and_finds_thin_and_colliding_entries(
         "nothing to ask first"
     );
     assert_eq!(r["few_phrasings"], serde_json::json!(["libraries-count"]));
-    assert_eq!(r["collisions"][0]["entry"], "libraries-cost");
-    assert_eq!(r["collisions"][0]["lands_on"], "libraries-count");
+    let collision = r["collisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["entry"] == "libraries-cost")
+        .expect("the cost entry's count phrasing collides");
+    assert_eq!(collision["phrasing"], "new libraries next year");
+    assert_eq!(collision["lands_on"], "libraries-count");
+}
+
+/// The town fixture with a phrasing of the cost entry that asks the count question.
+fn colliding_town() -> Fixture {
+    let f = Fixture::new();
+    f.write(
+        "town/entries.toml",
+        &ENTRIES.replace(
+            "\"how expensive is the plan\"",
+            "\"how expensive is the plan\", \"new libraries next year\"",
+        ),
+    );
+    f
+}
+
+/// The count on lint's last line: "12 collision(s) (…), at most N allowed; …".
+fn lint_count(text: &str) -> usize {
+    let last = text.lines().last().unwrap_or_default();
+    last.split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count on lint's last line: {text}"))
+}
+
+fn coverage_count(knowledge: &str, report: Option<&str>) -> (usize, Value) {
+    let mut args = vec!["--knowledge", knowledge, "kb", "coverage", "--json"];
+    if let Some(r) = report {
+        args.extend(["--report", r]);
+    }
+    let out = factdesk(&args, None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let c: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let n = c["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["collisions"].as_array().unwrap().len())
+        .sum();
+    (n, c)
+}
+
+#[test]
+fn coverage_and_lint_report_the_same_collisions() {
+    let f = colliding_town();
+    for (knowledge, report) in [
+        (kb_arg(&f), None),
+        ("knowledge".to_string(), Some("deport-one-million")),
+    ] {
+        let (from_coverage, c) = coverage_count(&knowledge, report);
+        let mut args = vec![
+            "--knowledge",
+            knowledge.as_str(),
+            "kb",
+            "lint",
+            "--max-collisions",
+            "100000",
+        ];
+        if let Some(r) = report {
+            args.extend(["--report", r]);
+        }
+        let out = factdesk(&args, None);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(from_coverage > 0, "{c}");
+        assert_eq!(lint_count(&text), from_coverage, "{text}");
+        // The same list: every collision coverage finds is a line of lint's.
+        for r in c["reports"].as_array().unwrap() {
+            for col in r["collisions"].as_array().unwrap() {
+                let line = format!(
+                    "\"{}\" ({}) ",
+                    col["phrasing"].as_str().unwrap(),
+                    col["entry"].as_str().unwrap()
+                );
+                assert!(text.contains(&line), "{line} not in lint's output");
+            }
+        }
+        // Coverage's text says the same count.
+        let mut args = vec!["--knowledge", knowledge.as_str(), "kb", "coverage"];
+        if let Some(r) = report {
+            args.extend(["--report", r]);
+        }
+        let text = stdout(&factdesk(&args, None));
+        assert!(
+            text.contains(&format!(", {from_coverage} collision(s) (")),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_collision_names_the_words_that_pulled_it_and_what_to_change() {
+    let f = colliding_town();
+    let (_, c) = coverage_count(&kb_arg(&f), None);
+    let r = &c["reports"][0];
+    let collision = r["collisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["phrasing"] == "new libraries next year")
+        .unwrap();
+    assert_eq!(collision["severity"], "error", "{collision}");
+    let words: Vec<&str> = collision["words"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        words.contains(&"new") && words.contains(&"year"),
+        "{collision}"
+    );
+    assert!(
+        !words.contains(&"libraries"),
+        "both entries have it: {collision}"
+    );
+    assert_eq!(collision["advice"][0]["do"], "add_phrasing", "{collision}");
+    assert_eq!(collision["advice"][0]["entry"], "libraries-cost");
+    // Nothing in it is the cost entry's own: it may belong to the count entry.
+    assert_eq!(collision["advice"][1]["do"], "move", "{collision}");
+    assert_eq!(collision["advice"][1]["to"], "libraries-count");
+
+    // Every entry has an estimate, worst first, and the report has one.
+    let rates: Vec<f64> = r["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["rate"].as_f64().unwrap())
+        .collect();
+    assert_eq!(rates.len(), 2);
+    assert!(rates.windows(2).all(|w| w[0] <= w[1]), "{rates:?}");
+    let rate = r["estimated_rate"].as_f64().unwrap();
+    assert!(rate > 0.0 && rate < 1.0, "{rate}");
+
+    let text = stdout(&factdesk(
+        &["--knowledge", &kb_arg(&f), "kb", "coverage"],
+        None,
+    ));
+    assert!(
+        text.contains("error: \"new libraries next year\" (libraries-cost) is answered with libraries-count: pulled by \"new\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("fix: add a phrasing to `libraries-cost` with \"new\""),
+        "{text}"
+    );
+    assert!(text.contains("per entry, worst first:"), "{text}");
+}
+
+#[test]
+fn lint_fails_only_over_the_collisions_allowed() {
+    let f = colliding_town();
+    let (n, _) = coverage_count(&kb_arg(&f), None);
+    let lint = |max: usize| {
+        factdesk(
+            &[
+                "--knowledge",
+                &kb_arg(&f),
+                "kb",
+                "lint",
+                "--max-collisions",
+                &max.to_string(),
+            ],
+            None,
+        )
+    };
+    let at_limit = lint(n);
+    assert_eq!(code(&at_limit), 0, "{}", stderr(&at_limit));
+    assert!(
+        stdout(&at_limit).contains(&format!("at most {n} allowed")),
+        "{}",
+        stdout(&at_limit)
+    );
+    let over = lint(n - 1);
+    assert_eq!(code(&over), 1);
+    assert!(
+        stderr(&over).contains(&format!("more than the {} allowed", n - 1)),
+        "{}",
+        stderr(&over)
+    );
+    // By default any collision fails, as a check in a script expects.
+    let default = factdesk(&["--knowledge", &kb_arg(&f), "kb", "lint"], None);
+    assert_eq!(code(&default), 1);
 }

@@ -1,15 +1,15 @@
 //! What a report's entries cover, as an editor's to-do list: per paragraph, the entries
 //! that cite it and the sentences readers will ask about first (a number, a name, a direct
-//! quote) that no entry's quote touches; entries with few phrasings, gaps with none, and
-//! phrasings that the matcher answers with another entry.
+//! quote) that no entry's quote touches; entries with few phrasings, gaps with none; and
+//! the collisions and estimated answer rates of [`super::diagnosis`].
 
 use std::fmt;
 
 use serde::Serialize;
 
+use super::diagnosis::{diagnose, Diagnosis};
 use crate::desk::Desk;
-use crate::knowledge::{Body, MIN_VARIANTS};
-use crate::matcher::Outcome;
+use crate::knowledge::MIN_VARIANTS;
 
 /// An entry with at most this many phrasings besides its question has "few".
 pub const FEW_VARIANTS: usize = MIN_VARIANTS;
@@ -27,7 +27,9 @@ pub struct ReportCoverage {
     pub few_phrasings: Vec<String>,
     /// Gaps with no other phrasing than their question.
     pub gaps_without_phrasings: Vec<String>,
-    pub collisions: Vec<Collision>,
+    /// Each phrasing left out in turn: collisions and estimated answer rates.
+    #[serde(flatten)]
+    pub diagnosis: Diagnosis,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,15 +47,6 @@ pub struct Sentence {
     pub number: bool,
     pub name: bool,
     pub quote: bool,
-}
-
-/// A phrasing of `entry` that the matcher, asked within the report, answers with another
-/// entry (`lands_on`), leaves undecided between them, or for a gap, declines with another gap.
-#[derive(Debug, Clone, Serialize)]
-pub struct Collision {
-    pub entry: String,
-    pub phrasing: String,
-    pub lands_on: String,
 }
 
 /// Coverage of every served report, or only `report` (an index into the desk's reports).
@@ -118,33 +111,12 @@ fn report_coverage(desk: &Desk, r: usize) -> ReportCoverage {
         .filter(|e| e.is_gap() && e.variants.is_empty())
         .map(|e| e.id.clone())
         .collect();
-    let mut collisions = Vec::new();
-    for &e in &entries {
-        let entry = &kb.entries[e];
-        for phrasing in std::iter::once(&entry.question).chain(&entry.variants) {
-            let found = desk.matcher().ask(phrasing, Some(r));
-            // Answered by another entry, or left a "did you mean" because another is as close.
-            let other = match (&found.outcome, &entry.body) {
-                (Outcome::Answered { entry: got }, _) => Some(*got),
-                (Outcome::Declined { gap: Some(g), .. }, Body::Gap { .. }) => Some(*g),
-                (Outcome::Suggested { entries }, _) => entries.iter().copied().find(|&i| i != e),
-                _ => None,
-            };
-            if let Some(other) = other.filter(|&i| i != e) {
-                collisions.push(Collision {
-                    entry: entry.id.clone(),
-                    phrasing: phrasing.clone(),
-                    lands_on: kb.entries[other].id.clone(),
-                });
-            }
-        }
-    }
     ReportCoverage {
         report: report.id.clone(),
         paragraphs,
         few_phrasings,
         gaps_without_phrasings,
-        collisions,
+        diagnosis: diagnose(desk, r),
     }
 }
 
@@ -274,12 +246,13 @@ impl fmt::Display for Coverage {
             }
             let uncovered: usize = r.paragraphs.iter().map(|p| p.uncovered.len()).sum();
             let bare = r.paragraphs.iter().filter(|p| p.entries.is_empty()).count();
+            let d = &r.diagnosis;
             writeln!(
                 f,
-                "  to do: {uncovered} uncovered sentence(s), {bare} paragraph(s) without entries, {} entr(y/ies) with few phrasings, {} gap(s) without phrasings, {} colliding phrasing(s)",
+                "  to do: {uncovered} uncovered sentence(s), {bare} paragraph(s) without entries, {} entr(y/ies) with few phrasings, {} gap(s) without phrasings, {}",
                 r.few_phrasings.len(),
                 r.gaps_without_phrasings.len(),
-                r.collisions.len()
+                d.count()
             )?;
             if !r.few_phrasings.is_empty() {
                 writeln!(
@@ -295,13 +268,7 @@ impl fmt::Display for Coverage {
                     r.gaps_without_phrasings.join(", ")
                 )?;
             }
-            for c in &r.collisions {
-                writeln!(
-                    f,
-                    "  collision: \"{}\" ({}) goes to {}",
-                    c.phrasing, c.entry, c.lands_on
-                )?;
-            }
+            write!(f, "{d}")?;
         }
         Ok(())
     }

@@ -3,7 +3,9 @@
 //! calls these and renders the result its own way.
 
 pub mod coverage;
+pub mod diagnosis;
 pub mod scaffold;
 
 pub use coverage::{coverage, Coverage};
+pub use diagnosis::{diagnose, Diagnosis};
 pub use scaffold::{normalize_article, NewReport, ScaffoldError, Scaffolded};

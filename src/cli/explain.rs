@@ -220,12 +220,12 @@ fn held_back(doubt: &Doubt, kb: &KnowledgeBase, candidate: &str) -> String {
         Doubt::UnknownWord { word } => format!(
             "the question uses \"{}\", a name, number or word the report never mentions, so it is probably about something else; \
              if the report does say it in other words, add the word to a phrasing or to the report's vocabulary.toml [[synonyms]]",
-            shown(word)
+            word
         ),
         Doubt::MissingName { word } => format!(
             "the question names \"{}\", which the report mentions but {candidate} never does, so another fact is probably meant; \
              if {candidate} is right, use the name in one of its phrasings",
-            shown(word)
+            word
         ),
         Doubt::KindMissing { kinds } => format!(
             "the question asks for {}; {candidate} states none. If the report gives it, state it in the answer; if not, add a gap for it",
@@ -243,11 +243,6 @@ fn held_back(doubt: &Doubt, kb: &KnowledgeBase, candidate: &str) -> String {
             kb.reports[*other].id
         ),
     }
-}
-
-/// A term key as a person reads it: numbers lose their marker, concepts their case.
-fn shown(key: &str) -> String {
-    key.trim_start_matches('#').replace('_', " ")
 }
 
 fn with_article(kind: &str) -> String {

@@ -317,11 +317,16 @@ pub enum CurateCommand {
 pub enum KbCommand {
     /// The whole knowledge base as JSON, for comparing other tools on it.
     Export,
-    /// Phrasings that, left out, are answered with another entry, and the entries
-    /// that attract them. Exits with 1 when there are any.
+    /// Every phrasing left out in turn: the collisions (errors: answered with another
+    /// entry; warnings: another entry offered first), the words that pulled each and what
+    /// to change, and each entry's estimated answer rate. Exits with 1 when there are more
+    /// collisions than --max-collisions.
     Lint {
         #[arg(long, value_name = "ID")]
         report: Option<String>,
+        /// Collisions accepted before the exit status is 1 (the same count as `kb coverage`).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        max_collisions: usize,
     },
     /// What the entries cover: per paragraph, the entries citing it and the sentences with a
     /// number, a name or a quote that none covers; entries with few phrasings, gaps with
@@ -374,8 +379,8 @@ pub enum CliError {
     Input(String),
     #[error(transparent)]
     Knowledge(#[from] LoadError),
-    #[error("{0} phrasing(s) collide with another entry; see the list above")]
-    Lint(usize),
+    #[error("{found} collision(s), more than the {allowed} allowed: follow the `fix:` lines above, or pass --max-collisions {found} to accept them")]
+    Lint { found: usize, allowed: usize },
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -384,7 +389,7 @@ impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Input(_) | CliError::Knowledge(_) => ExitCode::from(2),
-            CliError::Other(_) | CliError::Lint(_) => ExitCode::from(1),
+            CliError::Other(_) | CliError::Lint { .. } => ExitCode::from(1),
         }
     }
 }
@@ -481,8 +486,12 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             command: KbCommand::Export,
         } => export(&kb, out),
         Command::Kb {
-            command: KbCommand::Lint { report },
-        } => quality::lint(&Desk::new(kb), report.as_deref(), out),
+            command:
+                KbCommand::Lint {
+                    report,
+                    max_collisions,
+                },
+        } => quality::lint(&Desk::new(kb), report.as_deref(), max_collisions, out),
         Command::Calibrate {
             fit,
             check,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use super::CliError;
+use crate::authoring::diagnose;
 use crate::desk::Desk;
 use crate::eval::plain::{Did, PlainEvaluation, Routed};
 use crate::eval::{self, Evaluation, QuestionSet, Verdict};
@@ -491,46 +492,46 @@ fn answered_at(result: &Evaluation, threshold: f32) -> (usize, usize) {
     (answered.len(), wrong)
 }
 
-/// Collisions found by leaving each phrasing out: printed, and exit status 1 when any.
-pub fn lint(desk: &Desk, report: Option<&str>, out: &mut dyn Write) -> Result<(), CliError> {
+/// Each report's collisions and estimated answer rates (see [`crate::authoring::diagnosis`]),
+/// then the count against the limit: exit status 1 when there are more than `max_collisions`.
+pub fn lint(
+    desk: &Desk,
+    report: Option<&str>,
+    max_collisions: usize,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     let filter = report_index(desk, report)?;
-    let loo = eval::leave_one_out(desk, filter, &Config::DEFAULT);
-    let mut attracted: std::collections::BTreeMap<&str, usize> = Default::default();
+    let kb = desk.knowledge();
     let mut text = String::new();
-    let collisions: Vec<_> = loo.collisions().collect();
-    for c in &collisions {
-        let landed = c.landed.as_deref().unwrap_or("-");
-        *attracted.entry(landed).or_default() += 1;
-        text.push_str(&format!(
-            "collision: a phrasing of `{}` is answered with `{landed}` ({:.0} %): {}\n",
-            c.entry,
-            c.probability * 100.0,
-            c.phrasing
-        ));
+    let (mut found, mut errors, mut kept, mut phrasings) = (0, 0, 0, 0);
+    for (r, served) in kb.reports.iter().enumerate() {
+        if filter.is_some_and(|only| only != r) {
+            continue;
+        }
+        let d = diagnose(desk, r);
+        text.push_str(&format!("report {}\n{d}", served.id));
+        for (entry, n) in d.attractors() {
+            text.push_str(&format!(
+                "  warning: `{entry}` is offered or answered for {n} phrasings of other entries: give its phrasings the words that make it different, or those entries the words they lack\n"
+            ));
+        }
+        found += d.collisions.len();
+        errors += d.errors();
+        kept += d.kept;
+        phrasings += d.phrasings;
     }
-    for (entry, n) in attracted.iter().filter(|(_, n)| **n >= ATTRACTOR) {
-        text.push_str(&format!(
-            "attractor: `{entry}` answers {n} phrasings of other entries; make its phrasings more specific\n"
-        ));
-    }
-    let missed = loo
-        .phrasings
-        .iter()
-        .filter(|p| p.verdict == Verdict::Missed)
-        .count();
     text.push_str(&format!(
-        "{} phrasings: {} collisions, {} not answered when left out\n",
-        loo.phrasings.len(),
-        collisions.len(),
-        missed
+        "{found} collision(s) ({errors} answer with another entry, {} offer one first), at most {max_collisions} allowed; estimated answer rate {:.2} over {phrasings} phrasings\n",
+        found - errors,
+        kept as f64 / phrasings.max(1) as f64
     ));
     write!(out, "{text}").context("writing output")?;
-    if collisions.is_empty() {
-        Ok(())
+    if found > max_collisions {
+        Err(CliError::Lint {
+            found,
+            allowed: max_collisions,
+        })
     } else {
-        Err(CliError::Lint(collisions.len()))
+        Ok(())
     }
 }
-
-/// An entry that answers this many phrasings of other entries is an attractor.
-const ATTRACTOR: usize = 3;

@@ -304,7 +304,7 @@ pub fn coverage_text(c: &crate::authoring::Coverage) -> String {
             .flat_map(|p| p.uncovered.iter().map(move |s| (p.number, s)))
             .collect();
         text.push_str(&format!(
-            "**{}**: {} paragraph(s), {} without entries{}; {} uncovered sentence(s); {} entr(y/ies) with few phrasings; {} gap(s) without phrasings; {} colliding phrasing(s)\n",
+            "**{}**: {} paragraph(s), {} without entries{}; {} uncovered sentence(s); {} entr(y/ies) with few phrasings; {} gap(s) without phrasings; {}; estimated answer rate {:.2}\n",
             render::escape(&r.report),
             r.paragraphs.len(),
             bare.len(),
@@ -312,7 +312,8 @@ pub fn coverage_text(c: &crate::authoring::Coverage) -> String {
             uncovered.len(),
             r.few_phrasings.len(),
             r.gaps_without_phrasings.len(),
-            r.collisions.len(),
+            r.diagnosis.count(),
+            r.diagnosis.estimated_rate,
         ));
         for (n, s) in uncovered.iter().take(5) {
             text.push_str(&format!(
@@ -320,12 +321,13 @@ pub fn coverage_text(c: &crate::authoring::Coverage) -> String {
                 render::shorten(&render::escape(&s.text), 160)
             ));
         }
-        for col in r.collisions.iter().take(3) {
+        for col in r.diagnosis.collisions.iter().take(3) {
             text.push_str(&format!(
-                "- “{}” ({}) → {}\n",
+                "- “{}” ({}) → {}: {}\n",
                 render::shorten(&render::escape(&col.phrasing), 100),
                 render::escape(&col.entry),
-                render::escape(&col.lands_on)
+                render::escape(&col.lands_on),
+                render::escape(&col.why())
             ));
         }
     }

@@ -283,7 +283,7 @@ fn score(
                     Expected::Entry(at) | Expected::Gap(at) => Some(at),
                     Expected::Decline => None,
                 };
-                let pull = desk.matcher().pull(&item.question, answered, instead);
+                let pull = desk.matcher().pull(&item.question, instead, answered, None);
                 pulled_by = pull.words;
                 closest_phrasing = pull
                     .closest

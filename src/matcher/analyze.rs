@@ -35,9 +35,8 @@ pub struct Term {
     /// Not a common English word either: typed in lower case, still most likely a name
     /// ("canada", "biden"). When the report doesn't know it, it weighs like a name.
     pub unfamiliar: bool,
-    /// The tokens it was first read from (a phrase may pass over filler), so a tool can
-    /// show which words of a question a term stands for.
-    pub words: std::ops::Range<usize>,
+    /// The words it was read from, as typed (folded): what an editor is shown.
+    pub words: String,
 }
 
 /// Shortest word [`Term::unfamiliar`] is judged on: shorter ones are mostly chat ("ppl", "tho").
@@ -313,13 +312,13 @@ impl Analyzer {
         })
     }
 
-    /// The names of the answer types in a mask ("place", "date").
-    pub fn type_names(&self, mask: u32) -> Vec<String> {
+    /// The names of the answer types in a mask ("date", "amount"), in the vocabulary's order.
+    pub fn type_names(&self, mask: u32) -> Vec<&str> {
         self.answer_types
             .iter()
             .enumerate()
             .filter(|(i, _)| mask & (1 << i) != 0)
-            .map(|(_, t)| t.name.clone())
+            .map(|(_, t)| t.name.as_str())
             .collect()
     }
 
@@ -455,8 +454,10 @@ impl Analyzer {
                     continue 'outer;
                 }
                 let span = || picks[..len].iter().map(|&p| &words[p]);
+                let typed: Vec<&str> = picks[..len].iter().map(|&p| shown(&tokens[p])).collect();
                 push(
                     Term {
+                        words: typed.join(" "),
                         key: concept.clone(),
                         specific: span().any(|w| w.1.capitalized || w.1.number),
                         unfamiliar: false,
@@ -464,7 +465,6 @@ impl Analyzer {
                         credit: span().map(|w| w.2).fold(1.0, f32::min),
                         concept: true,
                         context: span().all(|w| w.1.context),
-                        words: i..next,
                     },
                     &mut terms,
                 );
@@ -480,6 +480,7 @@ impl Analyzer {
             if !self.is_stop_word(&token.surface) && !stop_stem && !stem.is_empty() {
                 push(
                     Term {
+                        words: shown(&tokens[i]).to_string(),
                         key: stem.clone(),
                         specific: token.capitalized || token.number || is_place(&token.surface),
                         unfamiliar: unfamiliar(&token.surface),
@@ -487,7 +488,6 @@ impl Analyzer {
                         credit: *credit,
                         concept: false,
                         context: token.context,
-                        words: i..i + 1,
                     },
                     &mut terms,
                 );
@@ -495,6 +495,14 @@ impl Analyzer {
             i += 1;
         }
         terms
+    }
+}
+
+/// A token as an editor reads it: a number without its `#` mark.
+fn shown(token: &Token) -> &str {
+    match token.surface.strip_prefix('#') {
+        Some(n) if token.number => n,
+        _ => &token.surface,
     }
 }
 

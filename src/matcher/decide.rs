@@ -29,7 +29,7 @@ pub enum Rule {
 /// back to suggestions.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Doubt {
-    /// The question uses a name, number or word the report never mentions.
+    /// The question uses a name, number or word the report never mentions (as typed).
     UnknownWord { word: String },
     /// The question names something the report knows but this entry never mentions.
     MissingName { word: String },
@@ -288,21 +288,26 @@ impl Matcher {
                 .find(|(t, id, share)| {
                     t.specific && *share == 1.0 && id.is_none_or(|id| !stats.idf.contains_key(&id))
                 })
-                .map(|(t, _, _)| t.key.clone())
+                .map(|(t, _, _)| t.words.clone())
                 .unwrap_or_default();
             return Some(Doubt::UnknownWord { word });
         }
         if features.misses_name > 0.0 {
             let word = self
                 .missing_name(entry, terms, open, config)
-                .map(|t| t.key.clone())
+                .map(|t| t.words.clone())
                 .unwrap_or_default();
             return Some(Doubt::MissingName { word });
         }
         if features.type_missing > 0.0 {
             let missing = asked & self.analyzer.required_types() & !self.entries[entry].types;
             return Some(Doubt::KindMissing {
-                kinds: self.analyzer.type_names(missing),
+                kinds: self
+                    .analyzer
+                    .type_names(missing)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
             });
         }
         if !self.enough_evidence(entry, ranked, terms, asked, config) {

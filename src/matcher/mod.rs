@@ -17,8 +17,8 @@
 //!
 //! Where each part lives: `config.rs` the tuning, `index.rs` the index built from a
 //! knowledge base, `rank.rs` the scoring and the features the calibration weighs,
-//! `decide.rs` the outcome and the hand rules kept beside the calibration, `why.rs` what
-//! pulled a question to one entry rather than another (for `eval`); this file
+//! `decide.rs` the outcome and the hand rules kept beside the calibration, `pull.rs` what
+//! pulled a question to one entry rather than another (for `eval`, `kb lint`); this file
 //! holds the public types and the ways to ask.
 
 mod analyze;
@@ -29,11 +29,11 @@ mod decide;
 mod index;
 mod normalize;
 mod parts;
+mod pull;
 mod rank;
 #[cfg(test)]
 mod tests;
 mod typo;
-mod why;
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -45,8 +45,8 @@ pub use calibration::{Calibration, Features, Reliability, FEATURES};
 pub use config::Config;
 pub use decide::{Doubt, Rule};
 pub use parts::question_parts;
+pub use pull::Pull;
 pub use typo::TypoIndex;
-pub use why::Pull;
 
 use index::{verbatim_key, IndexedEntry, Posting, ReportStats};
 use rank::Seen;

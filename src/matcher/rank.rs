@@ -97,7 +97,13 @@ impl Matcher {
 
     /// The credit of a term in an entry: saturating in the share of the entry's
     /// phrasings that use it, at least `answer_field_credit` when the answer says it.
-    fn credit(&self, p: &Posting, term: TermId, left_out: Option<LeftOut>, config: &Config) -> f32 {
+    pub(super) fn credit(
+        &self,
+        p: &Posting,
+        term: TermId,
+        left_out: Option<LeftOut>,
+        config: &Config,
+    ) -> f32 {
         let e = &self.entries[p.entry as usize];
         let mut used = p.phrasings as f32;
         let mut total = e.phrasings.len() as f32;

@@ -538,7 +538,7 @@ fn each_outcome_names_the_rule_that_decided_it() {
     assert_eq!(
         named.doubt,
         Some(Doubt::UnknownWord {
-            word: "dunmor".into()
+            word: "dunmore".into()
         })
     );
 }
@@ -590,4 +590,39 @@ fn a_kind_of_fact_the_entry_does_not_state_is_named() {
             kinds: vec!["date".into()]
         })
     );
+}
+
+#[test]
+fn a_pull_names_the_words_and_the_kind_of_fact_that_took_a_question_elsewhere() {
+    let m = matcher();
+    // "price" is the cost entry's word, "harbour" both entries'; "ferries" the ferry entry's.
+    let pull = m.pull(
+        "price of the ferries across the harbour",
+        Some(FERRIES),
+        COST,
+        None,
+    );
+    assert_eq!(pull.words, vec!["price"]);
+    assert_eq!(pull.own, vec!["ferries"]);
+    assert!(pull.unstated.is_empty());
+    // A "when" question asks for a date that the works entry states and Olsen's does not.
+    let pull = m.pull(
+        "when did mara olsen start the works",
+        Some(OLSEN),
+        DURATION,
+        None,
+    );
+    assert_eq!(pull.unstated, vec!["date"]);
+    assert!(pull.own.contains(&"olsen".to_string()), "{pull:?}");
+    // Left out, a word only that phrasing gave its entry is the entry's no more.
+    let left = LeftOut {
+        entry: FERRIES,
+        phrasing: 1,
+    };
+    assert!(m
+        .pull("is there a ferry", Some(FERRIES), COST, None)
+        .own
+        .contains(&"ferry".to_string()));
+    let without = m.pull("is there a ferry", Some(COST), FERRIES, Some(left));
+    assert!(without.words.contains(&"ferry".to_string()), "{without:?}");
 }
