@@ -6,6 +6,7 @@ pub mod additions;
 mod bundled;
 mod files;
 pub mod merge;
+mod syntax;
 pub mod synthetic;
 mod validate;
 mod vocabulary;
@@ -13,7 +14,9 @@ mod vocabulary;
 use std::path::{Path, PathBuf};
 
 pub use files::SourceFiles;
-pub use validate::{Problem, MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, MIN_VARIANTS};
+pub use validate::{
+    Problem, MAX_ANSWER_CHARS, MAX_BYLINE_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, MIN_VARIANTS,
+};
 pub use vocabulary::{AnswerType, NumberKind, SynonymGroup, Vocabulary};
 
 /// The knowledge folder as it was when the binary was built.
@@ -31,6 +34,11 @@ pub struct Report {
     /// Publication date, as written in `report.toml` (`date`).
     pub date: Option<String>,
     pub url: Option<String>,
+    /// Who wrote the report, as printed ("By Ana Ruiz, Riverside Ledger"): its authors,
+    /// where `attribution` is who its facts come from.
+    pub byline: Option<String>,
+    /// The publication the report appeared in.
+    pub outlet: Option<String>,
     /// Kept and validated, but no longer offered or answered.
     pub retired: bool,
     /// Answered from when several reports match a question equally well.
