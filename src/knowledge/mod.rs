@@ -138,12 +138,45 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{} problem(s) in the knowledge base at {origin}; fix them and run `factdesk validate` again:\n{}",
-        .problems.len(), .problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{} problem(s) in the knowledge base at {origin}; fix them and run `{}` again:\n{}",
+        .problems.len(),
+        factdesk_command(origin_folder(origin), "validate"),
+        .problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid {
         origin: String,
         problems: Vec<Problem>,
     },
+}
+
+/// What [`KnowledgeBase::bundled`] gives as its origin.
+pub const BUILT_IN: &str = "built-in";
+
+/// The folder a knowledge base was loaded from, by its origin; `None` when built in.
+pub fn origin_folder(origin: &str) -> Option<&Path> {
+    (origin != BUILT_IN).then_some(Path::new(origin))
+}
+
+/// `factdesk ARGS` as an editor types it to run on the same knowledge again: with
+/// `--knowledge FOLDER` when a folder is given, so a hint copied from one command's output
+/// reads the files that command read.
+pub fn factdesk_command(folder: Option<&Path>, args: &str) -> String {
+    match folder {
+        Some(dir) => format!(
+            "factdesk --knowledge {} {args}",
+            shell_word(&dir.display().to_string())
+        ),
+        None => format!("factdesk {args}"),
+    }
+}
+
+/// A word the shell passes on as it is: quoted when it holds anything but plain path characters.
+pub(crate) fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@=".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 impl KnowledgeBase {
@@ -158,7 +191,7 @@ impl KnowledgeBase {
 
     /// The knowledge base compiled into the binary.
     pub fn bundled() -> Result<Self, LoadError> {
-        Self::from_files(&bundled::files(), "built-in")
+        Self::from_files(&bundled::files(), BUILT_IN)
     }
 
     /// Parses and validates a set of knowledge files; every problem is reported at once.

@@ -271,8 +271,7 @@ pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<P
     let vocabulary = load_vocabulary(files, &mut problems);
 
     let mut reports: Vec<Report> = Vec::new();
-    let mut pending: Vec<PendingEntry> = Vec::new();
-    let mut variants: Vec<PendingVariant> = Vec::new();
+    let mut collected = Collected::default();
     let folders = files.report_folders();
     if folders.is_empty() {
         problems.push(Problem {
@@ -320,8 +319,7 @@ pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<P
                     text,
                     index,
                     &reports[index],
-                    &mut pending,
-                    &mut variants,
+                    &mut collected,
                     &mut problems,
                 );
                 match loaded {
@@ -339,9 +337,14 @@ pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<P
             .iter()
             .any(|f| f.parent() == Some(folder.as_path()))
     };
-    let mut skipped = attach_variants(variants, &mut pending, incomplete, &mut problems);
+    let Collected {
+        mut pending,
+        variants,
+        invalid,
+    } = collected;
+    let mut skipped = attach_variants(variants, &mut pending, &invalid, incomplete, &mut problems);
     // Related ids may name an entry of any report.
-    skipped += check_across_entries(&pending, !unparsed.is_empty(), &mut problems);
+    skipped += check_across_entries(&pending, &invalid, !unparsed.is_empty(), &mut problems);
     if skipped > 0 {
         problems.push(skipped_checks(&unparsed, skipped));
     }
@@ -523,15 +526,30 @@ fn optional_text(
     Some(text.to_string())
 }
 
+/// What the entry files of every report hold, checked each on its own, waiting for the
+/// checks across files.
+#[derive(Default)]
+struct Collected {
+    pending: Vec<PendingEntry>,
+    variants: Vec<PendingVariant>,
+    /// Entries (report, id) with problems of their own: left out of the base, but named
+    /// rightly by a related id or a variant, which must not be reported as unknown too.
+    invalid: HashSet<(usize, String)>,
+}
+
 fn load_entries(
     path: &Path,
     text: &str,
     report_index: usize,
     report: &Report,
-    pending: &mut Vec<PendingEntry>,
-    variants: &mut Vec<PendingVariant>,
+    collected: &mut Collected,
     problems: &mut Vec<Problem>,
 ) -> Option<Vec<SynonymGroup>> {
+    let Collected {
+        pending,
+        variants,
+        invalid,
+    } = collected;
     let mut check = FileCheck::new(path, text, problems);
     let raw = check.parse::<RawEntryFile>()?;
     for spanned in raw.variant {
@@ -601,14 +619,19 @@ fn load_entries(
         let id_text = raw.id.as_ref().map(|i| i.get_ref().trim().to_string());
         let id = id_text.as_deref().filter(|i| !i.is_empty());
         let line = check.line_of(raw.id.as_ref().map_or(at, |i| i.span().start));
+        let owned_id = id.map(str::to_string);
         let entry = check_entry(&mut check, raw, id, at, is_gap, report_index, report);
-        if let Some((entry, related_lines)) = entry {
-            pending.push(PendingEntry {
+        match (entry, owned_id) {
+            (Some((entry, related_lines)), _) => pending.push(PendingEntry {
                 entry,
                 file: path.to_path_buf(),
                 line,
                 related_lines,
-            });
+            }),
+            (None, Some(id)) => {
+                invalid.insert((report_index, id));
+            }
+            (None, None) => {}
         }
     }
     Some(raw.synonyms)
@@ -786,12 +809,14 @@ fn check_source(
     })
 }
 
-/// Adds each `[[variant]]` to its entry, which must be in the same report. A missing
-/// entry is not reported for a report with a file that did not parse (`incomplete`): it
-/// may be defined there. Returns how many were left unchecked so.
+/// Adds each `[[variant]]` to its entry, which must be in the same report. An entry with
+/// problems of its own (`invalid`) is not reported missing again; nor is one in a report
+/// with a file that did not parse (`incomplete`), as it may be defined there. Returns how
+/// many were left unchecked so.
 fn attach_variants(
     variants: Vec<PendingVariant>,
     pending: &mut [PendingEntry],
+    invalid: &HashSet<(usize, String)>,
     incomplete: impl Fn(usize) -> bool,
     problems: &mut Vec<Problem>,
 ) -> usize {
@@ -802,6 +827,7 @@ fn attach_variants(
             .find(|p| p.entry.report == v.report && p.entry.id == v.entry);
         match target {
             Some(p) => p.entry.variants.push(v.question),
+            None if invalid.contains(&(v.report, v.entry.clone())) => {}
             None if incomplete(v.report) => skipped += 1,
             None => problems.push(Problem {
                 file: v.file,
@@ -818,10 +844,12 @@ fn attach_variants(
     skipped
 }
 
-/// Duplicate ids and questions, and related ids. Unknown related ids are not reported
-/// when some file did not parse (`incomplete`); returns how many were left unchecked so.
+/// Duplicate ids and questions, and related ids. A related id naming an entry with problems
+/// of its own (`invalid`) is not unknown; unknown ones are not reported when some file did
+/// not parse (`incomplete`): returns how many were left unchecked so.
 fn check_across_entries(
     pending: &[PendingEntry],
+    invalid: &HashSet<(usize, String)>,
     incomplete: bool,
     problems: &mut Vec<Problem>,
 ) -> usize {
@@ -871,7 +899,9 @@ fn check_across_entries(
                     *line,
                     "an entry cannot be related to itself".into(),
                 ));
-            } else if ids.contains_key(related.as_str()) {
+            } else if ids.contains_key(related.as_str())
+                || invalid.iter().any(|(_, id)| id == related)
+            {
                 continue;
             } else if incomplete {
                 skipped += 1;
