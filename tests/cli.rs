@@ -557,3 +557,61 @@ fn validate_and_coverage_say_which_knowledge_they_read() {
         );
     }
 }
+
+/// `stats` and a curation of a cluster that is gone point to `unanswered` on the same
+/// knowledge folder and question log.
+#[test]
+fn log_hints_repeat_the_folder_and_the_log() {
+    use factdesk::reply::{Decline, Status};
+    use factdesk::store::{QuestionLog, Store, StoreConfig};
+    use std::time::{Duration, SystemTime};
+
+    let f = Fixture::new();
+    let db = f.path().join("log.db");
+    let store = Store::open(StoreConfig::new(&db)).unwrap();
+    store.log_question(QuestionLog {
+        at: SystemTime::now() - Duration::from_secs(60),
+        guild: Some(1),
+        channel: Some(2),
+        user: Some(3),
+        question: "what is the weather on mars tomorrow".into(),
+        status: Status::Declined,
+        decline: Some(Decline::NotCovered),
+        entry: None,
+        suggested: Vec::new(),
+        report: None,
+        confidence: 0.2,
+        matching: Duration::from_micros(40),
+    });
+    store.flush(Duration::from_secs(10)).unwrap();
+    drop(store);
+
+    let folder = f.path().to_str().unwrap();
+    let db = db.to_str().unwrap();
+    let command = format!("`factdesk --knowledge {folder} unanswered --db {db}`");
+    let out = factdesk(&["--knowledge", folder, "stats", "--db", db], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("next: {command} lists every unanswered cluster")),
+        "{}",
+        stdout(&out)
+    );
+    let out = factdesk(
+        &[
+            "--knowledge",
+            folder,
+            "curate",
+            "dismiss",
+            "nope",
+            "--db",
+            db,
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains(&format!("{command} shows the current ones")),
+        "{}",
+        stderr(&out)
+    );
+}
