@@ -14,8 +14,22 @@ const MAX_PARTS: usize = 4;
 /// Why a question could not be asked as given.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AskError {
-    #[error("unknown report `{0}`; `factdesk kb export` lists the report ids")]
-    UnknownReport(String),
+    #[error("unknown report `{id}`; the reports are: {}", known_list(.known))]
+    UnknownReport { id: String, known: Vec<String> },
+}
+
+/// The report ids an unknown one could have meant, named in full so no other command
+/// (on possibly another knowledge folder) is needed to find them.
+fn known_list(ids: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut list: Vec<String> = ids.iter().take(SHOWN).map(|id| format!("`{id}`")).collect();
+    if ids.len() > SHOWN {
+        list.push(format!("and {} more", ids.len() - SHOWN));
+    }
+    if list.is_empty() {
+        return "none".into();
+    }
+    list.join(", ")
 }
 
 /// How close in confidence the default report's own answer must be to the best match
@@ -108,7 +122,10 @@ impl Desk {
             .map(|id| {
                 self.kb
                     .report_index(id)
-                    .ok_or_else(|| AskError::UnknownReport(id.to_string()))
+                    .ok_or_else(|| AskError::UnknownReport {
+                        id: id.to_string(),
+                        known: self.kb.reports.iter().map(|r| r.id.clone()).collect(),
+                    })
             })
             .transpose()
     }

@@ -496,3 +496,144 @@ fn lint_fails_only_over_the_collisions_allowed() {
     let default = factdesk(&["--knowledge", &kb_arg(&f), "kb", "lint"], None);
     assert_eq!(code(&default), 1);
 }
+
+/// The commands a `next:` line names, in backticks, as argument lists without `factdesk`.
+fn hinted_commands(text: &str) -> Vec<Vec<String>> {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("next:"))
+        .unwrap_or_else(|| panic!("a next: line in {text}"));
+    line.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|command| {
+            let words: Vec<String> = command.split_whitespace().map(str::to_string).collect();
+            assert_eq!(words[0], "factdesk", "{line}");
+            words[1..].to_vec()
+        })
+        .collect()
+}
+
+/// The byline is who wrote the report, apart from the attribution (who its facts come
+/// from); the hints after `report new` read the same folder when run as printed.
+#[test]
+fn report_new_writes_the_byline_and_its_hints_repeat_the_folder() {
+    let f = Fixture::new();
+    f.write("article-source.txt", WRAPPED_ARTICLE);
+    let article = f.path().join("article-source.txt");
+    let out = factdesk(
+        &[
+            "--knowledge",
+            &kb_arg(&f),
+            "report",
+            "new",
+            "river-park",
+            "--article",
+            article.to_str().unwrap(),
+            "--attribution",
+            "Mayor Ana Lind",
+            "--byline",
+            "By Jo Park, Northvale Courier",
+            "--outlet",
+            "Northvale Courier",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let meta = f.read("river-park/report.toml");
+    assert!(meta.contains("attribution = \"Mayor Ana Lind\""), "{meta}");
+    assert!(
+        meta.contains("byline = \"By Jo Park, Northvale Courier\""),
+        "{meta}"
+    );
+    assert!(meta.contains("outlet = \"Northvale Courier\""), "{meta}");
+    assert!(
+        meta.contains("# `byline` is who wrote the report"),
+        "the file says which is which: {meta}"
+    );
+    let kb = factdesk::knowledge::KnowledgeBase::load_dir(f.path()).unwrap();
+    let report = &kb.reports[kb.report_index("river-park").unwrap()];
+    assert_eq!(
+        report.byline.as_deref(),
+        Some("By Jo Park, Northvale Courier")
+    );
+    assert_eq!(report.outlet.as_deref(), Some("Northvale Courier"));
+    assert_eq!(report.attribution, "Mayor Ana Lind");
+
+    let text = stdout(&out);
+    let folder = kb_arg(&f);
+    let hints = hinted_commands(&text);
+    assert_eq!(
+        hints,
+        vec![
+            vec!["--knowledge".to_string(), folder.clone(), "validate".into()],
+            vec![
+                "--knowledge".to_string(),
+                folder.clone(),
+                "kb".into(),
+                "coverage".into(),
+                "--report".into(),
+                "river-park".into()
+            ],
+        ],
+        "{text}"
+    );
+    // Run as printed, from a folder with no ./knowledge, they read the new report.
+    let elsewhere = tempfile::tempdir().unwrap();
+    for args in hints {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_factdesk"))
+            .args(&args)
+            .env_remove("FACTDESK_KNOWLEDGE")
+            .current_dir(elsewhere.path())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        let said = stdout(&out);
+        assert!(
+            said.contains("2 report(s)") || said.contains("report river-park"),
+            "{args:?}: {said}"
+        );
+    }
+
+    let exported: Value = serde_json::from_str(&stdout(&factdesk(
+        &["--knowledge", &folder, "kb", "export"],
+        None,
+    )))
+    .unwrap();
+    let park = exported["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "river-park")
+        .expect("the new report is exported");
+    assert_eq!(park["byline"], "By Jo Park, Northvale Courier");
+    assert_eq!(park["outlet"], "Northvale Courier");
+}
+
+#[test]
+fn byline_and_outlet_are_optional_but_never_empty_or_overlong() {
+    let f = Fixture::new();
+    let base = "id = \"town\"\ntitle = \"Eastbrook libraries\"\nattribution = \"The town council\"\nlanguage = \"en\"\n";
+    let validate = |f: &Fixture| factdesk(&["--knowledge", &kb_arg(f), "validate"], None);
+    let out = validate(&f);
+    assert_eq!(code(&out), 0, "neither is required: {}", stderr(&out));
+
+    f.write("town/report.toml", &format!("{base}byline = \"  \"\n"));
+    let out = validate(&f);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("town/report.toml:5: field `byline` is empty"),
+        "{}",
+        stderr(&out)
+    );
+
+    let long = "Riverside ".repeat(21).trim().to_string();
+    f.write("town/report.toml", &format!("{base}outlet = \"{long}\"\n"));
+    let out = validate(&f);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("town/report.toml:5: `outlet` has 209 characters; the limit is 200"),
+        "{}",
+        stderr(&out)
+    );
+}

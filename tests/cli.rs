@@ -143,9 +143,11 @@ fn a_broken_knowledge_base_is_never_served() {
         "nothing answered from a broken base: {}",
         stdout(&out)
     );
+    let hint = format!("factdesk --knowledge {} validate", f.path().display());
+    assert!(stderr(&out).contains(&hint), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("factdesk validate"),
-        "{}",
+        !stderr(&out).contains("unknown related id `libraries-cost`"),
+        "an entry with a problem of its own is not unknown too: {}",
         stderr(&out)
     );
 }
@@ -274,7 +276,7 @@ fn unknown_report_is_bad_input() {
     let out = factdesk(&["ask", "--report", "nope", "how many?"], None);
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).contains("unknown report `nope`"),
+        stderr(&out).contains("unknown report `nope`; the reports are: `deport-one-million`"),
         "{}",
         stderr(&out)
     );
@@ -595,4 +597,207 @@ fn the_plain_example_file_scores() {
     let out = factdesk(&["eval", "--json", &example], None);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().count(), 7, "{}", stdout(&out));
+}
+
+const GAPS: &str = r#"[[gap]]
+id = "libraries-opening-day"
+topic = "The plan"
+question = "On what day will the libraries open?"
+variants = ["opening day of the libraries", "exact date the libraries open", "which day do they open"]
+note = "The report says next year, not a date."
+related = ["libraries-count", "libraries-cost"]
+"#;
+
+const PHRASINGS: &str = r#"[[phrasings]]
+entry = "libraries-cost"
+texts = ["what will the library plan cost the town"]
+
+[[variant]]
+entry = "libraries-count"
+question = "count of libraries to be built"
+"#;
+
+/// A `"` inside a "…" string: the error names file, line and column, says why and what
+/// to write instead, and the entries missing from the broken file cause no errors in the
+/// files that name them.
+#[test]
+fn a_quote_inside_a_string_is_explained_and_does_not_cascade() {
+    let f = Fixture::new();
+    f.write("town/gaps.toml", GAPS);
+    f.write("town/phrasings.toml", PHRASINGS);
+    let out = validate(&f);
+    assert_eq!(code(&out), 0, "the references are sound: {}", stderr(&out));
+
+    let broken = ENTRIES.replace(
+        "quote = \"the plan costs 2 million euros\"",
+        "quote = \"the plan \"costs\" 2 million euros\"",
+    );
+    assert_ne!(broken, ENTRIES);
+    f.write("town/entries.toml", &broken);
+    let out = validate(&f);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    // Line 17, the `c` of `costs"`: 46th character of the line.
+    assert!(
+        err.contains("town/entries.toml:17:46: TOML syntax: missing comma"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "a `\"` inside a \"…\" string ends it early; write the text in single quotes '…'"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("escape it as \\\""), "{err}");
+    for cascade in [
+        "unknown related id",
+        "no entry with that id",
+        "gaps.toml:",
+        "phrasings.toml:",
+    ] {
+        assert!(
+            !err.contains(cascade),
+            "no error caused by the first: {cascade:?} in {err}"
+        );
+    }
+    // Two related ids, one phrasing and one variant wait for entries.toml.
+    assert!(
+        err.contains("town/entries.toml: 4 cross-file check(s) skipped until this file is fixed"),
+        "{err}"
+    );
+    assert!(err.contains("2 problem(s)"), "{err}");
+    let folder = f.path().to_str().unwrap();
+    assert!(
+        err.contains(&format!(
+            "run `factdesk --knowledge {folder} validate` again"
+        )),
+        "{err}"
+    );
+
+    // Once it parses, a reference that is really wrong is reported again.
+    f.write("town/entries.toml", ENTRIES);
+    f.write(
+        "town/gaps.toml",
+        &GAPS.replace("\"libraries-cost\"]", "\"libraries-colour\"]"),
+    );
+    let err = stderr(&validate(&f));
+    assert!(
+        err.contains(
+            "town/gaps.toml:7 [libraries-opening-day]: unknown related id `libraries-colour`"
+        ),
+        "{err}"
+    );
+}
+
+/// A cause is only named when the line shows it: a stray word after a string is not a quote.
+#[test]
+fn a_syntax_error_without_a_known_cause_gives_the_parser_message_alone() {
+    let f = Fixture::new();
+    f.write(
+        "town/entries.toml",
+        &ENTRIES.replace(
+            "topic = \"The plan\"\nquestion = \"How much",
+            "topic = \"The plan\" x\nquestion = \"How much",
+        ),
+    );
+    let err = stderr(&validate(&f));
+    assert!(
+        err.contains("town/entries.toml:13:20: TOML syntax: "),
+        "{err}"
+    );
+    assert!(!err.contains(" — "), "no cause claimed: {err}");
+}
+
+#[test]
+fn validate_and_coverage_say_which_knowledge_they_read() {
+    let f = Fixture::new();
+    let folder = f.path().to_str().unwrap();
+    let out = validate(&f);
+    assert!(
+        stdout(&out).contains(&format!("in the knowledge folder {folder}")),
+        "{}",
+        stdout(&out)
+    );
+    let out = factdesk(&["--knowledge", folder, "kb", "coverage"], None);
+    assert!(
+        stdout(&out).starts_with(&format!("coverage of the knowledge folder {folder}\n")),
+        "{}",
+        stdout(&out)
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    for args in [&["validate"][..], &["kb", "coverage"][..]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_factdesk"))
+            .args(args)
+            .env_remove("FACTDESK_KNOWLEDGE")
+            .current_dir(empty.path())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains(
+                "the built-in knowledge base (no ./knowledge here; give --knowledge DIR)"
+            ),
+            "{args:?}: {}",
+            stdout(&out)
+        );
+    }
+}
+
+/// `stats` and a curation of a cluster that is gone point to `unanswered` on the same
+/// knowledge folder and question log.
+#[test]
+fn log_hints_repeat_the_folder_and_the_log() {
+    use factdesk::reply::{Decline, Status};
+    use factdesk::store::{QuestionLog, Store, StoreConfig};
+    use std::time::{Duration, SystemTime};
+
+    let f = Fixture::new();
+    let db = f.path().join("log.db");
+    let store = Store::open(StoreConfig::new(&db)).unwrap();
+    store.log_question(QuestionLog {
+        at: SystemTime::now() - Duration::from_secs(60),
+        guild: Some(1),
+        channel: Some(2),
+        user: Some(3),
+        question: "what is the weather on mars tomorrow".into(),
+        status: Status::Declined,
+        decline: Some(Decline::NotCovered),
+        entry: None,
+        suggested: Vec::new(),
+        report: None,
+        confidence: 0.2,
+        matching: Duration::from_micros(40),
+    });
+    store.flush(Duration::from_secs(10)).unwrap();
+    drop(store);
+
+    let folder = f.path().to_str().unwrap();
+    let db = db.to_str().unwrap();
+    let command = format!("`factdesk --knowledge {folder} unanswered --db {db}`");
+    let out = factdesk(&["--knowledge", folder, "stats", "--db", db], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("next: {command} lists every unanswered cluster")),
+        "{}",
+        stdout(&out)
+    );
+    let out = factdesk(
+        &[
+            "--knowledge",
+            folder,
+            "curate",
+            "dismiss",
+            "nope",
+            "--db",
+            db,
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains(&format!("{command} shows the current ones")),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -16,7 +16,12 @@ pub struct NewReport {
     pub article: String,
     /// Defaults to the article's headline (its first line, when it reads like one).
     pub title: Option<String>,
+    /// Who the report's facts come from.
     pub attribution: Option<String>,
+    /// Who wrote it ("By Ana Ruiz, Riverside Ledger").
+    pub byline: Option<String>,
+    /// The publication it appeared in.
+    pub outlet: Option<String>,
     /// Publication date, `YYYY-MM-DD`.
     pub published: Option<String>,
     pub url: Option<String>,
@@ -70,6 +75,10 @@ struct ReportFile<'a> {
     title: &'a str,
     attribution: &'a str,
     language: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    byline: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outlet: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     date: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -153,11 +162,16 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
         title: &title,
         attribution,
         language: "en",
+        byline: given(&new.byline),
+        outlet: given(&new.outlet),
         date: published,
         url,
     };
     let report_toml = format!(
         "# The report's metadata; readers see the title, attribution, date and url with every answer.\n\
+         # `attribution` is who the report's facts come from (officials, a study, the court);\n\
+         # `byline` is who wrote the report and `outlet` the publication it appeared in, both\n\
+         # optional: give them only as the article states them.\n\
          # `retired = true` keeps it validated but no longer offered or answered; `default = true`\n\
          # makes it the one answered when several reports match a question equally.\n{}",
         toml::to_string(&meta).expect("plain strings serialize")
@@ -167,7 +181,7 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
     let written = [
         ("report.toml", report_toml),
         ("article.txt", article),
-        ("entries.toml", entries_template(&paragraphs)),
+        ("entries.toml", entries_template(id, &paragraphs)),
         ("gaps.toml", GAPS_TEMPLATE.to_string()),
         ("questions.jsonl", String::new()),
     ];
@@ -206,6 +220,11 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
         paragraphs: paragraphs.len(),
         title,
     })
+}
+
+/// An optional text the editor gave, trimmed; blank counts as not given.
+fn given(field: &Option<String>) -> Option<&str> {
+    field.as_deref().map(str::trim).filter(|t| !t.is_empty())
 }
 
 fn report_id(meta: &str) -> Option<String> {
@@ -306,7 +325,7 @@ pub fn normalize_article(text: &str) -> Vec<String> {
     out
 }
 
-fn entries_template(paragraphs: &[String]) -> String {
+fn entries_template(id: &str, paragraphs: &[String]) -> String {
     // The example quotes the report's own first words, so uncommenting it shows the format.
     let (number, text) = paragraphs
         .iter()
@@ -325,7 +344,7 @@ fn entries_template(paragraphs: &[String]) -> String {
 # Each needs at least three other phrasings, an answer in our own words (at most 300
 # characters) and its source: the paragraph number (line of article.txt) and a quote
 # copied exactly from that paragraph (at most 200 characters).
-# `factdesk kb coverage --report <id>` lists what is still uncovered.
+# `factdesk kb coverage --report {id}` lists what is still uncovered.
 #
 # [[entry]]
 # id = "example-fact"

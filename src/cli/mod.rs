@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::desk::{knowledge_location, load_knowledge, Desk};
 use crate::eval::{self, QuestionFile};
-use crate::knowledge::{KnowledgeBase, LoadError};
+use crate::knowledge::{factdesk_command, origin_folder, KnowledgeBase, LoadError};
 use crate::matcher::{Boosted, Calibration, Config, Growth, Matcher};
 use crate::reply::HELP_TEXT;
 
@@ -364,6 +364,12 @@ pub enum ReportCommand {
         /// Who the report's facts come from, shown with every answer.
         #[arg(long)]
         attribution: Option<String>,
+        /// Who wrote the report, as printed ("By Ana Ruiz, Riverside Ledger"); not its source.
+        #[arg(long)]
+        byline: Option<String>,
+        /// The publication the report appeared in.
+        #[arg(long)]
+        outlet: Option<String>,
         /// Publication date, YYYY-MM-DD.
         #[arg(long, value_name = "DATE")]
         published: Option<String>,
@@ -442,6 +448,15 @@ impl From<crate::authoring::ScaffoldError> for CliError {
     }
 }
 
+/// Which knowledge base a command read, for its output: an editor with two folders, or
+/// none here, must see which one was checked.
+fn read_from(kb: &KnowledgeBase) -> String {
+    match origin_folder(&kb.origin) {
+        Some(dir) => format!("the knowledge folder {}", dir.display()),
+        None => "the built-in knowledge base (no ./knowledge here; give --knowledge DIR)".into(),
+    }
+}
+
 /// The knowledge folder a command writes to; the built-in copy is read-only.
 fn writable_knowledge(flag: Option<&Path>) -> Result<PathBuf, CliError> {
     knowledge_location(flag).ok_or_else(|| {
@@ -468,6 +483,7 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
         return corpus_command(cli.knowledge.as_deref(), command, out);
     }
     let kb = load_knowledge(cli.knowledge.as_deref())?;
+    let flag = cli.knowledge;
     match cli.command {
         Command::Validate => {
             let gaps = kb.entries.iter().filter(|e| e.is_gap()).count();
@@ -477,7 +493,7 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
                 kb.reports.len(),
                 kb.entries.len() - gaps,
                 gaps,
-                kb.origin
+                read_from(&kb)
             )
             .context("writing output")?;
             Ok(())
@@ -521,6 +537,9 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
         Command::Kb {
             command: KbCommand::Coverage { report, json },
         } => {
+            if !json {
+                writeln!(out, "coverage of {}", read_from(&kb)).context("writing output")?;
+            }
             let desk = Desk::new(kb);
             let filter = desk.report_filter(report.as_deref())?;
             print_log(crate::authoring::coverage(&desk, filter), json, out)
@@ -531,12 +550,23 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
             command: KbCommand::MergeAdditions { .. },
         } => unreachable!("handled before loading"),
         Command::Curate { command } => {
-            let dir = knowledge_location(cli.knowledge.as_deref());
-            curate(Desk::new(kb), dir.as_deref(), command, out)
+            let dir = knowledge_location(flag.as_deref());
+            curate(Desk::new(kb), dir.as_deref(), &flag, command, out)
         }
         Command::Stats { days, log } => {
             let stats = log.reader().and_then(|r| r.stats(&Matcher::new(&kb), days));
-            print_log(stats.map_err(anyhow::Error::from)?, log.json, out)
+            let stats = stats.map_err(anyhow::Error::from)?;
+            let more = stats.unanswered_clusters > 0 && !log.json;
+            print_log(stats, log.json, out)?;
+            if more {
+                writeln!(
+                    out,
+                    "next: `{}` lists every unanswered cluster",
+                    unanswered_command(&flag, &log)
+                )
+                .context("writing output")?;
+            }
+            Ok(())
         }
         Command::Unanswered {
             days,
@@ -751,6 +781,8 @@ fn report(
             article,
             title,
             attribution,
+            byline,
+            outlet,
             published,
             url,
         } => {
@@ -765,6 +797,8 @@ fn report(
                 article: text,
                 title,
                 attribution,
+                byline,
+                outlet,
                 published,
                 url,
             };
@@ -772,11 +806,13 @@ fn report(
             writeln!(
                 out,
                 "created {}: \"{}\", {} paragraphs (article.txt, one a line).\n\
-                 next: write entries in {}/entries.toml, then `factdesk validate` and `factdesk kb coverage --report {id}`",
+                 next: write entries in {}/entries.toml, then `{}` and `{}`",
                 made.folder.display(),
                 made.title,
                 made.paragraphs,
                 made.folder.display(),
+                factdesk_command(flag, "validate"),
+                factdesk_command(flag, &format!("kb coverage --report {id}")),
             )
             .context("writing output")?;
             Ok(())
@@ -787,14 +823,37 @@ fn report(
 /// How long the command waits for the store to record a curation step.
 const RECORD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// `factdesk unanswered` on the same knowledge and question log as the command that
+/// names it.
+fn unanswered_command(flag: &Option<PathBuf>, log: &LogArgs) -> String {
+    let mut command = factdesk_command(flag.as_deref(), "unanswered");
+    if log.db != Path::new(crate::store::DEFAULT_PATH) {
+        command.push_str(" --db ");
+        command.push_str(&crate::knowledge::shell_word(&log.db.display().to_string()));
+    }
+    command
+}
+
 fn curate(
     desk: Desk,
     dir: Option<&Path>,
+    flag: &Option<PathBuf>,
     command: CurateCommand,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let log = match &command {
         CurateCommand::Phrase { log, .. } | CurateCommand::Dismiss { log, .. } => log,
+    };
+    // The library's message names `factdesk unanswered` bare; here it can name the folder
+    // and log this command read.
+    let gone = |e: crate::curation::CurateError| {
+        match e {
+        crate::curation::CurateError::Gone(id) => CliError::Input(format!(
+            "no unanswered cluster `{id}` is listed (dismissed or fixed already?); `{}` shows the current ones",
+            unanswered_command(flag, log)
+        )),
+        e => e.into(),
+    }
     };
     let store = log.store().map_err(anyhow::Error::from)?;
     let curator = crate::curation::Curator {
@@ -805,7 +864,7 @@ fn curate(
     };
     let (value, text) = match &command {
         CurateCommand::Phrase { cluster, entry, .. } => {
-            let done = curator.add_phrasing(cluster, entry)?;
+            let done = curator.add_phrasing(cluster, entry).map_err(gone)?;
             let question = done.question.unwrap_or_default();
             let file = done.applied.file.display().to_string();
             (
@@ -814,7 +873,7 @@ fn curate(
             )
         }
         CurateCommand::Dismiss { cluster, .. } => {
-            let done = curator.dismiss(cluster, None)?;
+            let done = curator.dismiss(cluster, None).map_err(gone)?;
             let question = done.cluster.questions.first().cloned().unwrap_or_default();
             (
                 json!({"action": "dismiss", "cluster": cluster, "question": question}),
@@ -928,7 +987,18 @@ fn export(kb: &KnowledgeBase, out: &mut dyn Write) -> Result<(), CliError> {
     let reports: Vec<_> = kb
         .reports
         .iter()
-        .map(|r| json!({"id": r.id, "title": r.title, "attribution": r.attribution, "url": r.url, "paragraphs": r.paragraphs}))
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "title": r.title,
+                "attribution": r.attribution,
+                "byline": r.byline,
+                "outlet": r.outlet,
+                "date": r.date,
+                "url": r.url,
+                "paragraphs": r.paragraphs,
+            })
+        })
         .collect();
     let entries: Vec<_> = kb
         .entries

@@ -6,6 +6,7 @@ pub mod additions;
 mod bundled;
 mod files;
 pub mod merge;
+mod syntax;
 pub mod synthetic;
 mod validate;
 mod vocabulary;
@@ -13,7 +14,9 @@ mod vocabulary;
 use std::path::{Path, PathBuf};
 
 pub use files::SourceFiles;
-pub use validate::{Problem, MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, MIN_VARIANTS};
+pub use validate::{
+    Problem, MAX_ANSWER_CHARS, MAX_BYLINE_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, MIN_VARIANTS,
+};
 pub use vocabulary::{AnswerType, NumberKind, SynonymGroup, Vocabulary};
 
 /// The knowledge folder as it was when the binary was built.
@@ -31,6 +34,11 @@ pub struct Report {
     /// Publication date, as written in `report.toml` (`date`).
     pub date: Option<String>,
     pub url: Option<String>,
+    /// Who wrote the report, as printed ("By Ana Ruiz, Riverside Ledger"): its authors,
+    /// where `attribution` is who its facts come from.
+    pub byline: Option<String>,
+    /// The publication the report appeared in.
+    pub outlet: Option<String>,
     /// Kept and validated, but no longer offered or answered.
     pub retired: bool,
     /// Answered from when several reports match a question equally well.
@@ -130,12 +138,45 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{} problem(s) in the knowledge base at {origin}; fix them and run `factdesk validate` again:\n{}",
-        .problems.len(), .problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{} problem(s) in the knowledge base at {origin}; fix them and run `{}` again:\n{}",
+        .problems.len(),
+        factdesk_command(origin_folder(origin), "validate"),
+        .problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid {
         origin: String,
         problems: Vec<Problem>,
     },
+}
+
+/// What [`KnowledgeBase::bundled`] gives as its origin.
+pub const BUILT_IN: &str = "built-in";
+
+/// The folder a knowledge base was loaded from, by its origin; `None` when built in.
+pub fn origin_folder(origin: &str) -> Option<&Path> {
+    (origin != BUILT_IN).then_some(Path::new(origin))
+}
+
+/// `factdesk ARGS` as an editor types it to run on the same knowledge again: with
+/// `--knowledge FOLDER` when a folder is given, so a hint copied from one command's output
+/// reads the files that command read.
+pub fn factdesk_command(folder: Option<&Path>, args: &str) -> String {
+    match folder {
+        Some(dir) => format!(
+            "factdesk --knowledge {} {args}",
+            shell_word(&dir.display().to_string())
+        ),
+        None => format!("factdesk {args}"),
+    }
+}
+
+/// A word the shell passes on as it is: quoted when it holds anything but plain path characters.
+pub(crate) fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@=".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 impl KnowledgeBase {
@@ -150,7 +191,7 @@ impl KnowledgeBase {
 
     /// The knowledge base compiled into the binary.
     pub fn bundled() -> Result<Self, LoadError> {
-        Self::from_files(&bundled::files(), "built-in")
+        Self::from_files(&bundled::files(), BUILT_IN)
     }
 
     /// Parses and validates a set of knowledge files; every problem is reported at once.

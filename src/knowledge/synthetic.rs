@@ -108,6 +108,8 @@ pub fn add_synthetic(kb: &mut KnowledgeBase, count: usize, per_report: usize) {
             language: "en".into(),
             date: None,
             url: None,
+            byline: None,
+            outlet: None,
             retired: false,
             default: false,
             paragraphs: paragraphs.clone(),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::syntax;
 use super::{Body, Entry, KnowledgeBase, Report, Source, SourceFiles, SynonymGroup, Vocabulary};
 
 /// Longest answer, in characters: a reply people read at a glance.
@@ -18,6 +19,8 @@ pub const MAX_QUOTE_CHARS: usize = 200;
 pub const MIN_VARIANTS: usize = 3;
 /// Longest question or phrasing, in characters: longer text is a paste, not a question.
 pub const MAX_QUESTION_CHARS: usize = 500;
+/// Longest byline or outlet name, in characters: a credit line, not a biography.
+pub const MAX_BYLINE_CHARS: usize = 200;
 
 const VOCABULARY_FILE: &str = "vocabulary.toml";
 const REPORT_FILE: &str = "report.toml";
@@ -28,6 +31,8 @@ const ARTICLE_FILE: &str = "article.txt";
 pub struct Problem {
     pub file: PathBuf,
     pub line: Option<usize>,
+    /// 1-based, in characters; given for TOML syntax errors, where the line is not enough.
+    pub column: Option<usize>,
     pub entry: Option<String>,
     pub message: String,
 }
@@ -37,6 +42,9 @@ impl fmt::Display for Problem {
         write!(f, "{}", self.file.display())?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
         }
         if let Some(entry) = &self.entry {
             write!(f, " [{entry}]")?;
@@ -52,6 +60,11 @@ struct RawReport {
     title: Option<Spanned<String>>,
     attribution: Option<Spanned<String>>,
     language: Option<Spanned<String>>,
+    /// Who wrote the report ("By Ana Ruiz, Riverside Ledger"); `attribution` is who its
+    /// facts come from.
+    byline: Option<Spanned<String>>,
+    /// The publication it appeared in.
+    outlet: Option<Spanned<String>>,
     date: Option<String>,
     url: Option<String>,
     #[serde(default)]
@@ -163,6 +176,7 @@ impl<'a> FileCheck<'a> {
         self.problems.push(Problem {
             file: self.file.to_path_buf(),
             line: offset.map(|o| self.line_of(o)),
+            column: None,
             entry: entry.map(str::to_string),
             message: message.into(),
         });
@@ -193,15 +207,42 @@ impl<'a> FileCheck<'a> {
         }
     }
 
+    /// The file's contents, or `None` with a problem at the line and column where the
+    /// parser stopped, naming the likely cause when the line shows one.
     fn parse<T: for<'de> Deserialize<'de>>(&mut self) -> Option<T> {
-        match toml::from_str::<T>(self.text) {
-            Ok(value) => Some(value),
-            Err(err) => {
-                let offset = err.span().map(|s| s.start);
-                self.push(offset, None, format!("malformed TOML: {}", err.message()));
-                None
+        let err = match toml::from_str::<T>(self.text) {
+            Ok(value) => return Some(value),
+            Err(err) => err,
+        };
+        let found = err.message().trim_end_matches('\n');
+        let Some(offset) = err.span().map(|s| s.start.min(self.text.len())) else {
+            self.push(None, None, format!("TOML: {found}"));
+            return None;
+        };
+        let line = self.line_of(offset);
+        let start = line.checked_sub(2).map_or(0, |i| self.line_starts[i]);
+        let text = self.text[start..].lines().next().unwrap_or("");
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |t| t.chars().count());
+        // Text that parses as TOML but not as this file's fields is not a syntax error.
+        let message = if self.text.parse::<toml::Table>().is_ok() {
+            format!("TOML: {found}")
+        } else {
+            match syntax::likely_cause(text, column, found) {
+                Some(cause) => format!("TOML syntax: {found} — {}", cause.advice()),
+                None => format!("TOML syntax: {found}"),
             }
-        }
+        };
+        self.problems.push(Problem {
+            file: self.file.to_path_buf(),
+            line: Some(line),
+            column: Some(column + 1),
+            entry: None,
+            message,
+        });
+        None
     }
 }
 
@@ -230,26 +271,35 @@ pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<P
     let vocabulary = load_vocabulary(files, &mut problems);
 
     let mut reports: Vec<Report> = Vec::new();
-    let mut pending: Vec<PendingEntry> = Vec::new();
-    let mut variants: Vec<PendingVariant> = Vec::new();
+    let mut collected = Collected::default();
     let folders = files.report_folders();
     if folders.is_empty() {
         problems.push(Problem {
             file: PathBuf::from(origin),
             line: None,
+            column: None,
             entry: None,
             message: "no report found: each report needs a folder with report.toml and article.txt"
                 .into(),
         });
     }
+    // Files that did not parse: entries defined in them are missing, so references to
+    // entry ids elsewhere cannot be checked until they do.
+    let mut unparsed: Vec<PathBuf> = Vec::new();
     for folder in folders {
-        let Some(report) = load_report(files, &folder, &mut problems) else {
-            continue;
+        let report = match load_report(files, &folder, &mut problems) {
+            Ok(report) => report,
+            Err(Unloaded::Unparsed) => {
+                unparsed.push(folder.join(REPORT_FILE));
+                continue;
+            }
+            Err(Unloaded::Invalid) => continue,
         };
         if let Some(other) = reports.iter().find(|r| r.id == report.id) {
             problems.push(Problem {
                 file: folder.join(REPORT_FILE),
                 line: None,
+                column: None,
                 entry: None,
                 message: format!(
                     "duplicate report id `{}` (also in {})",
@@ -264,23 +314,40 @@ pub fn build(files: &SourceFiles, origin: &str) -> (Option<KnowledgeBase>, Vec<P
         for (path, text) in files.in_folder(&folder) {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if name.ends_with(".toml") && name != REPORT_FILE {
-                let synonyms = load_entries(
+                let loaded = load_entries(
                     path,
                     text,
                     index,
                     &reports[index],
-                    &mut pending,
-                    &mut variants,
+                    &mut collected,
                     &mut problems,
                 );
-                reports[index].synonyms.extend(synonyms);
+                match loaded {
+                    Some(synonyms) => reports[index].synonyms.extend(synonyms),
+                    None => unparsed.push(path.to_path_buf()),
+                }
             }
         }
     }
 
     check_defaults(files, &reports, &mut problems);
-    attach_variants(variants, &mut pending, &mut problems);
-    check_across_entries(&pending, &mut problems);
+    let incomplete = |report: usize| {
+        let folder = &reports[report].folder;
+        unparsed
+            .iter()
+            .any(|f| f.parent() == Some(folder.as_path()))
+    };
+    let Collected {
+        mut pending,
+        variants,
+        invalid,
+    } = collected;
+    let mut skipped = attach_variants(variants, &mut pending, &invalid, incomplete, &mut problems);
+    // Related ids may name an entry of any report.
+    skipped += check_across_entries(&pending, &invalid, !unparsed.is_empty(), &mut problems);
+    if skipped > 0 {
+        problems.push(skipped_checks(&unparsed, skipped));
+    }
     let entries = pending.into_iter().map(|p| p.entry).collect();
     let kb = vocabulary.map(|vocabulary| KnowledgeBase {
         reports,
@@ -315,6 +382,7 @@ fn check_defaults(files: &SourceFiles, reports: &[Report], problems: &mut Vec<Pr
         problems.push(Problem {
             file,
             line,
+            column: None,
             entry: None,
             message,
         });
@@ -327,6 +395,7 @@ fn load_vocabulary(files: &SourceFiles, problems: &mut Vec<Problem>) -> Option<V
         problems.push(Problem {
             file: path.into(),
             line: None,
+            column: None,
             entry: None,
             message: "missing: the knowledge folder needs the shared vocabulary file".into(),
         });
@@ -371,15 +440,29 @@ fn load_vocabulary(files: &SourceFiles, problems: &mut Vec<Problem>) -> Option<V
     Some(vocabulary)
 }
 
-fn load_report(files: &SourceFiles, folder: &Path, problems: &mut Vec<Problem>) -> Option<Report> {
+/// Why a report was left out.
+enum Unloaded {
+    /// Its `report.toml` did not parse.
+    Unparsed,
+    /// Something else is wrong with it; the problems say what.
+    Invalid,
+}
+
+fn load_report(
+    files: &SourceFiles,
+    folder: &Path,
+    problems: &mut Vec<Problem>,
+) -> Result<Report, Unloaded> {
     let meta_path = folder.join(REPORT_FILE);
     let text = files.get(&meta_path).unwrap_or_default();
     let mut check = FileCheck::new(&meta_path, text, problems);
-    let raw: RawReport = check.parse()?;
+    let raw: RawReport = check.parse().ok_or(Unloaded::Unparsed)?;
     let id = check.required(&raw.id, "id", None, 0);
     let title = check.required(&raw.title, "title", None, 0);
     let attribution = check.required(&raw.attribution, "attribution", None, 0);
     let language = check.required(&raw.language, "language", None, 0);
+    let byline = optional_text(&mut check, &raw.byline, "byline", MAX_BYLINE_CHARS);
+    let outlet = optional_text(&mut check, &raw.outlet, "outlet", MAX_BYLINE_CHARS);
 
     let article_path = folder.join(ARTICLE_FILE);
     let paragraphs: Vec<String> = match files.get(&article_path) {
@@ -393,18 +476,26 @@ fn load_report(files: &SourceFiles, folder: &Path, problems: &mut Vec<Problem>) 
         problems.push(Problem {
             file: article_path,
             line: None,
+            column: None,
             entry: None,
             message: "missing or empty: the report's text goes here, one paragraph a line".into(),
         });
-        return None;
+        return Err(Unloaded::Invalid);
     }
-    Some(Report {
-        id: id?,
-        title: title?,
-        attribution: attribution?,
-        language: language?,
+    let (Some(id), Some(title), Some(attribution), Some(language)) =
+        (id, title, attribution, language)
+    else {
+        return Err(Unloaded::Invalid);
+    };
+    Ok(Report {
+        id,
+        title,
+        attribution,
+        language,
         date: raw.date.filter(|d| !d.trim().is_empty()),
         url: raw.url.filter(|u| !u.trim().is_empty()),
+        byline,
+        outlet,
         retired: raw.retired,
         default: raw.default,
         paragraphs,
@@ -413,19 +504,54 @@ fn load_report(files: &SourceFiles, folder: &Path, problems: &mut Vec<Problem>) 
     })
 }
 
+/// An optional text field: absent is fine, present must say something, within `max`.
+fn optional_text(
+    check: &mut FileCheck<'_>,
+    field: &Option<Spanned<String>>,
+    name: &str,
+    max: usize,
+) -> Option<String> {
+    let value = field.as_ref()?;
+    let text = value.get_ref().trim();
+    let at = value.span().start;
+    if text.is_empty() {
+        check.push(
+            Some(at),
+            None,
+            format!("field `{name}` is empty; give it or leave it out"),
+        );
+        return None;
+    }
+    check_length(check, text, max, name, None, at);
+    Some(text.to_string())
+}
+
+/// What the entry files of every report hold, checked each on its own, waiting for the
+/// checks across files.
+#[derive(Default)]
+struct Collected {
+    pending: Vec<PendingEntry>,
+    variants: Vec<PendingVariant>,
+    /// Entries (report, id) with problems of their own: left out of the base, but named
+    /// rightly by a related id or a variant, which must not be reported as unknown too.
+    invalid: HashSet<(usize, String)>,
+}
+
 fn load_entries(
     path: &Path,
     text: &str,
     report_index: usize,
     report: &Report,
-    pending: &mut Vec<PendingEntry>,
-    variants: &mut Vec<PendingVariant>,
+    collected: &mut Collected,
     problems: &mut Vec<Problem>,
-) -> Vec<SynonymGroup> {
+) -> Option<Vec<SynonymGroup>> {
+    let Collected {
+        pending,
+        variants,
+        invalid,
+    } = collected;
     let mut check = FileCheck::new(path, text, problems);
-    let Some(raw) = check.parse::<RawEntryFile>() else {
-        return Vec::new();
-    };
+    let raw = check.parse::<RawEntryFile>()?;
     for spanned in raw.variant {
         let at = spanned.span().start;
         let raw = spanned.into_inner();
@@ -493,17 +619,22 @@ fn load_entries(
         let id_text = raw.id.as_ref().map(|i| i.get_ref().trim().to_string());
         let id = id_text.as_deref().filter(|i| !i.is_empty());
         let line = check.line_of(raw.id.as_ref().map_or(at, |i| i.span().start));
+        let owned_id = id.map(str::to_string);
         let entry = check_entry(&mut check, raw, id, at, is_gap, report_index, report);
-        if let Some((entry, related_lines)) = entry {
-            pending.push(PendingEntry {
+        match (entry, owned_id) {
+            (Some((entry, related_lines)), _) => pending.push(PendingEntry {
                 entry,
                 file: path.to_path_buf(),
                 line,
                 related_lines,
-            });
+            }),
+            (None, Some(id)) => {
+                invalid.insert((report_index, id));
+            }
+            (None, None) => {}
         }
     }
-    raw.synonyms
+    Some(raw.synonyms)
 }
 
 type Checked = (Entry, Vec<(String, usize)>);
@@ -678,21 +809,30 @@ fn check_source(
     })
 }
 
-/// Adds each `[[variant]]` to its entry, which must be in the same report.
+/// Adds each `[[variant]]` to its entry, which must be in the same report. An entry with
+/// problems of its own (`invalid`) is not reported missing again; nor is one in a report
+/// with a file that did not parse (`incomplete`), as it may be defined there. Returns how
+/// many were left unchecked so.
 fn attach_variants(
     variants: Vec<PendingVariant>,
     pending: &mut [PendingEntry],
+    invalid: &HashSet<(usize, String)>,
+    incomplete: impl Fn(usize) -> bool,
     problems: &mut Vec<Problem>,
-) {
+) -> usize {
+    let mut skipped = 0;
     for v in variants {
         let target = pending
             .iter_mut()
             .find(|p| p.entry.report == v.report && p.entry.id == v.entry);
         match target {
             Some(p) => p.entry.variants.push(v.question),
+            None if invalid.contains(&(v.report, v.entry.clone())) => {}
+            None if incomplete(v.report) => skipped += 1,
             None => problems.push(Problem {
                 file: v.file,
                 line: Some(v.line),
+                column: None,
                 entry: Some(v.entry.clone()),
                 message: format!(
                     "a [[variant]] for `{}`, but this report has no entry with that id",
@@ -701,15 +841,26 @@ fn attach_variants(
             }),
         }
     }
+    skipped
 }
 
-fn check_across_entries(pending: &[PendingEntry], problems: &mut Vec<Problem>) {
+/// Duplicate ids and questions, and related ids. A related id naming an entry with problems
+/// of its own (`invalid`) is not unknown; unknown ones are not reported when some file did
+/// not parse (`incomplete`): returns how many were left unchecked so.
+fn check_across_entries(
+    pending: &[PendingEntry],
+    invalid: &HashSet<(usize, String)>,
+    incomplete: bool,
+    problems: &mut Vec<Problem>,
+) -> usize {
+    let mut skipped = 0;
     let mut ids: HashMap<&str, &PendingEntry> = HashMap::new();
     for p in pending {
         if let Some(first) = ids.insert(&p.entry.id, p) {
             problems.push(Problem {
                 file: p.file.clone(),
                 line: Some(p.line),
+                column: None,
                 entry: Some(p.entry.id.clone()),
                 message: format!(
                     "duplicate id (first used at {}:{})",
@@ -734,6 +885,7 @@ fn check_across_entries(pending: &[PendingEntry], problems: &mut Vec<Problem>) {
                     problems.push(Problem {
                         file: p.file.clone(),
                         line: Some(p.line),
+                        column: None,
                         entry: Some(e.id.clone()),
                         message: format!("the question \"{phrasing}\" is also in entry `{other}`"),
                     });
@@ -747,10 +899,42 @@ fn check_across_entries(pending: &[PendingEntry], problems: &mut Vec<Problem>) {
                     *line,
                     "an entry cannot be related to itself".into(),
                 ));
-            } else if !ids.contains_key(related.as_str()) {
+            } else if ids.contains_key(related.as_str())
+                || invalid.iter().any(|(_, id)| id == related)
+            {
+                continue;
+            } else if incomplete {
+                skipped += 1;
+            } else {
                 problems.push(problem(p, *line, format!("unknown related id `{related}`")));
             }
         }
+    }
+    skipped
+}
+
+/// One note in place of the errors a file that did not parse would have caused elsewhere.
+fn skipped_checks(unparsed: &[PathBuf], skipped: usize) -> Problem {
+    // The problem is filed under the first such file; the others are named.
+    let others: Vec<String> = unparsed
+        .iter()
+        .skip(1)
+        .map(|f| f.display().to_string())
+        .collect();
+    let (verb, until) = if others.is_empty() {
+        ("is", "this file".to_string())
+    } else {
+        ("are", format!("this file and {}", others.join(", ")))
+    };
+    Problem {
+        file: unparsed.first().cloned().unwrap_or_default(),
+        line: None,
+        column: None,
+        entry: None,
+        message: format!(
+            "{skipped} cross-file check(s) skipped until {until} {verb} fixed: related ids and \
+             [[variant]]/[[phrasings]] entry ids may name entries defined there"
+        ),
     }
 }
 
@@ -758,6 +942,7 @@ fn problem(p: &PendingEntry, line: usize, message: String) -> Problem {
     Problem {
         file: p.file.clone(),
         line: Some(line),
+        column: None,
         entry: Some(p.entry.id.clone()),
         message,
     }

@@ -36,6 +36,8 @@ fn report(id: &str, title: &str, paragraphs: &[&str]) -> Report {
         language: "en".into(),
         date: None,
         url: None,
+        byline: None,
+        outlet: None,
         retired: false,
         default: false,
         paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),

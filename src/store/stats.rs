@@ -192,7 +192,7 @@ impl fmt::Display for Stats {
         if !self.top_unanswered.is_empty() {
             writeln!(
                 f,
-                "\nTop unanswered ({} cluster(s) in all; `factdesk unanswered` lists them):",
+                "\nTop unanswered ({} cluster(s) in all):",
                 self.unanswered_clusters
             )?;
             for c in &self.top_unanswered {
