@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::knowledge::{KnowledgeBase, LoadError};
 use crate::matcher::{question_parts, Config, LeftOut, Match, Matcher, Outcome};
-use crate::reply::{Reply, Suggestion};
+use crate::reply::{Reply, Status, Suggestion};
 
 /// Most questions of one message answered (a reply shows one embed each).
 const MAX_PARTS: usize = 4;
@@ -179,12 +179,32 @@ impl Desk {
         if let Some(several) = self.several_questions(question, filter, config) {
             reply = several;
         }
+        // "Who wrote this?": from the report's details, unless an entry answers it (a
+        // story can be about who wrote something).
+        if reply.status != Status::Answered {
+            if let Some(detail) = crate::metadata::asks_about(question) {
+                reply =
+                    Reply::about_reports(&self.kb, question, &self.reports_meant(filter), detail);
+            }
+        }
         let elapsed = start.elapsed();
         Ok(Answered {
             reply,
             found,
             elapsed,
         })
+    }
+
+    /// The reports a question about "this report" means: the one asked about, the only
+    /// one, the default one, or else every one (at most three).
+    fn reports_meant(&self, filter: Option<usize>) -> Vec<usize> {
+        if let Some(r) = filter {
+            return vec![r];
+        }
+        if let Some(d) = self.kb.reports.iter().position(|r| r.default) {
+            return vec![d];
+        }
+        (0..self.kb.reports.len()).take(3).collect()
     }
 
     /// A message that asks several questions gets an answer to each one the report

@@ -11,6 +11,7 @@ pub mod eval;
 pub mod http;
 pub mod knowledge;
 pub mod matcher;
+pub mod metadata;
 pub mod metrics;
 pub mod reply;
 pub mod store;

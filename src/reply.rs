@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
-use crate::knowledge::{Body, KnowledgeBase};
+use crate::knowledge::{Body, KnowledgeBase, Report};
 use crate::matcher::{Match, Outcome};
+use crate::metadata::Detail;
 
 /// What the bot says to small talk, on every front end.
 pub const HELP_TEXT: &str = "I answer questions about the news reports I know, with the paragraph and words that support each answer. Ask me something like \"How many people does the administration want to deport?\"";
@@ -51,6 +52,10 @@ pub struct Citation {
     pub published: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Set when the answer comes from the report's details (`report.toml`), not from a
+    /// paragraph: then `paragraph` is 0 and `quote` is the detail as written there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Detail>,
 }
 
 /// A question the bot can answer, offered as a next step.
@@ -113,8 +118,32 @@ impl Reply {
         if opening == "yes" || opening == "no" {
             return;
         }
-        *answer = format!("{} {answer}", if yes { "Yes." } else { "No." });
+        *answer = if yes {
+            format!("Yes. {answer}")
+        } else {
+            format!("No — the report says {}", lower_first_word(answer))
+        };
         self.settles = Some(yes);
+    }
+}
+
+/// A detail of a report, as its `report.toml` writes it.
+fn detail_of(report: &Report, detail: Detail) -> Option<&str> {
+    match detail {
+        Detail::Byline => report.byline.as_deref(),
+        Detail::Outlet => report.outlet.as_deref(),
+        Detail::Published => report.date.as_deref(),
+        Detail::Link => report.url.as_deref(),
+    }
+    .map(str::trim)
+    .filter(|v| !v.is_empty())
+}
+
+/// A byline without its "By": "By Ana Ruiz" reads "is by Ana Ruiz", not "by By".
+fn without_by(byline: &str) -> &str {
+    match byline.get(..3) {
+        Some(head) if head.eq_ignore_ascii_case("by ") => byline[3..].trim_start(),
+        _ => byline,
     }
 }
 
@@ -297,6 +326,7 @@ impl Reply {
                     quote: source.quote.clone(),
                     published: report.date.clone(),
                     url: report.url.clone(),
+                    detail: None,
                 }),
             ),
             Body::Gap { .. } => (None, None),
@@ -320,6 +350,62 @@ impl Reply {
             citation,
             related,
             ..Reply::empty(question, Status::Answered, confidence)
+        }
+    }
+
+    /// The answer to a question about the reports themselves ("who wrote this?"), from
+    /// their `report.toml`: each of `reports` that states the detail, the first cited.
+    /// When none states it, a decline that says which detail is missing.
+    pub fn about_reports(
+        kb: &KnowledgeBase,
+        question: &str,
+        reports: &[usize],
+        detail: Detail,
+    ) -> Reply {
+        let stated: Vec<(&Report, &str)> = reports
+            .iter()
+            .map(|&r| &kb.reports[r])
+            .filter_map(|r| detail_of(r, detail).map(|value| (r, value)))
+            .collect();
+        let Some(&(first, value)) = stated.first() else {
+            let missing = match detail {
+                Detail::Byline => "who wrote it; its details name no author",
+                Detail::Outlet => "which outlet published it; its details name none",
+                Detail::Published => "when it was published; its details give no date",
+                Detail::Link => "where to read it online; its details give no link",
+            };
+            return Reply {
+                report: (reports.len() == 1).then(|| kb.reports[reports[0]].id.clone()),
+                decline: Some(Decline::KnownGap),
+                note: Some(missing.to_string()),
+                ..Reply::empty(question, Status::Declined, 1.0)
+            };
+        };
+        let sentence = |r: &Report, value: &str| match detail {
+            Detail::Byline => format!("“{}” is by {}.", r.title, without_by(value)),
+            Detail::Outlet => format!("“{}” was published by {value}.", r.title),
+            Detail::Published => format!("“{}” was published on {value}.", r.title),
+            Detail::Link => format!("“{}” can be read at {value}", r.title),
+        };
+        let answer = stated
+            .iter()
+            .map(|(r, v)| sentence(r, v))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Reply {
+            report: Some(first.id.clone()),
+            answer: Some(answer),
+            citation: Some(Citation {
+                report: first.id.clone(),
+                title: first.title.clone(),
+                attribution: first.attribution.clone(),
+                paragraph: 0,
+                quote: value.to_string(),
+                published: first.date.clone(),
+                url: first.url.clone(),
+                detail: Some(detail),
+            }),
+            ..Reply::empty(question, Status::Answered, 1.0)
         }
     }
 

@@ -1072,6 +1072,7 @@ fn snapshot_answered() {
             quote: "will open 3 new libraries next year".into(),
             published: None,
             url: Some("https://example.org/eastbrook".into()),
+            detail: None,
         }),
         related: vec![suggestion(
             "libraries-cost",
@@ -1080,6 +1081,27 @@ fn snapshot_answered() {
         ..base_reply("how many libraries <@1>?", Status::Answered)
     };
     insta::assert_snapshot!("answered", snap(&reply));
+}
+
+#[test]
+fn snapshot_answered_from_the_byline() {
+    let reply = Reply {
+        report: Some("town".into()),
+        answer: Some("“Eastbrook libraries” is by Jo Park.".into()),
+        confidence: 1.0,
+        citation: Some(Citation {
+            report: "town".into(),
+            title: "Eastbrook libraries".into(),
+            attribution: "The town council".into(),
+            paragraph: 0,
+            quote: "By Jo Park".into(),
+            published: Some("2026-11-20".into()),
+            url: None,
+            detail: Some(factdesk::metadata::Detail::Byline),
+        }),
+        ..base_reply("who wrote this?", Status::Answered)
+    };
+    insta::assert_snapshot!("answered_from_the_byline", snap(&reply));
 }
 
 #[test]
@@ -1092,6 +1114,7 @@ fn snapshot_answered_two_questions() {
         quote: quote.into(),
         published: None,
         url: None,
+        detail: None,
     };
     let second = Reply {
         entry: Some("libraries-cost".into()),

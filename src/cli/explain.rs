@@ -201,6 +201,10 @@ fn why(found: &Match, kb: &KnowledgeBase, config: &Config, id: &dyn Fn(usize) ->
             }
             s
         }
+        Rule::Contradicted => format!(
+            "the question claims a figure, and {candidate} states every other word of it with another figure: \
+             it answers \"No\" with the report's figure (a claim about a year is never contradicted this way)"
+        ),
         Rule::Unsure if found.doubt.is_some() => format!(
             "{candidate} has chance {chance:.2}, but a rule holds it back from answering (below): it is only suggested"
         ),

@@ -10,7 +10,19 @@ pub fn reply_text(reply: &Reply) -> String {
         Status::Answered => {
             let _ = writeln!(out, "{}", reply.answer.as_deref().unwrap_or_default());
             if let Some(c) = &reply.citation {
-                let _ = writeln!(out, "\nSource: {}, paragraph {}", c.title, c.paragraph);
+                match c.detail {
+                    Some(detail) => {
+                        let _ = writeln!(
+                            out,
+                            "\nSource: {}, the report's details ({})",
+                            c.title,
+                            detail.label()
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(out, "\nSource: {}, paragraph {}", c.title, c.paragraph);
+                    }
+                }
                 let _ = writeln!(out, "  \"{}\"", c.quote);
                 let _ = writeln!(out, "  According to: {}", c.attribution);
                 if let Some(date) = &c.published {

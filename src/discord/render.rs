@@ -250,12 +250,11 @@ fn answer_embed(reply: &Reply) -> CreateEmbed {
         MAX_EMBED_DESCRIPTION,
     ));
     if let Some(c) = &reply.citation {
-        let quote = format!(
-            "Paragraph {} of *{}*\n> “{}”",
-            c.paragraph,
-            escape(&c.title),
-            escape(&c.quote)
-        );
+        let place = match c.detail {
+            Some(detail) => format!("The {} of *{}*", detail.label(), escape(&c.title)),
+            None => format!("Paragraph {} of *{}*", c.paragraph, escape(&c.title)),
+        };
+        let quote = format!("{place}\n> “{}”", escape(&c.quote));
         embed = embed
             .title(shorten(&c.title, MAX_EMBED_TITLE))
             .field("Source", shorten(&quote, MAX_FIELD_VALUE), false)

@@ -19,6 +19,10 @@ pub enum Rule {
     Chance,
     /// A gap ranks first, at or above the gap threshold, and no entry answers.
     GapFirst,
+    /// A yes/no claim that the best entry contradicts with its own figure: "No", with
+    /// the report's figure, whatever the chance (a figure the report never states
+    /// would otherwise hold the entry back).
+    Contradicted,
     /// Plausible entries, none certain enough: offered as "did you mean".
     Unsure,
     /// Nothing scores high enough even to suggest.
@@ -61,7 +65,7 @@ impl Matcher {
         if !YES_NO_AUXILIARIES.contains(&words[first])
             || words
                 .iter()
-                .any(|w| NOT_YES_NO.contains(w) || w.ends_with("nt"))
+                .any(|w| NOT_YES_NO.contains(w) || NEGATIONS.contains(w))
         {
             return None;
         }
@@ -74,7 +78,10 @@ impl Matcher {
                 return None;
             }
             content += 1;
-            if stated(id) {
+            // A unit ("dollars", "percent") goes with a figure, which the answer states
+            // as "$" or "%".
+            if stated(id) || UNITS.contains(&term.key.as_str()) && self.entries[entry].claims_number
+            {
                 continue;
             }
             if term.number {
@@ -265,6 +272,41 @@ impl Matcher {
         }
     }
 
+    /// Hand rule: a yes/no claim whose every word but a figure is what `entry` states,
+    /// while the entry states another figure, is contradicted by it ("is the rise 5%?"
+    /// against "6.5% a year"). Only when the entry ranks first, nothing but a figure
+    /// held it back, and the figure is not a year: a claim about another year is one
+    /// the report may not speak to.
+    pub(super) fn contradicts(
+        &self,
+        tokens: &[Token],
+        terms: &[QueryTerm],
+        ranked: &[Ranked],
+        entry: usize,
+        doubt: Option<&Doubt>,
+        config: &Config,
+    ) -> bool {
+        let number_doubt = match doubt {
+            None => true,
+            Some(Doubt::UnknownWord { .. } | Doubt::MissingName { .. }) => true,
+            Some(_) => false,
+        };
+        let first_fact = ranked.iter().find(|r| !self.entries[r.entry].is_gap);
+        let gap_first = ranked
+            .first()
+            .is_some_and(|r| self.entries[r.entry].is_gap && r.score >= config.gap_threshold);
+        if !number_doubt || gap_first || first_fact.map(|r| r.entry) != Some(entry) {
+            return false;
+        }
+        let claims = &self.entries[entry].claims;
+        let unstated_year = terms.iter().any(|(term, id, _)| {
+            term.number
+                && !id.is_some_and(|id| claims.binary_search(&id).is_ok())
+                && is_year(&term.key)
+        });
+        !unstated_year && self.settles(tokens, terms, entry) == Some(false)
+    }
+
     /// The hand rule, if any, that keeps `entry` from answering whatever its chance.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn doubt(
@@ -316,6 +358,22 @@ impl Matcher {
         self.tied_report(entry, ranked, config)
             .map(|other| Doubt::TiedAcrossReports { other })
     }
+}
+
+/// Negated auxiliaries, as folded ("isn't" → "isnt"): a negation flips the claim.
+const NEGATIONS: &[&str] = &[
+    "isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt", "wont", "wouldnt", "cant",
+    "cannot", "couldnt", "hasnt", "havent", "hadnt", "shouldnt", "aint", "mustnt",
+];
+
+/// Stems of units written beside a figure.
+const UNITS: &[&str] = &["dollar", "euro", "pound", "percent", "cent", "usd"];
+
+/// A number term that reads as a year ("#2027").
+fn is_year(key: &str) -> bool {
+    key.strip_prefix('#')
+        .and_then(|n| n.parse::<u32>().ok())
+        .is_some_and(|n| (1800..=2200).contains(&n))
 }
 
 /// Words a yes/no question opens with.

@@ -230,7 +230,13 @@ impl Matcher {
                     let said = format!("{answer} {}", source.quote);
                     let said_terms = analyzer.terms(&said);
                     claims_number = said_terms.iter().any(|t| t.number);
-                    claims = said_terms.iter().map(|t| intern(&t.key)).collect();
+                    // The topic names what the fact is about ("The settlement"): a claim
+                    // about it is one the answer speaks to.
+                    claims = said_terms
+                        .iter()
+                        .chain(&analyzer.terms(&entry.topic))
+                        .map(|t| intern(&t.key))
+                        .collect();
                     claims.sort_unstable();
                     claims.dedup();
                     body_text.push(' ');

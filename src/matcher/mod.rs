@@ -291,6 +291,15 @@ impl Matcher {
         } else {
             rule
         };
+        let contradicted = !matches!(outcome, Outcome::Answered { .. })
+            && rule != Rule::GapPhrasing
+            && candidate.is_some_and(|c| {
+                self.contradicts(tokens, &terms, &ranked, c, doubt.as_ref(), config)
+            });
+        let (outcome, rule) = match candidate {
+            Some(entry) if contradicted => (Outcome::Answered { entry }, Rule::Contradicted),
+            _ => (outcome, rule),
+        };
         let settles = match outcome {
             Outcome::Answered { entry } => self.settles(tokens, &terms, entry),
             _ => None,

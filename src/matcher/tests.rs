@@ -628,3 +628,23 @@ fn a_pull_names_the_words_and_the_kind_of_fact_that_took_a_question_elsewhere() 
     let without = m.pull("is there a ferry", Some(COST), FERRIES, Some(left));
     assert!(without.words.contains(&"ferry".to_string()), "{without:?}");
 }
+
+#[test]
+fn a_figure_the_entry_contradicts_is_answered_no_and_one_it_does_not_is_not() {
+    let m = matcher();
+    // 50 million is nowhere in the report, which would hold any entry back; the cost
+    // entry states every other word with its own figure: "No".
+    let asked = m.ask("will the new bridge cost 50 million pounds?", None);
+    assert_eq!(asked.outcome, answered(COST));
+    assert_eq!(asked.settles, Some(false));
+    assert_eq!(asked.rule, Rule::Contradicted);
+    // Negated, the claim is not checked: no "No" to "won't it cost…".
+    let negated = m.ask("won't the new bridge cost 50 million pounds?", None);
+    assert_ne!(negated.rule, Rule::Contradicted);
+    // A word the entry does not state ("ferry") means another claim: not contradicted.
+    let other = m.ask("will the new ferry cost 50 million pounds?", None);
+    assert_ne!(other.rule, Rule::Contradicted);
+    // A year is not a figure to contradict: the report may say nothing of 2031.
+    let year = m.ask("will the new bridge cost 42 million pounds in 2031?", None);
+    assert_ne!(year.rule, Rule::Contradicted);
+}

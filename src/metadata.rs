@@ -1,0 +1,274 @@
+//! Questions about a report itself rather than its story: who wrote it, which outlet
+//! published it, when, and where to read it. They are answered from `report.toml` (the
+//! byline, outlet, date and link), never from the article text. Pure: words in, the
+//! detail asked for out.
+
+use serde::Serialize;
+
+use crate::matcher::fold;
+
+/// A detail of a report that `report.toml` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Detail {
+    /// Who wrote it.
+    Byline,
+    /// The publication.
+    Outlet,
+    /// When it was published.
+    Published,
+    /// Where it can be read.
+    Link,
+}
+
+impl Detail {
+    /// What the detail is, as a reader calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Detail::Byline => "byline",
+            Detail::Outlet => "outlet",
+            Detail::Published => "publication date",
+            Detail::Link => "link",
+        }
+    }
+}
+
+/// Ways of naming the piece itself ("this", "the article"): "who wrote the letter" is
+/// about the story, "who wrote this article" about the report.
+const PIECE: &[&str] = &[
+    "this",
+    "it",
+    "this article",
+    "the article",
+    "this story",
+    "the story",
+    "this piece",
+    "the piece",
+    "this report",
+    "this news",
+    "this post",
+    "the post",
+];
+
+/// Phrases that ask for a detail whatever else the question says.
+const ASKS: &[(Detail, &[&str])] = &[
+    (
+        Detail::Byline,
+        &[
+            "byline",
+            "who is the author",
+            "whos the author",
+            "who was the author",
+            "what is the author",
+            "name of the author",
+            "authors name",
+            "which reporter",
+            "what reporter",
+            "which journalist",
+            "what journalist",
+            "who is the reporter",
+            "whos the reporter",
+            "who is the journalist",
+            "who authored",
+        ],
+    ),
+    (
+        Detail::Outlet,
+        &[
+            "which outlet",
+            "what outlet",
+            "which news outlet",
+            "what news outlet",
+            "which publication",
+            "what publication",
+            "which newspaper",
+            "what newspaper",
+            "which paper",
+            "what paper is",
+            "which news organization",
+            "what news organization",
+            "which site",
+            "what site",
+            "which website",
+            "what website",
+        ],
+    ),
+    (
+        Detail::Published,
+        &[
+            "publication date",
+            "publish date",
+            "date of publication",
+            "date published",
+            "published date",
+        ],
+    ),
+    (
+        Detail::Link,
+        &[
+            "link to",
+            "the link",
+            "a link",
+            "url",
+            "source link",
+            "original article",
+            "full article",
+            "read the full",
+            "read the whole",
+            "read it online",
+        ],
+    ),
+];
+
+/// Phrases that ask for a detail when followed by a way of naming the piece ("who
+/// wrote" + "this").
+const ASKS_ABOUT_PIECE: &[(Detail, &[&str])] = &[
+    (
+        Detail::Byline,
+        &[
+            "who wrote",
+            "who has written",
+            "who reported",
+            "author of",
+            "who is behind",
+            "written by whom",
+        ],
+    ),
+    (
+        Detail::Outlet,
+        &[
+            "who published",
+            "who ran",
+            "where was",
+            "where is",
+            "which outlet published",
+            "what outlet published",
+        ],
+    ),
+    (
+        Detail::Published,
+        &["when was", "what date was", "what day was", "date of"],
+    ),
+    (
+        Detail::Link,
+        &["where can i read", "where do i read", "link for"],
+    ),
+];
+
+/// Verbs that, after "when was <piece>" or "where was <piece>", make it about publishing.
+const PUBLISHED: &[&str] = &[
+    "published",
+    "written",
+    "posted",
+    "released",
+    "put out",
+    "printed",
+    "run",
+    "from",
+];
+
+/// The detail a question asks for, if it asks about the report itself.
+pub fn asks_about(question: &str) -> Option<Detail> {
+    // "who's" reads "whos", as the phrases are written.
+    let words: Vec<String> = fold(question)
+        .replace(['\'', '\u{2019}'], "")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    if words.is_empty() || words.len() > 16 {
+        return None;
+    }
+    let text = format!(" {} ", words.join(" "));
+    for (detail, phrases) in ASKS {
+        if phrases.iter().any(|p| text.contains(&format!(" {p} "))) {
+            return Some(*detail);
+        }
+    }
+    for (detail, phrases) in ASKS_ABOUT_PIECE {
+        for phrase in *phrases {
+            let Some(at) = text.find(&format!(" {phrase} ")) else {
+                continue;
+            };
+            let rest = &text[at + phrase.len() + 1..];
+            let Some(piece) = PIECE
+                .iter()
+                .filter(|p| rest.starts_with(&format!(" {p} ")))
+                .max_by_key(|p| p.len())
+            else {
+                continue;
+            };
+            let mut after = &rest[piece.len() + 1..];
+            let needs_verb = matches!(
+                (*detail, *phrase),
+                (Detail::Published, "when was")
+                    | (Detail::Outlet, "where was" | "where is")
+                    | (Detail::Published, "what date was" | "what day was")
+            );
+            if needs_verb {
+                let Some(verb) = PUBLISHED
+                    .iter()
+                    .find(|v| after.starts_with(&format!(" {v} ")))
+                else {
+                    continue;
+                };
+                after = &after[verb.len() + 1..];
+            }
+            // "where is it" alone asks for a place in the story.
+            if *phrase == "where is" && needs_verb && !text.contains(" published ") {
+                continue;
+            }
+            // "who reported it to the police" is about the story: the piece ends the
+            // question, give or take a couple of words ("online", "first").
+            if after.split_whitespace().count() > 2 {
+                continue;
+            }
+            return Some(*detail);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_about_the_piece_itself_are_recognised() {
+        for (q, d) in [
+            ("Who wrote this?", Detail::Byline),
+            ("who wrote this article", Detail::Byline),
+            ("who's the author", Detail::Byline),
+            ("Which reporter covered it?", Detail::Byline),
+            ("which outlet is this from", Detail::Outlet),
+            ("What newspaper published it?", Detail::Outlet),
+            ("who published this story", Detail::Outlet),
+            ("When was this published?", Detail::Published),
+            ("when was the article written", Detail::Published),
+            ("what's the publication date", Detail::Published),
+            ("where is the link", Detail::Link),
+            ("Where can I read the full article?", Detail::Link),
+            ("got a url?", Detail::Link),
+        ] {
+            assert_eq!(asks_about(q), Some(d), "{q:?}");
+        }
+    }
+
+    #[test]
+    fn questions_about_the_story_are_left_to_the_matcher() {
+        for q in [
+            "who wrote the letter to the council",
+            "when was the plan announced",
+            "when was it approved",
+            "where is it going to be built",
+            "where was the meeting",
+            "who reported the leak to the police",
+            "who reported it to the police yesterday",
+            "how old is the mayor",
+            "what did the paper mill announce",
+            "",
+        ] {
+            assert_eq!(asks_about(q), None, "{q:?}");
+        }
+    }
+}
