@@ -179,12 +179,20 @@ impl Desk {
         if let Some(several) = self.several_questions(question, filter, config) {
             reply = several;
         }
-        // "Who wrote this?": from the report's details, unless an entry answers it (a
-        // story can be about who wrote something).
-        if reply.status != Status::Answered {
-            if let Some(detail) = crate::metadata::asks_about(question) {
-                reply =
-                    Reply::about_reports(&self.kb, question, &self.reports_meant(filter), detail);
+        // "Who wrote this?": from the report's details. A question that names the piece
+        // beyond doubt ("this article") is the report's, unless an editor wrote it down
+        // as an entry's phrasing; one that says only "it" is, unless an entry answers it
+        // (a story can be about who wrote something).
+        // A report whose details lack the field leaves an entry's answer standing (readers
+        // asking "which paper reported this" of a story told to a paper).
+        if let Some(asked) = crate::metadata::asked(question) {
+            let meant = self.reports_meant(filter);
+            let answered = reply.status == Status::Answered;
+            let overrides = asked.certain
+                && found.rule != crate::matcher::Rule::OwnPhrasing
+                && crate::reply::states_detail(&self.kb, &meant, asked.detail);
+            if !answered || overrides {
+                reply = Reply::about_reports(&self.kb, question, &meant, asked.detail);
             }
         }
         let elapsed = start.elapsed();

@@ -167,8 +167,103 @@ const PUBLISHED: &[&str] = &[
     "from",
 ];
 
+/// A question about a report itself: the detail it asks for, and whether it names the
+/// piece beyond doubt ("this article", "the byline") or only as "it", which a story's
+/// own subject may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asked {
+    pub detail: Detail,
+    pub certain: bool,
+}
+
+/// Words a question about the piece itself is made of.
+const ABOUT_THE_PIECE: &[&str] = &[
+    "a",
+    "an",
+    "and",
+    "are",
+    "article",
+    "author",
+    "authored",
+    "break",
+    "broke",
+    "by",
+    "byline",
+    "can",
+    "date",
+    "day",
+    "did",
+    "do",
+    "does",
+    "for",
+    "from",
+    "full",
+    "get",
+    "give",
+    "i",
+    "in",
+    "is",
+    "it",
+    "its",
+    "journalist",
+    "link",
+    "me",
+    "name",
+    "news",
+    "newspaper",
+    "of",
+    "on",
+    "online",
+    "or",
+    "organization",
+    "original",
+    "outlet",
+    "paper",
+    "piece",
+    "please",
+    "post",
+    "publication",
+    "publish",
+    "published",
+    "publisher",
+    "ran",
+    "read",
+    "report",
+    "reported",
+    "reporter",
+    "run",
+    "s",
+    "site",
+    "so",
+    "source",
+    "story",
+    "tell",
+    "that",
+    "the",
+    "this",
+    "to",
+    "url",
+    "was",
+    "website",
+    "what",
+    "whats",
+    "when",
+    "where",
+    "which",
+    "who",
+    "whos",
+    "wrote",
+    "written",
+    "you",
+];
+
 /// The detail a question asks for, if it asks about the report itself.
 pub fn asks_about(question: &str) -> Option<Detail> {
+    asked(question).map(|a| a.detail)
+}
+
+/// As [`asks_about`], with how surely it means the report itself.
+pub fn asked(question: &str) -> Option<Asked> {
     // "who's" reads "whos", as the phrases are written.
     let words: Vec<String> = fold(question)
         .replace(['\'', '\u{2019}'], "")
@@ -182,7 +277,13 @@ pub fn asks_about(question: &str) -> Option<Detail> {
     let text = format!(" {} ", words.join(" "));
     for (detail, phrases) in ASKS {
         if phrases.iter().any(|p| text.contains(&format!(" {p} "))) {
-            return Some(*detail);
+            // "which paper did the officials talk to" names a paper in the story: only a
+            // question made of words about the piece itself is surely about it.
+            let certain = words.iter().all(|w| ABOUT_THE_PIECE.contains(&w.as_str()));
+            return Some(Asked {
+                detail: *detail,
+                certain,
+            });
         }
     }
     for (detail, phrases) in ASKS_ABOUT_PIECE {
@@ -223,7 +324,10 @@ pub fn asks_about(question: &str) -> Option<Detail> {
             if after.split_whitespace().count() > 2 {
                 continue;
             }
-            return Some(*detail);
+            return Some(Asked {
+                detail: *detail,
+                certain: *piece != "it",
+            });
         }
     }
     None
@@ -251,6 +355,23 @@ mod tests {
             ("got a url?", Detail::Link),
         ] {
             assert_eq!(asks_about(q), Some(d), "{q:?}");
+        }
+    }
+
+    #[test]
+    fn only_questions_made_of_words_about_the_piece_are_certain() {
+        for (q, certain) in [
+            ("which outlet published this", true),
+            ("who is the author", true),
+            ("when was this article published", true),
+            ("when was it published", false),
+            ("which paper did the insiders talk to", false),
+            (
+                "Which outlet broke this story and who were its sources?",
+                false,
+            ),
+        ] {
+            assert_eq!(asked(q).map(|a| a.certain), Some(certain), "{q:?}");
         }
     }
 

@@ -127,6 +127,13 @@ impl Reply {
     }
 }
 
+/// Does any of `reports` state `detail` in its `report.toml`?
+pub fn states_detail(kb: &KnowledgeBase, reports: &[usize], detail: Detail) -> bool {
+    reports
+        .iter()
+        .any(|&r| detail_of(&kb.reports[r], detail).is_some())
+}
+
 /// A detail of a report, as its `report.toml` writes it.
 fn detail_of(report: &Report, detail: Detail) -> Option<&str> {
     match detail {

@@ -67,6 +67,8 @@ pub struct Scaffolded {
     pub folder: PathBuf,
     pub paragraphs: usize,
     pub title: String,
+    /// Details read from the article's first lines, not given on the command line.
+    pub taken: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -143,7 +145,14 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
         Some(t) if !t.is_empty() => t.to_string(),
         _ => headline(&paragraphs).ok_or(ScaffoldError::NoTitle)?,
     };
-    let published = new.published.as_deref().map(str::trim);
+    // The byline and date lines a wire story opens with fill what was not given.
+    let found_date = date_line(&paragraphs);
+    let found_byline = byline_line(&paragraphs);
+    let published = new
+        .published
+        .as_deref()
+        .map(str::trim)
+        .or(found_date.as_deref().filter(|_| new.published.is_none()));
     if let Some(d) = published.filter(|d| !valid_date(d)) {
         return Err(ScaffoldError::BadDate(d.to_string()));
     }
@@ -162,7 +171,7 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
         title: &title,
         attribution,
         language: "en",
-        byline: given(&new.byline),
+        byline: given(&new.byline).or(found_byline.as_deref()),
         outlet: given(&new.outlet),
         date: published,
         url,
@@ -181,7 +190,7 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
     let written = [
         ("report.toml", report_toml),
         ("article.txt", article),
-        ("entries.toml", entries_template(id, &paragraphs)),
+        ("entries.toml", entries_template(id, &paragraphs, root)),
         ("gaps.toml", GAPS_TEMPLATE.to_string()),
         ("questions.jsonl", String::new()),
     ];
@@ -219,6 +228,17 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
         folder,
         paragraphs: paragraphs.len(),
         title,
+        taken: [
+            found_byline
+                .filter(|_| given(&new.byline).is_none())
+                .map(|b| format!("byline \"{b}\"")),
+            found_date
+                .filter(|_| new.published.is_none())
+                .map(|d| format!("date {d}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
     })
 }
 
@@ -234,8 +254,54 @@ fn report_id(meta: &str) -> Option<String> {
 
 /// The first paragraph when it reads like a headline: short, no closing full stop.
 fn headline(paragraphs: &[String]) -> Option<String> {
-    let first = paragraphs.first()?;
-    (first.chars().count() <= 120 && is_subhead(first)).then(|| first.clone())
+    let first = paragraphs.first()?.trim();
+    let last = first.chars().last()?;
+    // Wire headlines run long ("… leaving mothers an hour from delivery care").
+    (first.chars().count() <= 160
+        && first.split_whitespace().count() <= 26
+        && !matches!(last, '.' | ',' | ';' | ':'))
+    .then(|| first.to_string())
+}
+
+/// A byline among the article's first lines: "By Dana Whitcomb, Midland Wire Service".
+fn byline_line(paragraphs: &[String]) -> Option<String> {
+    paragraphs.iter().take(4).map(|p| p.trim()).find_map(|p| {
+        let name = p.strip_prefix("By ").or_else(|| p.strip_prefix("BY "))?;
+        let short = p.chars().count() <= 120 && !p.ends_with('.');
+        (short && name.starts_with(|c: char| c.is_uppercase())).then(|| p.to_string())
+    })
+}
+
+/// A date line among the article's first lines ("March 4, 2026"), as YYYY-MM-DD.
+fn date_line(paragraphs: &[String]) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    paragraphs.iter().take(4).find_map(|p| {
+        let words: Vec<String> = p
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let [month, day, year] = words.as_slice() else {
+            return None;
+        };
+        let month = MONTHS.iter().position(|m| m == month || m[..3] == *month)? + 1;
+        let day: u32 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
+        let year: u32 = year.parse().ok().filter(|y| (1900..=2200).contains(y))?;
+        Some(format!("{year:04}-{month:02}-{day:02}"))
+    })
 }
 
 /// A line that stands alone as a heading: short, not ending a sentence.
@@ -325,7 +391,11 @@ pub fn normalize_article(text: &str) -> Vec<String> {
     out
 }
 
-fn entries_template(id: &str, paragraphs: &[String]) -> String {
+fn entries_template(id: &str, paragraphs: &[String], root: &Path) -> String {
+    // The folder is named unless it is the default one, so the hint runs as written.
+    let folder = (root != Path::new("knowledge")).then_some(root);
+    let coverage =
+        crate::knowledge::factdesk_command(folder, &format!("kb coverage --report {id}"));
     // The example quotes the report's own first words, so uncommenting it shows the format.
     let (number, text) = paragraphs
         .iter()
@@ -344,7 +414,7 @@ fn entries_template(id: &str, paragraphs: &[String]) -> String {
 # Each needs at least three other phrasings, an answer in our own words (at most 300
 # characters) and its source: the paragraph number (line of article.txt) and a quote
 # copied exactly from that paragraph (at most 200 characters).
-# `factdesk kb coverage --report {id}` lists what is still uncovered.
+# `{coverage}` lists what is still uncovered.
 #
 # [[entry]]
 # id = "example-fact"

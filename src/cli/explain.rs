@@ -75,9 +75,15 @@ pub fn explain(
         } else {
             String::new()
         };
+        let states = matcher.stated_kinds(r.entry);
+        let states = if e.is_gap() || states.is_empty() {
+            String::new()
+        } else {
+            format!("  states: {}", states.join(", "))
+        };
         let _ = writeln!(
             text,
-            "  {}. {:.3} {kind} {}{report_note}{chance}",
+            "  {}. {:.3} {kind} {}{report_note}{chance}{states}",
             n + 1,
             r.score,
             id(r.entry)

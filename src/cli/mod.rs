@@ -803,6 +803,14 @@ fn report(
                 url,
             };
             let made = crate::authoring::scaffold::create(&root, &new)?;
+            if !made.taken.is_empty() {
+                writeln!(
+                    out,
+                    "from the article's first lines: {} (in report.toml; change them there)",
+                    made.taken.join(", ")
+                )
+                .context("writing output")?;
+            }
             writeln!(
                 out,
                 "created {}: \"{}\", {} paragraphs (article.txt, one a line).\n\

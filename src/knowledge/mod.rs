@@ -87,6 +87,9 @@ pub struct Entry {
     pub topic: String,
     pub question: String,
     pub variants: Vec<String>,
+    /// Short phrasings (a name, a figure), scored as whole phrasings like the question:
+    /// a question containing all of a keyword's words repeats that phrasing in full.
+    /// Unlike variants, they are read as written, not corrected for typos.
     pub keywords: Vec<String>,
     pub body: Body,
     pub related: Vec<String>,

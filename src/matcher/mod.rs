@@ -264,7 +264,12 @@ impl Matcher {
             _ => None,
         };
         let gap_phrasing = written.filter(|&e| self.entries[e].is_gap);
-        let verbatim = written.is_some() && written == candidate;
+        // An entry's own phrasing answers with it even when another entry ranks as high
+        // ("why is the unit closing" against "when is the unit closing" read alike once
+        // the question words are gone): the editor said which entry it is.
+        let own_entry = written.filter(|&e| !self.entries[e].is_gap);
+        let verbatim = own_entry.is_some();
+        let candidate = own_entry.or(candidate);
         let probability = if verbatim { 1.0 } else { probability };
         let doubt = match candidate {
             Some(c) if !verbatim => {
@@ -322,6 +327,13 @@ impl Matcher {
             .verbatim
             .get(&verbatim_key(&tokenize(clip(question))))?)?;
         Some(LeftOut { entry, phrasing })
+    }
+
+    /// The kinds of fact (answer types) that `entry`'s answer states, by name.
+    pub fn stated_kinds(&self, entry: usize) -> Vec<&str> {
+        self.entries
+            .get(entry)
+            .map_or_else(Vec::new, |e| self.analyzer.type_names(e.types))
     }
 
     /// How many phrasings entry `entry` has (question, variants, keywords).

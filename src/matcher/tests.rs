@@ -648,3 +648,38 @@ fn a_figure_the_entry_contradicts_is_answered_no_and_one_it_does_not_is_not() {
     let year = m.ask("will the new bridge cost 42 million pounds in 2031?", None);
     assert_ne!(year.rule, Rule::Contradicted);
 }
+
+#[test]
+fn a_keyword_is_one_more_phrasing_of_its_entry() {
+    let plain = knowledge_base();
+    let mut with_keyword = plain.clone();
+    with_keyword.entries[COST].keywords = vec!["grant".into()];
+    let (before, after) = (Matcher::new(&plain), Matcher::new(&with_keyword));
+    assert_eq!(after.phrasing_count(COST), before.phrasing_count(COST) + 1);
+
+    // Asked word for word, it is the entry's own phrasing, like a variant.
+    assert_eq!(before.own_phrasing("grant"), None);
+    let own = after
+        .own_phrasing("grant")
+        .expect("the keyword is a phrasing");
+    assert_eq!((own.entry, own.phrasing), (COST, 3));
+    assert_eq!(after.ask("grant", None).outcome, answered(COST));
+
+    // A question that merely contains the word repeats that whole phrasing, so the
+    // entry ranks higher for it: a one-word keyword pulls every question with its word.
+    let question = "is there a grant for the ferries";
+    let score = |m: &Matcher| {
+        let asked = m.ask(question, Some(BRIDGE));
+        asked
+            .ranked
+            .iter()
+            .find(|r| r.entry == COST)
+            .map_or(0.0, |r| r.score)
+    };
+    assert!(
+        score(&after) > score(&before) + 0.05,
+        "{} vs {}",
+        score(&after),
+        score(&before)
+    );
+}
