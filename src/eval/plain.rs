@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{metrics, EvalError, Evaluation, Expect, Outcome, Verdict};
+use crate::metadata::Detail;
 use crate::desk::{Answered, AskError, Desk};
 use crate::knowledge::KnowledgeBase;
 use crate::matcher::Config;
@@ -27,6 +28,37 @@ pub enum Expected {
     Gap(usize),
     /// Declined (`-`).
     Decline,
+    /// Answered from the report's details (`@byline`, `@outlet`, `@published`, `@link`).
+    Detail(Detail),
+}
+
+/// The expectation `@byline` and the like name: a detail of `report.toml`.
+fn detail_named(id: &str) -> Option<Detail> {
+    match id {
+        "@byline" => Some(Detail::Byline),
+        "@outlet" => Some(Detail::Outlet),
+        "@published" | "@date" => Some(Detail::Published),
+        "@link" | "@url" => Some(Detail::Link),
+        _ => None,
+    }
+}
+
+/// How a reply's answer is named in the output: its entry, or `@byline` and the like.
+fn answered_with(reply: &crate::reply::Reply) -> String {
+    match (&reply.entry, reply.citation.as_ref().and_then(|c| c.detail)) {
+        (Some(entry), _) => entry.clone(),
+        (None, Some(detail)) => format!("@{}", detail_id(detail)),
+        (None, None) => String::new(),
+    }
+}
+
+fn detail_id(detail: Detail) -> &'static str {
+    match detail {
+        Detail::Byline => "byline",
+        Detail::Outlet => "outlet",
+        Detail::Published => "published",
+        Detail::Link => "link",
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +125,8 @@ impl PlainSet {
             }
             let expected = if id == "-" {
                 Expected::Decline
+            } else if let Some(detail) = detail_named(id) {
+                Expected::Detail(detail)
             } else {
                 match kb.entry_index(id) {
                     Some(at) if kb.entries[at].is_gap() => Expected::Gap(at),
@@ -240,11 +274,12 @@ fn score(
         let reply = &asked.reply;
         let expected_id = match item.expected {
             Expected::Entry(at) | Expected::Gap(at) => Some(kb.entries[at].id.clone()),
+            Expected::Detail(detail) => Some(format!("@{}", detail_id(detail))),
             Expected::Decline => None,
         };
         let did = match reply.status {
             Status::Answered => Did::Answered {
-                entry: reply.entry.clone().unwrap_or_default(),
+                entry: answered_with(reply),
                 confidence: reply.confidence,
             },
             Status::Suggested => Did::Suggested {
@@ -257,11 +292,11 @@ fn score(
         // A message asking several questions answers each: the expected entry among them counts.
         let answered_expected = reply.status == Status::Answered
             && expected_id.as_ref().is_some_and(|id| {
-                reply.entry.as_ref() == Some(id)
-                    || reply.also.iter().any(|a| a.entry.as_ref() == Some(id))
+                answered_with(reply) == *id || reply.also.iter().any(|a| answered_with(a) == *id)
             });
         let (expect, kind) = match item.expected {
             Expected::Entry(_) => (Expect::Answer, "entry"),
+            Expected::Detail(_) => (Expect::Answer, "detail"),
             Expected::Gap(_) => (Expect::Decline, "gap"),
             Expected::Decline => (Expect::Decline, "decline"),
         };
@@ -281,7 +316,7 @@ fn score(
             if let Some(answered) = reply.entry.as_deref().and_then(|id| kb.entry_index(id)) {
                 let instead = match item.expected {
                     Expected::Entry(at) | Expected::Gap(at) => Some(at),
-                    Expected::Decline => None,
+                    Expected::Decline | Expected::Detail(_) => None,
                 };
                 let pull = desk.matcher().pull(&item.question, instead, answered, None);
                 pulled_by = pull.words;
