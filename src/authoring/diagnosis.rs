@@ -330,6 +330,36 @@ impl Diagnosis {
 
 /// The estimate, each entry's (worst first) and every collision with its advice, indented
 /// under a report's heading: what `kb coverage` and `kb lint` both print.
+/// Pairs listed at the top of the diagnosis.
+const PAIRS_SHOWN: usize = 8;
+
+impl Diagnosis {
+    /// Collisions by the two entries involved, whichever way: (one, other, collisions,
+    /// errors), most collisions first. Fixing the first pairs fixes most of the list.
+    pub fn pairs(&self) -> Vec<(String, String, usize, usize)> {
+        let mut counts: std::collections::BTreeMap<(String, String), (usize, usize)> =
+            Default::default();
+        for c in &self.collisions {
+            let key = if c.entry <= c.lands_on {
+                (c.entry.clone(), c.lands_on.clone())
+            } else {
+                (c.lands_on.clone(), c.entry.clone())
+            };
+            let count = counts.entry(key).or_default();
+            count.0 += 1;
+            if c.severity == Severity::Error {
+                count.1 += 1;
+            }
+        }
+        let mut pairs: Vec<_> = counts
+            .into_iter()
+            .map(|((a, b), (n, errors))| (a, b, n, errors))
+            .collect();
+        pairs.sort_by(|x, y| y.2.cmp(&x.2).then(y.3.cmp(&x.3)));
+        pairs
+    }
+}
+
 impl fmt::Display for Diagnosis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -341,6 +371,23 @@ impl fmt::Display for Diagnosis {
             self.unanswered,
             self.collisions.len()
         )?;
+        let pairs = self.pairs();
+        if !pairs.is_empty() {
+            writeln!(
+                f,
+                "  pairs of entries that take each other's questions, most first (start here):"
+            )?;
+            for p in pairs.iter().take(PAIRS_SHOWN) {
+                writeln!(
+                    f,
+                    "    {} ↔ {}: {} collision(s) ({} errors)",
+                    p.0, p.1, p.2, p.3
+                )?;
+            }
+            if pairs.len() > PAIRS_SHOWN {
+                writeln!(f, "    … and {} more pairs", pairs.len() - PAIRS_SHOWN)?;
+            }
+        }
         writeln!(f, "  per entry, worst first:")?;
         for e in &self.entries {
             writeln!(

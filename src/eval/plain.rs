@@ -7,10 +7,10 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{metrics, EvalError, Evaluation, Expect, Outcome, Verdict};
-use crate::metadata::Detail;
 use crate::desk::{Answered, AskError, Desk};
 use crate::knowledge::KnowledgeBase;
 use crate::matcher::Config;
+use crate::metadata::Detail;
 use crate::reply::Status;
 
 /// What a plain line says, for error messages.
