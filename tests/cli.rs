@@ -801,3 +801,39 @@ fn log_hints_repeat_the_folder_and_the_log() {
         stderr(&out)
     );
 }
+
+/// `explain` names entries by id, says which rule decided, and shows the report's own
+/// synonyms that a question's words bring in.
+#[test]
+fn explain_names_the_rule_the_entry_and_the_report_synonyms() {
+    let f = Fixture::new();
+    f.write(
+        "town/vocabulary.toml",
+        "[[synonyms]]\ncanonical = \"library\"\nterms = [\"library\", \"branch\"]\n",
+    );
+    let dir = f.path().to_str().unwrap();
+    let out = factdesk(
+        &[
+            "--knowledge",
+            dir,
+            "explain",
+            "how many new branches will open",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("report synonyms (town/vocabulary.toml): \"branch\" also finds \"library\""),
+        "{text}"
+    );
+    assert!(text.contains("asks for: amount"), "{text}");
+    assert!(text.contains("outcome: "), "{text}");
+    assert!(text.contains("why: "), "{text}");
+    assert!(
+        text.contains("thresholds: answer at chance ≥ 0.70"),
+        "{text}"
+    );
+    // Candidates are named by id, never by index.
+    assert!(text.contains("entry `libraries-"), "{text}");
+}

@@ -41,7 +41,35 @@ pub fn explain(
         "       (! a name or number, ~ corrected from a typo; stop words are left out)"
     );
     let analyzer = matcher.analyzer();
-    let asked = analyzer.asked_types(&tokenize(question));
+    let tokens = tokenize(question);
+    // A report's own synonyms widen its entries, not the question: say which apply.
+    let stems: Vec<String> = tokens.iter().map(|t| analyzer.stem(&t.surface)).collect();
+    for (r, rep) in kb.reports.iter().enumerate() {
+        if report.is_some_and(|only| only != r) {
+            continue;
+        }
+        for group in &rep.synonyms {
+            let used = group
+                .terms
+                .iter()
+                .find(|term| stems.contains(&analyzer.stem(&crate::matcher::fold(term))));
+            if let Some(word) = used {
+                let _ = writeln!(
+                    text,
+                    "report synonyms ({}/vocabulary.toml): \"{word}\" also finds {}",
+                    rep.folder.display(),
+                    group
+                        .terms
+                        .iter()
+                        .filter(|t| *t != word)
+                        .map(|t| format!("\"{t}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+    }
+    let asked = analyzer.asked_types(&tokens);
     if asked != 0 {
         let required = analyzer.type_names(asked & analyzer.required_types());
         let soft = analyzer.type_names(asked & !analyzer.required_types());
