@@ -879,6 +879,45 @@ async fn mass_mentions_and_markdown_are_escaped_and_never_ping() {
     .await;
 }
 
+/// A role ping, `@here`, emoji or the bot's own mention around a question change nothing:
+/// the same answer as the clean question, by `/ask` and by mention.
+#[tokio::test(flavor = "multi_thread")]
+async fn discord_markup_around_a_question_gets_the_clean_answer() {
+    within(async {
+        // Each is asked again in the same channel: no "answered above" pointer here.
+        let bot = Bot::start(|s| s.repeat_window = Duration::ZERO).await;
+        let clean = "how many countries are they negotiating with?";
+        let expected = embed_text(&bot.ask(clean).await);
+        assert!(!expected.is_empty(), "the clean question is answered");
+        for wrapped in [
+            format!("<@&123> @everyone @here {clean}"),
+            format!("<:think:123456> {clean} <a:wave:654321>"),
+            format!("<t:1700000000:R> ||{clean}||"),
+            format!("{clean} <@{BOT_ID}>"),
+        ] {
+            let body = bot.ask(&wrapped).await;
+            no_pings(&body);
+            assert_eq!(embed_text(&body), expected, "{wrapped}");
+        }
+        let msg = channel_message(
+            &bot.fake.next_id(),
+            CHANNEL_ID,
+            reader("82"),
+            &format!("<@&123> @here <@{BOT_ID}> {clean}"),
+            true,
+            vec![bot_user()],
+        );
+        let reply = bot.message(msg, Duration::from_secs(10)).await.unwrap();
+        assert_no_pings(&reply["allowed_mentions"], &reply);
+        let text = reply["embeds"][0]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(!text.is_empty() && expected.contains(text), "{reply}");
+        bot.stop().await;
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn garbage_and_oversized_events_do_not_stop_the_bot() {
     within(async {

@@ -159,6 +159,7 @@ pub async fn ask(
     report: Option<String>,
 ) -> Result<(), Error> {
     let started = Instant::now();
+    let question = super::markup::question_text(&question);
     let data = ctx.data();
     let private = private.unwrap_or(false);
     let verdict = data.check_cooldown(ctx.author().id.get(), started).await;

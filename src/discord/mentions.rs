@@ -33,14 +33,6 @@ pub fn reads_as_question(text: &str) -> bool {
     QUESTION_WORDS.contains(&first)
 }
 
-/// The text with every mention of the bot (`<@id>`, `<@!id>`) removed and trimmed.
-pub fn strip_bot_mention(text: &str, bot: u64) -> String {
-    text.replace(&format!("<@{bot}>"), " ")
-        .replace(&format!("<@!{bot}>"), " ")
-        .trim()
-        .to_string()
-}
-
 fn mentions_bot(msg: &Message, bot: UserId) -> bool {
     let id = bot.get();
     msg.mentions.iter().any(|u| u.id == bot)
@@ -76,7 +68,8 @@ pub async fn handle(
         return Ok(());
     };
     let started = Instant::now();
-    let question = strip_bot_mention(&msg.content, bot.get());
+    // The bot's own mention and any other markup are not part of the question.
+    let question = super::markup::question_text(&msg.content);
     let desk = data.desk.load_full();
     let answered = match kind {
         Kind::Newsroom => {
@@ -166,12 +159,5 @@ mod tests {
         assert!(!reads_as_question("great article"));
         assert!(!reads_as_question(""));
         assert!(!reads_as_question("however, it works"));
-    }
-
-    #[test]
-    fn bot_mentions_are_stripped() {
-        assert_eq!(strip_bot_mention("<@42> how many?", 42), "how many?");
-        assert_eq!(strip_bot_mention("how <@!42> many", 42), "how   many");
-        assert_eq!(strip_bot_mention("<@43> hi", 42), "<@43> hi");
     }
 }

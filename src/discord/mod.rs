@@ -10,6 +10,7 @@ pub mod components;
 pub mod config;
 pub mod cooldown;
 pub mod curation;
+pub mod markup;
 pub mod mentions;
 pub mod render;
 

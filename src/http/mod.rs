@@ -391,7 +391,9 @@ async fn ask(
     started: Instant,
 ) -> Out {
     let data = &app.data;
-    let question = string_option(cmd, "question").unwrap_or_default();
+    let question =
+        crate::discord::markup::question_text(string_option(cmd, "question").unwrap_or_default());
+    let question = question.as_str();
     let private = cmd
         .data
         .options()
