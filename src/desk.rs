@@ -18,6 +18,20 @@ pub enum AskError {
     UnknownReport { id: String, known: Vec<String> },
 }
 
+/// The question as a reply repeats it: at most what the matcher reads
+/// ([`crate::matcher::MAX_QUESTION_BYTES`]), cut on a character, with "…" when cut.
+fn echo(question: &str) -> String {
+    let max = crate::matcher::MAX_QUESTION_BYTES;
+    if question.len() <= max {
+        return question.to_string();
+    }
+    let mut end = max;
+    while !question.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &question[..end])
+}
+
 /// The report ids an unknown one could have meant, named in full so no other command
 /// (on possibly another knowledge folder) is needed to find them.
 fn known_list(ids: &[String]) -> String {
@@ -195,6 +209,8 @@ impl Desk {
                 reply = Reply::about_reports(&self.kb, question, &meant, asked.detail);
             }
         }
+        // The reply repeats the question; a pasted megabyte is not repeated in full.
+        reply.question = echo(question);
         let elapsed = start.elapsed();
         Ok(Answered {
             reply,

@@ -61,11 +61,10 @@ fn shell(cli: Cli) -> ExitCode {
     let mut out = stdout.lock();
     match cli::run(cli, &mut input, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`factdesk ask --json - | head -1`): the reader has what it wanted.
+        Err(err) if err.is_closed_pipe() => ExitCode::SUCCESS,
         Err(err) => {
-            // A closed pipe (`factdesk ask - | head`) is not an error worth a message.
-            if !format!("{err:#}").contains("Broken pipe") {
-                eprintln!("error: {err:#}");
-            }
+            eprintln!("error: {err:#}");
             err.exit_code()
         }
     }

@@ -837,3 +837,50 @@ fn explain_names_the_rule_the_entry_and_the_report_synonyms() {
     // Candidates are named by id, never by index.
     assert!(text.contains("entry `libraries-"), "{text}");
 }
+
+/// `factdesk ask --json - | head -1`: the reader leaves after one line; that ends the
+/// command quietly, with 0.
+#[test]
+fn a_closed_pipe_ends_quietly_with_success() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_factdesk"))
+        .args(["ask", "--json", "-"])
+        .env_remove("FACTDESK_KNOWLEDGE")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run factdesk");
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for _ in 0..20_000 {
+            if input.write_all(b"who is stephen miller\n").is_err() {
+                break;
+            }
+        }
+    });
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with('{'), "{first}");
+    // The reader is gone.
+    let out = child.wait_with_output().expect("wait");
+    writer.join().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "no message for a closed pipe");
+}
+
+/// A pasted megabyte is answered, and the reply does not repeat it in full.
+#[test]
+fn a_huge_question_is_not_echoed_in_full() {
+    let huge = "why ".repeat(2_500_000);
+    let out = factdesk(&["ask", "--json", "-"], Some(&format!("{huge}\n")));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let reply: Value = serde_json::from_str(stdout(&out).trim()).expect("one JSON reply");
+    let echoed = reply["question"].as_str().unwrap();
+    assert!(echoed.len() <= 4_100, "{} bytes echoed", echoed.len());
+    assert!(echoed.ends_with('…'), "says it was cut");
+}

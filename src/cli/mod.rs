@@ -392,6 +392,25 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// Writing failed because the reader of the output went away.
+    pub fn is_closed_pipe(&self) -> bool {
+        let CliError::Other(err) = self else {
+            return false;
+        };
+        // JSON output fails inside serde_json, which keeps the I/O error's kind.
+        err.chain().any(|cause| {
+            let kind = cause
+                .downcast_ref::<std::io::Error>()
+                .map(std::io::Error::kind)
+                .or_else(|| {
+                    cause
+                        .downcast_ref::<serde_json::Error>()
+                        .and_then(serde_json::Error::io_error_kind)
+                });
+            kind == Some(std::io::ErrorKind::BrokenPipe)
+        })
+    }
+
     pub fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Input(_) | CliError::Knowledge(_) => ExitCode::from(2),
