@@ -38,6 +38,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Under a file-size limit (`ulimit -f`), a write past it should fail (EFBIG) and be
+    // handled like any full disk (the question log keeps its queue and retries), not kill
+    // the process with SIGXFSZ.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to "ignore" at start-up, before any thread
+    // exists, touches no Rust state.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let _ = dotenvy::dotenv();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())

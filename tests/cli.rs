@@ -884,3 +884,26 @@ fn a_huge_question_is_not_echoed_in_full() {
     assert!(echoed.len() <= 4_100, "{} bytes echoed", echoed.len());
     assert!(echoed.ends_with('…'), "says it was cut");
 }
+
+/// Under a file-size limit a write past it fails with a message and exit 1; the process
+/// is never killed by SIGXFSZ.
+#[cfg(unix)]
+#[test]
+fn a_file_size_limit_is_an_error_not_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("out.jsonl");
+    let script = format!(
+        "ulimit -f 1; for i in $(seq 1 300); do echo 'who is stephen miller'; done | '{}' ask --json - > '{}'",
+        env!("CARGO_BIN_EXE_factdesk"),
+        out_file.display()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .env_remove("FACTDESK_KNOWLEDGE")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run bash");
+    // Killed by a signal, bash reports 128 + the signal's number (SIGXFSZ: 153).
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("File too large"), "{}", stderr(&out));
+}
