@@ -339,8 +339,14 @@ pub struct Health {
 impl Health {
     /// One line for a moderator.
     pub fn summary(&self) -> String {
-        let mut text = if self.ok {
+        let mut text = if self.ok && self.backlog == 0 {
             format!("question log ok: {} written", self.written)
+        } else if self.ok {
+            // Never "ok" alone while records wait: at shutdown those are the ones at risk.
+            format!(
+                "question log writing: {} written, {} still queued",
+                self.written, self.backlog
+            )
         } else {
             format!(
                 "question log NOT WRITING: {} ({} waiting)",
@@ -877,5 +883,31 @@ impl Reader {
     ) -> Result<Unanswered, StoreError> {
         let snap = self.snapshot(days, Want::default())?;
         Ok(clusters::page(&snap, matcher, offset, limit))
+    }
+}
+
+#[cfg(test)]
+mod health_tests {
+    use super::Health;
+
+    #[test]
+    fn the_summary_never_says_ok_while_records_wait() {
+        let mut health = Health {
+            ok: true,
+            written: 10,
+            ..Health::default()
+        };
+        assert_eq!(health.summary(), "question log ok: 10 written");
+        health.backlog = 6;
+        assert_eq!(
+            health.summary(),
+            "question log writing: 10 written, 6 still queued"
+        );
+        health.ok = false;
+        health.last_error = Some("disk full".into());
+        assert_eq!(
+            health.summary(),
+            "question log NOT WRITING: disk full (6 waiting)"
+        );
     }
 }
