@@ -1,4 +1,4 @@
-//! The README's "Adding a report", run as written: from a plain article file to an answer
+//! "Adding a report" (docs/adding-a-report.md), run as written: from a plain article file to an answer
 //! in the running bot (against the fake Discord), through the hot reload, no restart.
 
 mod fake_discord;
