@@ -257,6 +257,23 @@ const ABOUT_THE_PIECE: &[&str] = &[
     "you",
 ];
 
+/// Where `phrase` stands as whole words in `text` (words between single spaces, with a
+/// space at each end): the index of the space before it. No allocation: this runs for
+/// every question.
+fn word_at(text: &str, phrase: &str) -> Option<usize> {
+    text.match_indices(phrase)
+        .map(|(i, _)| i)
+        .find(|&i| text[..i].ends_with(' ') && text[i + phrase.len()..].starts_with(' '))
+        .map(|i| i - 1)
+}
+
+/// Does `text` (opening with a space) go on with `phrase` as whole words?
+fn opens_with(text: &str, phrase: &str) -> bool {
+    text.strip_prefix(' ')
+        .and_then(|t| t.strip_prefix(phrase))
+        .is_some_and(|t| t.starts_with(' '))
+}
+
 /// The detail a question asks for, if it asks about the report itself.
 pub fn asks_about(question: &str) -> Option<Detail> {
     asked(question).map(|a| a.detail)
@@ -276,7 +293,7 @@ pub fn asked(question: &str) -> Option<Asked> {
     }
     let text = format!(" {} ", words.join(" "));
     for (detail, phrases) in ASKS {
-        if phrases.iter().any(|p| text.contains(&format!(" {p} "))) {
+        if phrases.iter().any(|p| word_at(&text, p).is_some()) {
             // "which paper did the officials talk to" names a paper in the story: only a
             // question made of words about the piece itself is surely about it.
             let certain = words.iter().all(|w| ABOUT_THE_PIECE.contains(&w.as_str()));
@@ -288,13 +305,13 @@ pub fn asked(question: &str) -> Option<Asked> {
     }
     for (detail, phrases) in ASKS_ABOUT_PIECE {
         for phrase in *phrases {
-            let Some(at) = text.find(&format!(" {phrase} ")) else {
+            let Some(at) = word_at(&text, phrase) else {
                 continue;
             };
             let rest = &text[at + phrase.len() + 1..];
             let Some(piece) = PIECE
                 .iter()
-                .filter(|p| rest.starts_with(&format!(" {p} ")))
+                .filter(|p| opens_with(rest, p))
                 .max_by_key(|p| p.len())
             else {
                 continue;
@@ -307,10 +324,7 @@ pub fn asked(question: &str) -> Option<Asked> {
                     | (Detail::Published, "what date was" | "what day was")
             );
             if needs_verb {
-                let Some(verb) = PUBLISHED
-                    .iter()
-                    .find(|v| after.starts_with(&format!(" {v} ")))
-                else {
+                let Some(verb) = PUBLISHED.iter().find(|v| opens_with(after, v)) else {
                     continue;
                 };
                 after = &after[verb.len() + 1..];
