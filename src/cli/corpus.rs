@@ -7,8 +7,10 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::quality::{fit_rows, write_failure, write_model, write_reliability, Rows, BINS};
-use super::CliError;
+use super::quality::{
+    base_rows, fit_rows, write_failure, write_model, write_reliability, Rows, BINS,
+};
+use super::{read_model, CliError, CorpusCommand};
 use crate::corpus::{self, Company, EvalReport};
 use crate::desk::Desk;
 use crate::eval::{self, Evaluation, Expect, QuestionSet, Tally};
@@ -365,5 +367,65 @@ pub fn base_files(flag: Option<&Path>) -> Result<SourceFiles, CliError> {
             .with_context(|| format!("reading {}", dir.display()))
             .map_err(CliError::Other),
         None => Ok(crate::knowledge::bundled_files()),
+    }
+}
+
+/// Runs before the served knowledge is loaded: each report brings its own.
+pub fn run(
+    flag: Option<&Path>,
+    command: CorpusCommand,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let base = base_files(flag)?;
+    let (args, fit, write_to) = match &command {
+        CorpusCommand::Score { corpus, .. } => (corpus, None, None),
+        CorpusCommand::LeftOut { corpus, fit, .. } => (corpus, Some(fit), None),
+        CorpusCommand::Fit { corpus, fit, out } => (corpus, Some(fit), out.as_deref()),
+    };
+    let reports = discover(&args.reports, &args.only)?;
+    let set = Corpus {
+        base: &base,
+        reports,
+        company: if args.beside {
+            Company::Beside
+        } else {
+            Company::Alone
+        },
+    };
+    let plan = match fit {
+        Some(fit) => {
+            let served = Desk::new(crate::desk::load_knowledge(flag)?);
+            Some(FitPlan {
+                base_rows: base_rows(&served, &fit.fit, fit.left_out_weight)?,
+                left_out_weight: fit.left_out_weight,
+                report_weight: fit.report_weight,
+                growth: Growth {
+                    rounds: fit.rounds,
+                    depth: fit.depth,
+                    ..Growth::DEFAULT
+                },
+                write_to,
+            })
+        }
+        None => None,
+    };
+    match (&command, plan) {
+        (
+            CorpusCommand::Score {
+                model, answer_at, ..
+            },
+            _,
+        ) => {
+            let calibration = match model {
+                Some(path) => Calibration::Model(Box::leak(Box::new(read_model(path)?))),
+                None => Calibration::Fitted,
+            };
+            score(&set, calibration, *answer_at, args.failures, out)
+        }
+        (CorpusCommand::LeftOut { answer_at, .. }, Some(plan)) => {
+            left_out(&set, &plan, *answer_at, args.failures, out)
+        }
+        (CorpusCommand::Fit { .. }, Some(plan)) => self::fit(&set, &plan, out),
+        _ => unreachable!("a plan is made for every fitting command"),
     }
 }

@@ -4,11 +4,39 @@
 
 use std::fmt::Write as _;
 
+use anyhow::Context as _;
+
+use super::{CliError, ExplainArgs};
+use crate::desk::Desk;
 use crate::knowledge::KnowledgeBase;
 use crate::matcher::{tokenize, Config, Doubt, Match, Matcher, Outcome, Rule};
 
 /// Candidates listed.
 const SHOWN: usize = 6;
+
+/// The `explain` subcommand: the default thresholds are the desk's own, as it answers.
+pub(super) fn command(
+    kb: KnowledgeBase,
+    args: ExplainArgs,
+    out: &mut dyn std::io::Write,
+) -> Result<(), CliError> {
+    let desk = Desk::new(kb);
+    let filter = desk.report_filter(args.report.as_deref())?;
+    let config = if args.newsroom {
+        Config::newsroom()
+    } else {
+        desk.matcher().config()
+    };
+    let text = explain(
+        desk.matcher(),
+        desk.knowledge(),
+        &args.question,
+        filter,
+        &config,
+    );
+    write!(out, "{text}").context("writing output")?;
+    Ok(())
+}
 
 pub fn explain(
     matcher: &Matcher,

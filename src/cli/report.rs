@@ -1,0 +1,66 @@
+//! `report new`: a report's folder started from an article.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use super::{writable_knowledge, CliError, NewReportArgs};
+use crate::knowledge::factdesk_command;
+
+/// Runs before the knowledge folder is loaded: the folder may not validate yet.
+pub(super) fn new(
+    flag: Option<&Path>,
+    args: NewReportArgs,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let root = writable_knowledge(flag)?;
+    let NewReportArgs {
+        id,
+        article,
+        title,
+        attribution,
+        byline,
+        outlet,
+        published,
+        url,
+    } = args;
+    let text = std::fs::read_to_string(&article).map_err(|e| {
+        CliError::Input(format!(
+            "cannot read the article {}: {e}",
+            article.display()
+        ))
+    })?;
+    let new = crate::authoring::NewReport {
+        id: id.clone(),
+        article: text,
+        title,
+        attribution,
+        byline,
+        outlet,
+        published,
+        url,
+    };
+    let made = crate::authoring::scaffold::create(&root, &new)?;
+    if !made.taken.is_empty() {
+        writeln!(
+            out,
+            "from the article's first lines: {} (in report.toml; change them there)",
+            made.taken.join(", ")
+        )
+        .context("writing output")?;
+    }
+    writeln!(
+        out,
+        "created {}: \"{}\", {} paragraphs (article.txt, one a line).\n\
+         next: write entries in {}/entries.toml, then `{}` and `{}`",
+        made.folder.display(),
+        made.title,
+        made.paragraphs,
+        made.folder.display(),
+        factdesk_command(flag, "validate"),
+        factdesk_command(flag, &format!("kb coverage --report {id}")),
+    )
+    .context("writing output")?;
+    Ok(())
+}
