@@ -47,7 +47,7 @@ pub enum MergeError {
     Entry {
         file: PathBuf,
         entry: String,
-        why: String,
+        why: PlaceError,
     },
     #[error("after merging, the knowledge base would have these problems, so nothing was merged:\n{}",
         .0.iter().map(|p| format!("- {p}")).collect::<Vec<_>>().join("\n"))]
@@ -64,6 +64,17 @@ pub enum MergeError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Why a phrasing or a new entry has no place to go in a report's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PlaceError {
+    #[error("no file of this report defines the entry")]
+    Undefined,
+    #[error("`entry` is not an array of tables ([[entry]])")]
+    EntriesNotTables,
+    #[error("its `variants` is not an array of phrasings")]
+    VariantsNotArray,
 }
 
 /// What was merged in one report.
@@ -244,10 +255,10 @@ fn plan_report(files: &SourceFiles, folder: &Path) -> Result<Option<Plan>, Merge
     }
     let mut changed: Vec<PathBuf> = Vec::new();
     for (entry, question) in &variants {
-        let refuse = |why: &str| MergeError::Entry {
+        let refuse = |why: PlaceError| MergeError::Entry {
             file: additions_path.clone(),
             entry: entry.clone(),
-            why: why.to_string(),
+            why,
         };
         // A new entry of the same additions file, or one defined in another file.
         let target = match new_entries
@@ -263,8 +274,8 @@ fn plan_report(files: &SourceFiles, folder: &Path) -> Result<Option<Plan>, Merge
                 Some(found)
             }),
         };
-        let table = target.ok_or_else(|| refuse("no file of this report defines the entry"))?;
-        add_variant(table, question).map_err(|why| refuse(&why))?;
+        let table = target.ok_or_else(|| refuse(PlaceError::Undefined))?;
+        add_variant(table, question).map_err(refuse)?;
     }
 
     let entries = new_entries.len();
@@ -329,7 +340,7 @@ fn max_position(table: &Table) -> isize {
 /// Puts new entries before the file's first `[[entry]]` (after its header comment), so
 /// the report's entries keep the order they are served in: `additions.toml` is read just
 /// before `entries.toml`. A file without entries gets them at its end.
-fn place_entries(doc: &mut DocumentMut, new_entries: Vec<Table>) -> Result<(), String> {
+fn place_entries(doc: &mut DocumentMut, new_entries: Vec<Table>) -> Result<(), PlaceError> {
     let count: isize = new_entries.iter().map(count_tables).sum();
     let end = max_position(doc.as_table()) + 1;
     if !doc.contains_key("entry") {
@@ -337,7 +348,7 @@ fn place_entries(doc: &mut DocumentMut, new_entries: Vec<Table>) -> Result<(), S
     }
     let first = doc["entry"]
         .as_array_of_tables()
-        .ok_or("`entry` is not an array of tables ([[entry]])")?
+        .ok_or(PlaceError::EntriesNotTables)?
         .get(0)
         .map(|t| t.position().unwrap_or(end));
     let mut next = match first {
@@ -349,7 +360,7 @@ fn place_entries(doc: &mut DocumentMut, new_entries: Vec<Table>) -> Result<(), S
     };
     let list = doc["entry"]
         .as_array_of_tables_mut()
-        .ok_or("`entry` is not an array of tables ([[entry]])")?;
+        .ok_or(PlaceError::EntriesNotTables)?;
     let had = list.len();
     for (i, mut table) in new_entries.into_iter().enumerate() {
         // Its sub-tables (`[entry.source]`) come with positions from the additions
@@ -436,14 +447,14 @@ fn reposition(table: &mut Table, next: &mut isize) {
 }
 
 /// Appends `question` to the entry's `variants`, laid out like the phrasings before it.
-fn add_variant(entry: &mut Table, question: &str) -> Result<(), String> {
+fn add_variant(entry: &mut Table, question: &str) -> Result<(), PlaceError> {
     if !entry.contains_key("variants") {
         entry.insert("variants", toml_edit::value(toml_edit::Array::new()));
     }
     let array = entry
         .get_mut("variants")
         .and_then(Item::as_array_mut)
-        .ok_or("its `variants` is not an array of phrasings")?;
+        .ok_or(PlaceError::VariantsNotArray)?;
     let mut value = Value::from(question);
     if let Some(last) = array.iter_mut().last() {
         let prefix = last
