@@ -31,6 +31,7 @@ pub use args::{
 pub use error::CliError;
 pub use render::reply_text;
 
+/// Runs one subcommand: questions are read from `input`, everything else goes to `out`.
 pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(), CliError> {
     let flag = cli.knowledge.as_deref();
     // Commands that write to the knowledge folder, or read reports of their own, run
