@@ -11,8 +11,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use arc_swap::ArcSwap;
 use ed25519_dalek::{Signer, SigningKey};
 use factdesk::desk::Desk;
+use factdesk::discord::http::{App, HttpSettings};
 use factdesk::discord::Settings;
-use factdesk::http::{App, HttpSettings};
 use factdesk::knowledge::KnowledgeBase;
 use factdesk::store::{Reader, Store, StoreConfig};
 use serde_json::{json, Value};
@@ -57,9 +57,13 @@ impl Replica {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(factdesk::http::run(listener, Arc::clone(&app), async {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(factdesk::discord::http::run(
+            listener,
+            Arc::clone(&app),
+            async {
+                let _ = stopped.await;
+            },
+        ));
         let task = tokio::spawn(async move {
             task.await.unwrap().unwrap();
         });
