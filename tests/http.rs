@@ -249,6 +249,18 @@ async fn commands_autocomplete_and_buttons_render_like_the_gateway_bot() {
     assert_eq!(res["type"], 4);
     assert_eq!(res["data"]["flags"], 64, "private");
 
+    // Commands are found in poise's table, their options held to poise's definitions.
+    let long = signed(&r.base, &ask(6, 5, &"why ".repeat(300))).await;
+    assert_eq!(long["data"]["flags"], 64, "{long}");
+    assert_eq!(
+        long["data"]["content"],
+        "`question` must be at most 1000 characters."
+    );
+    let unknown = fake_discord::command("7", "t7", "5", "weather", &[]);
+    let unknown = signed(&r.base, &unknown).await;
+    let text = unknown["data"]["content"].as_str().unwrap_or_default();
+    assert!(text.contains("not one of my commands"), "{unknown}");
+
     let up = buttons
         .iter()
         .find(|b| b.starts_with("fd:vote:up:"))

@@ -207,13 +207,23 @@ fn component(app: &Arc<App>, click: serenity::ComponentInteraction) -> Response 
     }
 }
 
+/// Choices for the focused option, when poise's definition of that parameter autocompletes.
 fn autocomplete(app: &App, cmd: &CommandInteraction) -> CreateInteractionResponse {
     let desk = app.data.desk.load();
-    let focused = cmd.data.autocomplete();
-    let options = cmd.data.options();
+    let all = cmd.data.options();
+    let found = dispatch::find(&app.commands, &cmd.data.name, &all);
+    let focused = cmd.data.autocomplete().filter(|f| {
+        found.is_some_and(|(command, _)| {
+            command
+                .parameters
+                .iter()
+                .any(|p| p.name == f.name && p.autocomplete_callback.is_some())
+        })
+    });
+    let options = found.map_or(&[][..], |(_, options)| options);
     let response = match focused {
         Some(f) if f.name == "question" => {
-            commands::question_choices(&desk, f.value, string_option(&options, "report"))
+            commands::question_choices(&desk, f.value, string_option(options, "report"))
         }
         Some(f) if f.name == "report" => commands::report_choices(&desk, f.value),
         _ => serenity::CreateAutocompleteResponse::new(),
