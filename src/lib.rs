@@ -8,7 +8,6 @@ pub mod curation;
 pub mod desk;
 pub mod discord;
 pub mod eval;
-pub mod http;
 pub mod knowledge;
 pub mod matcher;
 pub mod metadata;

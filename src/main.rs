@@ -93,8 +93,8 @@ fn serve(
     };
     let dir = factdesk::desk::knowledge_location(knowledge.as_deref());
     let result = match (register, http) {
-        (true, _) => factdesk::http::register_once(kb),
-        (false, Some(addr)) => factdesk::http::serve(kb, dir, addr),
+        (true, _) => factdesk::discord::http::register_once(kb),
+        (false, Some(addr)) => factdesk::discord::http::serve(kb, dir, addr),
         (false, None) => factdesk::discord::serve(kb, dir),
     };
     match result {

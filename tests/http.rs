@@ -11,8 +11,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use arc_swap::ArcSwap;
 use ed25519_dalek::{Signer, SigningKey};
 use factdesk::desk::Desk;
+use factdesk::discord::http::{App, HttpSettings};
 use factdesk::discord::Settings;
-use factdesk::http::{App, HttpSettings};
 use factdesk::knowledge::KnowledgeBase;
 use factdesk::store::{Reader, Store, StoreConfig};
 use serde_json::{json, Value};
@@ -57,9 +57,13 @@ impl Replica {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(factdesk::http::run(listener, Arc::clone(&app), async {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(factdesk::discord::http::run(
+            listener,
+            Arc::clone(&app),
+            async {
+                let _ = stopped.await;
+            },
+        ));
         let task = tokio::spawn(async move {
             task.await.unwrap().unwrap();
         });
@@ -244,6 +248,18 @@ async fn commands_autocomplete_and_buttons_render_like_the_gateway_bot() {
     .await;
     assert_eq!(res["type"], 4);
     assert_eq!(res["data"]["flags"], 64, "private");
+
+    // Commands are found in poise's table, their options held to poise's definitions.
+    let long = signed(&r.base, &ask(6, 5, &"why ".repeat(300))).await;
+    assert_eq!(long["data"]["flags"], 64, "{long}");
+    assert_eq!(
+        long["data"]["content"],
+        "`question` must be at most 1000 characters."
+    );
+    let unknown = fake_discord::command("7", "t7", "5", "weather", &[]);
+    let unknown = signed(&r.base, &unknown).await;
+    let text = unknown["data"]["content"].as_str().unwrap_or_default();
+    assert!(text.contains("not one of my commands"), "{unknown}");
 
     let up = buttons
         .iter()

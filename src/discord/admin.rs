@@ -8,7 +8,9 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use poise::serenity_prelude as serenity;
 
+use super::commands::{respond, Call, Route};
 use super::curation;
+use super::flow::Outcome;
 use super::render::{self, Rendered, MAX_CONTENT};
 use super::{Context, Data, Error};
 use crate::desk::Desk;
@@ -133,6 +135,29 @@ pub async fn watch(
     }
 }
 
+/// Follows `settings.knowledge_dir`, when there is one, with [`watch`] (both transports):
+/// problems are posted to the moderator channel through `rest`.
+pub fn follow_folder(
+    settings: &super::Settings,
+    desk: &Arc<ArcSwap<Desk>>,
+    rest: &Arc<serenity::Http>,
+    metrics: &Arc<Metrics>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let dir = settings.knowledge_dir.clone()?;
+    let applied = snapshot(&dir);
+    let notify = settings
+        .mod_channel
+        .map(|c| (Arc::clone(rest), serenity::ChannelId::new(c)));
+    Some(tokio::spawn(watch(
+        Arc::clone(desk),
+        dir,
+        applied,
+        settings.reload_poll,
+        notify,
+        Arc::clone(metrics),
+    )))
+}
+
 /// Tells the moderator channel when the question log stops being written (full or
 /// read-only disk, a lock held elsewhere) and when it recovers. Answering never waits for
 /// the log; this is how moderators learn that records are waiting or being lost.
@@ -171,12 +196,6 @@ pub async fn watch_store(
     }
 }
 
-/// Manage Server, or the role in `FACTDESK_MOD_ROLE`.
-async fn is_moderator(ctx: Context<'_>) -> bool {
-    let member = ctx.author_member().await;
-    member_is_moderator(member.as_deref(), ctx.data().mod_role)
-}
-
 /// Whether a member (as an interaction carries it, with permissions) is a moderator:
 /// Manage Server, Administrator or the moderator role. No member (a DM): never.
 pub fn member_is_moderator(member: Option<&serenity::Member>, mod_role: Option<u64>) -> bool {
@@ -196,27 +215,27 @@ pub const NOT_MODERATOR: &str =
 /// What a bot without a question log says to the log's subcommands.
 pub const NO_LOG: &str = "The question log is off (see the bot's logs).";
 
-/// Refuses, privately, anyone who is not a moderator; true when the command may go on.
-async fn moderator_only(ctx: Context<'_>) -> Result<bool, Error> {
-    if is_moderator(ctx).await {
-        return Ok(true);
+/// A moderator's subcommand: anyone else is refused; a failure is logged and told
+/// briefly. Every reply is private.
+async fn moderated(
+    call: &Call<'_>,
+    reply: impl std::future::Future<Output = Result<Rendered, Error>>,
+) -> Outcome {
+    if !member_is_moderator(call.member, call.data.mod_role) {
+        return Outcome::reply(Rendered::text(NOT_MODERATOR), true);
     }
-    ctx.send(Rendered::text(NOT_MODERATOR).to_poise(true))
-        .await?;
-    Ok(false)
+    let rendered = reply.await.unwrap_or_else(|e| {
+        tracing::error!(error = %super::redact(&format!("{e:#}")), "/faq-admin failed");
+        render::error_note()
+    });
+    Outcome::reply(rendered, true)
 }
 
-/// The question log, for a moderator: anyone else is refused, and a bot without a log
-/// says so; `None` then, with the reply already sent.
-async fn moderator_store(ctx: Context<'_>) -> Result<Option<crate::store::Store>, Error> {
-    if !moderator_only(ctx).await? {
-        return Ok(None);
-    }
-    let store = ctx.data().store.clone();
-    if store.is_none() {
-        ctx.send(Rendered::text(NO_LOG).to_poise(true)).await?;
-    }
-    Ok(store)
+/// A day count or page from a subcommand's options (poise's definitions bound them).
+fn count(call: &Call<'_>, name: &str, default: u32) -> u32 {
+    call.integer(name)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(default)
 }
 
 /// Moderator tools: statistics, unanswered questions, reload
@@ -233,14 +252,13 @@ pub async fn faq_admin(_ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// Reload the knowledge folder (the old one keeps serving if the new one has problems)
-#[poise::command(slash_command)]
+#[poise::command(slash_command, custom_data = "Route(|c| Box::pin(reload_route(c)))")]
 pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
-    if !moderator_only(ctx).await? {
-        return Ok(());
-    }
-    let reply = reload_reply(ctx.data()).await?;
-    ctx.send(reply.to_poise(true)).await?;
-    Ok(())
+    respond(ctx).await
+}
+
+async fn reload_route(call: Call<'_>) -> Outcome {
+    moderated(&call, reload_reply(call.data)).await
 }
 
 /// `/faq-admin reload`'s reply (both front ends): reloads, counted in the metrics.
@@ -261,17 +279,18 @@ pub async fn reload_reply(data: &Data) -> Result<Rendered, Error> {
 }
 
 /// What a report's entries still miss: uncovered sentences, thin phrasings, collisions
-#[poise::command(slash_command)]
+#[poise::command(slash_command, custom_data = "Route(|c| Box::pin(coverage_route(c)))")]
 pub async fn coverage(
     ctx: Context<'_>,
     #[description = "Report id (default: every report)"] report: Option<String>,
 ) -> Result<(), Error> {
-    if !moderator_only(ctx).await? {
-        return Ok(());
-    }
-    let reply = coverage_reply(ctx.data(), report.as_deref()).await?;
-    ctx.send(reply.to_poise(true)).await?;
-    Ok(())
+    // Poise parsed it; the route reads the same option on both transports.
+    let _ = report;
+    respond(ctx).await
+}
+
+async fn coverage_route(call: Call<'_>) -> Outcome {
+    moderated(&call, coverage_reply(call.data, call.string("report"))).await
 }
 
 /// `/faq-admin coverage`'s reply (both front ends).
@@ -340,7 +359,7 @@ fn percent(rate: f64) -> String {
 }
 
 /// Questions, rates, top entries and unanswered, and 👍/👎 per entry
-#[poise::command(slash_command)]
+#[poise::command(slash_command, custom_data = "Route(|c| Box::pin(stats_route(c)))")]
 pub async fn stats(
     ctx: Context<'_>,
     #[description = "Over the last this many days (default 7)"]
@@ -348,12 +367,20 @@ pub async fn stats(
     #[max = 3650]
     days: Option<u32>,
 ) -> Result<(), Error> {
-    let Some(store) = moderator_store(ctx).await? else {
-        return Ok(());
+    // Poise parsed it; the route reads the same option on both transports.
+    let _ = days;
+    respond(ctx).await
+}
+
+async fn stats_route(call: Call<'_>) -> Outcome {
+    let days = count(&call, "days", DEFAULT_DAYS);
+    let reply = async {
+        match call.data.store.clone() {
+            None => Ok(Rendered::text(NO_LOG)),
+            Some(store) => stats_reply(call.data, store, days).await,
+        }
     };
-    let reply = stats_reply(ctx.data(), store, days.unwrap_or(DEFAULT_DAYS)).await?;
-    ctx.send(reply.to_poise(true)).await?;
-    Ok(())
+    moderated(&call, reply).await
 }
 
 /// `/faq-admin stats`'s reply (both front ends).
@@ -401,7 +428,10 @@ pub async fn stats_reply(data: &Data, store: Store, days: u32) -> Result<Rendere
 }
 
 /// Declined and low-confidence questions, grouped, biggest first
-#[poise::command(slash_command)]
+#[poise::command(
+    slash_command,
+    custom_data = "Route(|c| Box::pin(unanswered_route(c)))"
+)]
 pub async fn unanswered(
     ctx: Context<'_>,
     #[description = "Page (default 1)"]
@@ -413,18 +443,20 @@ pub async fn unanswered(
     #[max = 3650]
     days: Option<u32>,
 ) -> Result<(), Error> {
-    let Some(store) = moderator_store(ctx).await? else {
-        return Ok(());
+    // Poise parsed them; the route reads the same options on both transports.
+    let _ = (page, days);
+    respond(ctx).await
+}
+
+async fn unanswered_route(call: Call<'_>) -> Outcome {
+    let (page, days) = (count(&call, "page", 1), count(&call, "days", DEFAULT_DAYS));
+    let reply = async {
+        match call.data.store.clone() {
+            None => Ok(Rendered::text(NO_LOG)),
+            Some(store) => unanswered_reply(call.data, store, page, days).await,
+        }
     };
-    let reply = unanswered_reply(
-        ctx.data(),
-        store,
-        page.unwrap_or(1),
-        days.unwrap_or(DEFAULT_DAYS),
-    )
-    .await?;
-    ctx.send(reply.to_poise(true)).await?;
-    Ok(())
+    moderated(&call, reply).await
 }
 
 /// `/faq-admin unanswered`'s reply (both front ends): a page of clusters with their buttons.

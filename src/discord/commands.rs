@@ -1,15 +1,21 @@
-//! Slash commands: `/ask`, `/topics`, `/source`, and their autocompletion.
+//! Slash commands: `/ask`, `/topics`, `/source` and `/faq-admin`, and their autocompletion.
+//!
+//! Each command's body is written once, as a [`Route`] kept in the poise command's
+//! `custom_data`: the gateway runs it from poise's context ([`respond`]), the HTTP
+//! transport finds the same command in the same table and runs the same route. The
+//! typed parameters below are poise's definitions (names, limits, autocompletion), which
+//! Discord enforces and the HTTP transport checks again.
 
 use std::time::Instant;
 
+use futures_util::future::BoxFuture;
 use poise::serenity_prelude as serenity;
-use serenity::{AutocompleteChoice, CreateAutocompleteResponse};
+use serenity::{AutocompleteChoice, CreateAutocompleteResponse, ResolvedOption, ResolvedValue};
 
-use super::cooldown::{question_key, Verdict};
-use super::render::{self, echo, shorten, Rendered, MAX_CHOICE_CHARS};
+use super::flow::{self, Asker, Outcome, Place, Transport};
+use super::render::{self, shorten, MAX_CHOICE_CHARS};
 use super::{Context, Data, Error};
 use crate::knowledge::KnowledgeBase;
-use crate::reply::Status;
 
 /// Discord offers at most this many autocomplete choices.
 pub const MAX_CHOICES: usize = 25;
@@ -28,36 +34,93 @@ pub fn all(kb: &KnowledgeBase) -> Vec<poise::Command<Data, Error>> {
     commands
 }
 
-/// A link to a channel; DMs have no guild.
-pub fn channel_link(guild: Option<serenity::GuildId>, channel: serenity::ChannelId) -> String {
-    match guild {
-        Some(g) => format!("https://discord.com/channels/{g}/{channel}"),
-        None => format!("https://discord.com/channels/@me/{channel}"),
+/// One command invocation, as either transport received it.
+pub struct Call<'a> {
+    pub data: &'a Data,
+    pub asker: Asker,
+    /// The member who invoked it (with permissions), in a guild.
+    pub member: Option<&'a serenity::Member>,
+    /// The options of the command (or of the subcommand) that runs.
+    pub options: &'a [ResolvedOption<'a>],
+    pub transport: Transport,
+}
+
+impl<'a> Call<'a> {
+    /// A string option (also while it is being autocompleted).
+    pub fn string(&self, name: &str) -> Option<&'a str> {
+        string_option(self.options, name)
+    }
+
+    pub fn integer(&self, name: &str) -> Option<i64> {
+        self.options.iter().find_map(|o| match o.value {
+            ResolvedValue::Integer(n) if o.name == name => Some(n),
+            _ => None,
+        })
+    }
+
+    pub fn boolean(&self, name: &str) -> Option<bool> {
+        self.options.iter().find_map(|o| match o.value {
+            ResolvedValue::Boolean(b) if o.name == name => Some(b),
+            _ => None,
+        })
     }
 }
 
-/// A link to a message; DMs have no guild.
-pub fn message_link(
-    guild: Option<serenity::GuildId>,
-    channel: serenity::ChannelId,
-    message: serenity::MessageId,
-) -> String {
-    format!("{}/{message}", channel_link(guild, channel))
+/// The named string option among `options`.
+pub fn string_option<'a>(options: &[ResolvedOption<'a>], name: &str) -> Option<&'a str> {
+    options.iter().find_map(|o| match o.value {
+        ResolvedValue::String(s) if o.name == name => Some(s),
+        ResolvedValue::Autocomplete { value, .. } if o.name == name => Some(value),
+        _ => None,
+    })
 }
 
-/// The option value of another option in the same autocomplete interaction.
-fn string_arg<'a>(ctx: Context<'a>, name: &str) -> Option<&'a str> {
+/// What a command does, whichever transport carried it: kept in its `custom_data`.
+pub struct Route(pub for<'a> fn(Call<'a>) -> BoxFuture<'a, Outcome>);
+
+/// The route of a poise command; `None` for a group that only holds subcommands.
+pub fn route(command: &poise::Command<Data, Error>) -> Option<&Route> {
+    command.custom_data.downcast_ref::<Route>()
+}
+
+/// The gateway transport of every command: runs its [`Route`] and sends the result.
+pub async fn respond(ctx: Context<'_>) -> Result<(), Error> {
     let poise::Context::Application(actx) = ctx else {
-        return None;
+        return Ok(());
     };
-    actx.args
-        .iter()
-        .find(|o| o.name == name)
-        .and_then(|o| match &o.value {
-            serenity::ResolvedValue::String(s) => Some(*s),
-            serenity::ResolvedValue::Autocomplete { value, .. } => Some(*value),
-            _ => None,
-        })
+    let Some(route) = route(ctx.command()) else {
+        return Ok(());
+    };
+    let data = ctx.data();
+    let call = Call {
+        data,
+        asker: Asker {
+            user: ctx.author().id,
+            guild: ctx.guild_id(),
+            channel: ctx.channel_id(),
+        },
+        member: actx.interaction.member.as_deref(),
+        options: actx.args,
+        transport: Transport::Gateway,
+    };
+    let outcome = (route.0)(call).await;
+    let Some(rendered) = &outcome.rendered else {
+        outcome.sent(data, None).await;
+        return Ok(());
+    };
+    let sent = ctx.send(rendered.to_poise(outcome.private)).await;
+    let mut message = None;
+    if let (Ok(handle), true) = (&sent, outcome.remembers()) {
+        match handle.message().await {
+            Ok(m) => message = Some(m.id),
+            Err(e) => {
+                tracing::debug!(error = %super::redact(&e.to_string()), "could not look up the answer message")
+            }
+        }
+    }
+    outcome.sent(data, message).await;
+    sent?;
+    Ok(())
 }
 
 fn clip(text: &str, max_chars: usize) -> &str {
@@ -67,7 +130,7 @@ fn clip(text: &str, max_chars: usize) -> &str {
     }
 }
 
-/// The questions offered while `partial` is typed (both front ends).
+/// The questions offered while `partial` is typed (both transports).
 pub fn question_choices(
     desk: &crate::desk::Desk,
     partial: &str,
@@ -89,7 +152,11 @@ pub fn question_choices(
 async fn autocomplete_question(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
     let started = Instant::now();
     let desk = ctx.data().desk.load();
-    let response = question_choices(&desk, partial, string_arg(ctx, "report"));
+    let report = match ctx {
+        poise::Context::Application(actx) => string_option(actx.args, "report"),
+        poise::Context::Prefix(_) => None,
+    };
+    let response = question_choices(&desk, partial, report);
     tracing::debug!(
         micros = started.elapsed().as_micros() as u64,
         "autocomplete"
@@ -101,7 +168,7 @@ async fn autocomplete_report(ctx: Context<'_>, partial: &str) -> CreateAutocompl
     report_choices(&ctx.data().desk.load(), partial)
 }
 
-/// The reports offered while `partial` is typed (both front ends).
+/// The reports offered while `partial` is typed (both transports).
 pub fn report_choices(desk: &crate::desk::Desk, partial: &str) -> CreateAutocompleteResponse {
     let typed = crate::matcher::fold(clip(partial, MAX_PARTIAL_CHARS));
     let choices = desk
@@ -125,28 +192,8 @@ pub fn report_choices(desk: &crate::desk::Desk, partial: &str) -> CreateAutocomp
     CreateAutocompleteResponse::new().set_choices(choices)
 }
 
-/// The report a person picked, or a private note saying it is unknown.
-async fn pick_report(
-    ctx: Context<'_>,
-    kb: &KnowledgeBase,
-    report: Option<&str>,
-) -> Result<Option<Option<usize>>, Error> {
-    let Some(id) = report.map(str::trim).filter(|r| !r.is_empty()) else {
-        return Ok(Some(None));
-    };
-    if let Some(i) = kb.report_index(id) {
-        return Ok(Some(Some(i)));
-    }
-    let text = format!(
-        "I don't know a report called “{}”. Pick one from the list.",
-        echo(id)
-    );
-    ctx.send(Rendered::text(text).to_poise(true)).await?;
-    Ok(None)
-}
-
 /// Ask a question about the news report
-#[poise::command(slash_command)]
+#[poise::command(slash_command, custom_data = "Route(|c| Box::pin(ask_route(c)))")]
 pub async fn ask(
     ctx: Context<'_>,
     #[description = "Your question"]
@@ -158,88 +205,33 @@ pub async fn ask(
     #[autocomplete = "autocomplete_report"]
     report: Option<String>,
 ) -> Result<(), Error> {
-    let started = Instant::now();
-    let question = super::markup::question_text(&question);
-    let data = ctx.data();
-    let private = private.unwrap_or(false);
-    let verdict = data.check_cooldown(ctx.author().id.get(), started).await;
-    if let Verdict::Wait { remaining, .. } = verdict {
-        ctx.send(render::cooldown_note(remaining).to_poise(true))
-            .await?;
-        return Ok(());
-    }
-    let desk = data.desk.load_full();
-    let Some(report) = pick_report(ctx, desk.knowledge(), report.as_deref()).await? else {
-        return Ok(());
+    // Poise parsed them; the route reads the same options on both transports.
+    let _ = (question, private, report);
+    respond(ctx).await
+}
+
+async fn ask_route(call: Call<'_>) -> Outcome {
+    let place = Place::Command {
+        private: call.boolean("private").unwrap_or(false),
+        report: call.string("report"),
     };
-    let report_id = report.map(|r| desk.knowledge().reports[r].id.as_str());
-    let channel = ctx.channel_id();
-    let key = question_key(&question, report_id);
-    if !private {
-        let earlier = data.earlier_answer(channel.get(), &key, started).await;
-        if let Some(earlier) = earlier {
-            ctx.send(render::repeat_pointer(&earlier.link).to_poise(true))
-                .await?;
-            return Ok(());
-        }
-    }
-    let answered = desk.ask_timed(&question, report_id, &desk.matcher().config())?;
-    let reply = answered.reply;
-    let logged = data.reserve_question();
-    let remember = !private && reply.status == Status::Answered;
-    if remember {
-        // Until the message id is known, a repeat points at the channel.
-        let url = channel_link(ctx.guild_id(), channel);
-        data.remember_answer(channel.get(), key.clone(), url, started)
-            .await;
-    }
-    let sent = ctx
-        .send(render::reply_logged(&reply, logged).to_poise(private))
-        .await;
-    data.metrics
-        .question(crate::metrics::GATEWAY, reply.status, started.elapsed());
-    data.log_question(
-        logged,
-        &reply,
-        answered.elapsed,
-        ctx.guild_id(),
-        channel,
-        ctx.author().id,
-    );
-    let handle = sent?;
-    tracing::debug!(
-        micros = started.elapsed().as_micros() as u64,
-        status = reply.status.as_str(),
-        entry = reply.entry.as_deref().unwrap_or("-"),
-        "/ask answered"
-    );
-    if remember {
-        // Remember where the answer is, so a repeat gets a pointer instead of a copy.
-        match handle.message().await {
-            Ok(m) => {
-                let url = message_link(ctx.guild_id(), channel, m.id);
-                data.remember_answer(channel.get(), key, url, Instant::now())
-                    .await;
-            }
-            Err(e) => {
-                tracing::debug!(error = %super::redact(&e.to_string()), "could not look up the answer message")
-            }
-        }
-    }
-    Ok(())
+    let question = call.string("question").unwrap_or_default();
+    flow::answer(call.data, question, place, call.asker, call.transport).await
 }
 
 /// Everything I can answer, by topic
-#[poise::command(slash_command)]
+#[poise::command(slash_command, custom_data = "Route(|c| Box::pin(topics_route(c)))")]
 pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
-    let desk = ctx.data().desk.load_full();
-    ctx.send(render::topics_page(desk.knowledge(), 0).to_poise(true))
-        .await?;
-    Ok(())
+    respond(ctx).await
+}
+
+async fn topics_route(call: Call<'_>) -> Outcome {
+    let desk = call.data.desk.load_full();
+    Outcome::reply(render::topics_page(desk.knowledge(), 0), true)
 }
 
 /// Where the answers come from; optionally one paragraph of the report
-#[poise::command(slash_command)]
+#[poise::command(slash_command, custom_data = "Route(|c| Box::pin(source_route(c)))")]
 pub async fn source(
     ctx: Context<'_>,
     #[description = "Which report"]
@@ -250,11 +242,23 @@ pub async fn source(
     #[max = 10000]
     paragraph: Option<i64>,
 ) -> Result<(), Error> {
-    let desk = ctx.data().desk.load_full();
-    let Some(report) = pick_report(ctx, desk.knowledge(), report.as_deref()).await? else {
-        return Ok(());
+    let _ = (report, paragraph);
+    respond(ctx).await
+}
+
+async fn source_route(call: Call<'_>) -> Outcome {
+    let desk = call.data.desk.load_full();
+    let kb = desk.knowledge();
+    let report = match call
+        .string("report")
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        None => None,
+        Some(id) => match kb.report_index(id) {
+            Some(i) => Some(i),
+            None => return Outcome::reply(flow::unknown_report(id), true),
+        },
     };
-    ctx.send(render::source(desk.knowledge(), report, paragraph).to_poise(false))
-        .await?;
-    Ok(())
+    Outcome::reply(render::source(kb, report, call.integer("paragraph")), false)
 }

@@ -184,7 +184,7 @@ pub async fn report_downvote(
             .as_ref()
             .map(|m| m.content.as_str())
     });
-    let link = super::commands::message_link(click.guild_id, click.channel_id, click.message.id);
+    let link = super::flow::message_link(click.guild_id, click.channel_id, click.message.id);
     let report = render::downvote_report(&reply, asked, &link);
     if let Err(e) = channel.send_message(http, report.to_message()).await {
         tracing::warn!(error = %redact(&e.to_string()), "could not post a 👎 to the moderator channel");

@@ -1,8 +1,11 @@
 //! The Discord front end: turns Discord events into calls on [`Desk`] and renders the
 //! one [`crate::reply::Reply`] model as Discord messages. No matching happens here.
 //!
-//! [`run`] connects to Discord (or to `DISCORD_API_BASE`) until a shutdown signal;
-//! [`serve`] is the `factdesk serve` entry that reads settings from the environment.
+//! Two transports share the commands ([`commands`], [`admin`]), the renderers
+//! ([`render`], [`components`], [`curation`]) and the answer flow ([`flow`]):
+//! - [`gateway`]: the websocket bot. [`run`] connects to Discord (or to
+//!   `DISCORD_API_BASE`) until a shutdown signal; [`serve`] is `factdesk serve`.
+//! - [`http`]: Discord's Interactions Endpoint URL, `factdesk serve --http ADDR`.
 
 pub mod admin;
 pub mod commands;
@@ -10,26 +13,27 @@ pub mod components;
 pub mod config;
 pub mod cooldown;
 pub mod curation;
+pub mod flow;
+pub mod gateway;
+pub mod http;
 pub mod markup;
-pub mod mentions;
 pub mod render;
 
 use std::collections::HashSet;
-use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use arc_swap::ArcSwap;
 use poise::serenity_prelude as serenity;
-use serenity::{FullEvent, GatewayIntents, Permissions};
+use serenity::Permissions;
 
 use crate::desk::Desk;
 use crate::knowledge::additions::Draft;
-use crate::knowledge::KnowledgeBase;
 use crate::metrics::Metrics;
 use crate::reply::Reply;
 use crate::store::{QuestionId, Store, StoreConfig, StoreError};
 
 pub use config::{ConfigError, Settings, ShardRange};
+pub use gateway::{run, run_with_store, serve};
 
 pub type Error = anyhow::Error;
 pub type Context<'a> = poise::Context<'a, Data, Error>;
@@ -258,14 +262,19 @@ pub fn invite_url(application_id: u64) -> String {
     )
 }
 
-/// Mentions and DMs need no privileged intent (Discord sends the content of messages that
-/// mention the bot); plain questions in newsroom channels need MESSAGE_CONTENT.
-pub fn intents(settings: &Settings) -> GatewayIntents {
-    let mut intents = GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES;
-    if !settings.newsroom_channels.is_empty() {
-        intents |= GatewayIntents::MESSAGE_CONTENT;
+/// A REST client for `settings` (token, base URL, never any pings), for both transports.
+pub fn rest_client(settings: &Settings, application_id: Option<u64>) -> serenity::Http {
+    let mut http =
+        serenity::HttpBuilder::new(&settings.token).default_allowed_mentions(render::no_pings());
+    if let Some(base) = &settings.api_base {
+        // The ratelimiter ignores the proxy, so it must be off for the base to apply to
+        // every call; a ratelimiting proxy at that base does its job instead.
+        http = http.proxy(base.clone()).ratelimiter_disabled(true);
     }
-    intents
+    if let Some(app) = application_id {
+        http = http.application_id(serenity::ApplicationId::new(app));
+    }
+    http.build()
 }
 
 /// Removes interaction and webhook tokens from text bound for a log line.
@@ -274,157 +283,6 @@ pub fn redact(text: &str) -> String {
         regex::Regex::new(r"((?:interactions|webhooks)/\d+/)[A-Za-z0-9._\-]+").expect("valid regex")
     });
     TOKENS.replace_all(text, "${1}<token>").into_owned()
-}
-
-fn framework(settings: &Settings, data: Data, kb: &KnowledgeBase) -> poise::Framework<Data, Error> {
-    let guild = settings.guild_id;
-    let options = poise::FrameworkOptions {
-        commands: commands::all(kb),
-        on_error: |error| Box::pin(on_error(error)),
-        event_handler: |fw, event| Box::pin(event_handler(fw, event)),
-        allowed_mentions: Some(render::no_pings()),
-        prefix_options: poise::PrefixFrameworkOptions {
-            prefix: None,
-            mention_as_prefix: false,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    poise::Framework::builder()
-        .options(options)
-        .setup(move |ctx, ready, framework| {
-            Box::pin(async move {
-                let commands = &framework.options().commands;
-                let registered = match guild {
-                    Some(g) => poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(g)).await,
-                    None => poise::builtins::register_globally(ctx, commands).await,
-                };
-                // Keep serving: commands registered by an earlier run still work.
-                if let Err(e) = registered {
-                    tracing::error!(error = %redact(&e.to_string()), "could not register the slash commands");
-                }
-                let url = invite_url(ready.application.id.get());
-                tracing::info!(user = %ready.user.name, guild = ?guild, "connected; commands registered");
-                // stderr: main holds the stdout lock for the whole run.
-                eprintln!("factdesk is online as {}. Invite it with:\n{url}", ready.user.name);
-                Ok(data)
-            })
-        })
-        .build()
-}
-
-/// Runs the bot until `shutdown` completes (then closes every shard cleanly).
-pub async fn run(
-    settings: Settings,
-    desk: Arc<ArcSwap<Desk>>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    run_with_store(settings, desk, None, shutdown).await
-}
-
-/// [`run`] with a question log: questions, clicks and votes are recorded in `store`.
-pub async fn run_with_store(
-    settings: Settings,
-    desk: Arc<ArcSwap<Desk>>,
-    store: Option<Store>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let kb = desk.load_full();
-    let data = Data::with_store(&settings, Arc::clone(&desk), store.clone());
-    let ops = data.ops();
-    let metrics = Arc::clone(&data.metrics);
-    let framework = framework(&settings, data, kb.knowledge());
-    let mut http =
-        serenity::HttpBuilder::new(&settings.token).default_allowed_mentions(render::no_pings());
-    if let Some(base) = &settings.api_base {
-        // The ratelimiter ignores the proxy, so it must be off for the base to apply to
-        // every call; a ratelimiting proxy at that base does its job instead.
-        http = http.proxy(base.clone()).ratelimiter_disabled(true);
-    }
-    let mut client = serenity::ClientBuilder::new_with_http(http.build(), intents(&settings))
-        .framework(framework)
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot build the Discord client: {}",
-                redact(&e.to_string())
-            )
-        })?;
-    let watcher = settings.knowledge_dir.clone().map(|dir| {
-        let applied = admin::snapshot(&dir);
-        let notify = settings
-            .mod_channel
-            .map(|c| (Arc::clone(&client.http), serenity::ChannelId::new(c)));
-        tokio::spawn(admin::watch(
-            Arc::clone(&desk),
-            dir,
-            applied,
-            settings.reload_poll,
-            notify,
-            Arc::clone(&metrics),
-        ))
-    });
-    let (ops_stop, ops_stopped) = tokio::sync::oneshot::channel::<()>();
-    let ops_server = match settings.metrics_addr {
-        None => None,
-        Some(addr) => {
-            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-                anyhow::anyhow!("cannot listen on {addr} (FACTDESK_METRICS_ADDR): {e}")
-            })?;
-            // stderr: main holds the stdout lock for the whole run.
-            eprintln!(
-                "factdesk serves /healthz and /metrics at http://{}",
-                listener.local_addr()?
-            );
-            Some(tokio::spawn(crate::metrics::serve(listener, ops, async {
-                let _ = ops_stopped.await;
-            })))
-        }
-    };
-    let (poster, health) = match (&store, settings.mod_channel) {
-        (Some(store), Some(channel)) => {
-            let channel = serenity::ChannelId::new(channel);
-            let poster = tokio::spawn(curation::post_clusters(
-                Arc::clone(&desk),
-                store.clone(),
-                Arc::clone(&client.http),
-                channel,
-                settings.alert_asks,
-                settings.alert_poll,
-            ));
-            let health = tokio::spawn(admin::watch_store(
-                store.clone(),
-                Arc::clone(&client.http),
-                channel,
-                settings.alert_poll,
-            ));
-            (Some(poster), Some(health))
-        }
-        _ => (None, None),
-    };
-    let manager = client.shard_manager.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        tracing::info!("shutting down");
-        manager.shutdown_all().await;
-    });
-    let started = match settings.shards {
-        None => client.start_autosharded().await,
-        // serenity's range end is inclusive.
-        Some(r) => client.start_shard_range(r.first..r.last, r.total).await,
-    };
-    for task in [watcher, poster, health].into_iter().flatten() {
-        task.abort();
-    }
-    let _ = ops_stop.send(());
-    if let Some(server) = ops_server {
-        match server.await {
-            Ok(Err(e)) => tracing::warn!(error = %e, "the metrics server failed"),
-            Err(e) => tracing::warn!(error = %e, "the metrics server panicked"),
-            Ok(Ok(())) => {}
-        }
-    }
-    started.map_err(|e| anyhow::anyhow!("Discord connection failed: {}", redact(&e.to_string())))
 }
 
 /// Why the bot could not start or stopped: a setting to fix, or anything else.
@@ -444,36 +302,6 @@ impl ServeError {
     pub fn is_setup(&self) -> bool {
         matches!(self, ServeError::Setting(_) | ServeError::Store(_))
     }
-}
-
-/// `factdesk serve`: settings from the environment, then [`run`] until Ctrl-C or SIGTERM.
-pub fn serve(
-    kb: KnowledgeBase,
-    knowledge_dir: Option<std::path::PathBuf>,
-) -> Result<(), ServeError> {
-    let mut settings = Settings::from_env()?;
-    settings.knowledge_dir = knowledge_dir;
-    tracing::info!(
-        ?settings,
-        reports = kb.reports.len(),
-        entries = kb.entries.len(),
-        "starting"
-    );
-    let store = open_store()?;
-    let desk = Arc::new(ArcSwap::from_pointee(Desk::new(kb)));
-    let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
-    let result = runtime.block_on(run_with_store(
-        settings,
-        desk,
-        store.clone(),
-        shutdown_signal(),
-    ));
-    if let Some(store) = store {
-        if let Err(health) = store.flush(std::time::Duration::from_secs(5)) {
-            tracing::warn!(health = %health.summary(), "some questions could not be written to the question log");
-        }
-    }
-    Ok(result?)
 }
 
 /// The question log from `FACTDESK_DB`: a corrupt or too-new file or a bad setting stops
@@ -521,54 +349,6 @@ pub async fn shutdown_signal() {
     }
 }
 
-async fn event_handler(
-    fw: poise::FrameworkContext<'_, Data, Error>,
-    event: &FullEvent,
-) -> Result<(), Error> {
-    let ctx = fw.serenity_context;
-    match event {
-        FullEvent::InteractionCreate {
-            interaction: serenity::Interaction::Component(click),
-        } => match curation::parse(&click.data.custom_id) {
-            Some((action, cluster)) => {
-                curation::handle_click(ctx, fw.user_data, click, action, &cluster).await
-            }
-            None => components::handle(ctx, fw.user_data, click).await,
-        },
-        FullEvent::InteractionCreate {
-            interaction: serenity::Interaction::Modal(modal),
-        } => curation::handle_modal(ctx, fw.user_data, modal).await,
-        FullEvent::Message { new_message } => {
-            mentions::handle(ctx, fw.user_data, fw.bot_id(), new_message).await
-        }
-        _ => Ok(()),
-    }
-}
-
-/// One place for failures: a short private note to the person, the detail in the log.
-async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
-    match &error {
-        poise::FrameworkError::Setup { error, .. } => {
-            tracing::error!(error = %redact(&format!("{error:#}")), "setup failed (command registration)");
-        }
-        poise::FrameworkError::EventHandler { error, event, .. } => {
-            tracing::error!(event = event.snake_case_name(), error = %redact(&format!("{error:#}")), "event handler failed");
-        }
-        other => {
-            let command = other
-                .ctx()
-                .map(|c| c.command().name.to_string())
-                .unwrap_or_default();
-            tracing::error!(%command, error = %redact(&other.to_string()), "command failed");
-            if let Some(ctx) = other.ctx() {
-                if let Err(e) = ctx.send(render::error_note().to_poise(true)).await {
-                    tracing::warn!(error = %redact(&e.to_string()), "could not send the error note");
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,14 +363,6 @@ mod tests {
         let expected: u64 = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 31) | (1 << 38);
         assert_eq!(invite_permissions().bits(), expected);
         assert!(url.ends_with(&format!("permissions={expected}")));
-    }
-
-    #[test]
-    fn message_content_only_for_newsroom() {
-        let mut s = Settings::new("t");
-        assert!(!intents(&s).contains(GatewayIntents::MESSAGE_CONTENT));
-        s.newsroom_channels.insert(1);
-        assert!(intents(&s).contains(GatewayIntents::MESSAGE_CONTENT));
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //! replicas can run behind a load balancer, sharing state through a PostgreSQL store.
 //!
 //! Every request is verified (Ed25519 over timestamp + body, [`signature`]) before its
-//! body is parsed. Replies are rendered by the Discord layer's own code
-//! ([`crate::discord::render`], [`crate::discord::components::respond`]) and go back in
+//! body is parsed. Commands are found in poise's own command table and run the same
+//! routes as over the gateway ([`dispatch`], [`super::commands`]); replies are rendered
+//! by the shared code ([`super::render`], [`super::components::respond`]) and go back in
 //! the HTTP response; a command not ready within [`REPLY_BUDGET`] is deferred and its
 //! reply sent through the interaction webhook.
 
+pub mod dispatch;
 pub mod signature;
 
 use std::net::SocketAddr;
@@ -23,15 +25,14 @@ use axum::routing::post;
 use poise::serenity_prelude as serenity;
 use serenity::{
     CommandInteraction, CreateInteractionResponse, EditInteractionResponse, Interaction,
-    ResolvedValue,
 };
 
+use super::commands::{self, string_option, Call};
+use super::flow::{Asker, Outcome, Transport};
+use super::render::{self, echo, Rendered};
+use super::{admin, components, curation, redact, rest_client, Data, Error, ServeError, Settings};
 use crate::desk::Desk;
-use crate::discord::cooldown::{question_key, Verdict};
-use crate::discord::render::{self, echo, Rendered};
-use crate::discord::{admin, commands, components, curation, Data, ServeError, Settings};
 use crate::knowledge::KnowledgeBase;
-use crate::reply::Status;
 use crate::store::Store;
 
 pub use signature::{SignatureError, Verifier};
@@ -56,6 +57,8 @@ pub struct HttpSettings {
 /// Everything a request handler shares.
 pub struct App {
     pub data: Data,
+    /// Poise's command table, as the gateway bot builds it: commands are found here.
+    pub commands: Vec<poise::Command<Data, Error>>,
     pub verifier: Verifier,
     /// REST client (honours `DISCORD_API_BASE`) for webhook follow-ups and moderator posts.
     pub rest: Arc<serenity::Http>,
@@ -67,19 +70,6 @@ fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// A REST client for `settings` (token, base URL, never any pings).
-pub fn rest_client(settings: &Settings, application_id: Option<u64>) -> serenity::Http {
-    let mut http =
-        serenity::HttpBuilder::new(&settings.token).default_allowed_mentions(render::no_pings());
-    if let Some(base) = &settings.api_base {
-        http = http.proxy(base.clone()).ratelimiter_disabled(true);
-    }
-    if let Some(app) = application_id {
-        http = http.application_id(serenity::ApplicationId::new(app));
-    }
-    http.build()
-}
-
 impl App {
     pub fn new(
         settings: &Settings,
@@ -87,7 +77,9 @@ impl App {
         desk: Arc<ArcSwap<Desk>>,
         store: Option<Store>,
     ) -> Result<App, signature::KeyError> {
+        let commands = commands::all(desk.load().knowledge());
         Ok(App {
+            commands,
             data: Data::with_store(settings, desk, store),
             verifier: Verifier::new(&http.public_key)?,
             rest: Arc::new(rest_client(settings, http.application_id)),
@@ -215,22 +207,23 @@ fn component(app: &Arc<App>, click: serenity::ComponentInteraction) -> Response 
     }
 }
 
-fn string_option<'a>(cmd: &'a CommandInteraction, name: &str) -> Option<&'a str> {
-    cmd.data.options().into_iter().find_map(|o| {
-        (o.name == name).then_some(match o.value {
-            ResolvedValue::String(s) => Some(s),
-            ResolvedValue::Autocomplete { value, .. } => Some(value),
-            _ => None,
-        })?
-    })
-}
-
+/// Choices for the focused option, when poise's definition of that parameter autocompletes.
 fn autocomplete(app: &App, cmd: &CommandInteraction) -> CreateInteractionResponse {
     let desk = app.data.desk.load();
-    let focused = cmd.data.autocomplete();
+    let all = cmd.data.options();
+    let found = dispatch::find(&app.commands, &cmd.data.name, &all);
+    let focused = cmd.data.autocomplete().filter(|f| {
+        found.is_some_and(|(command, _)| {
+            command
+                .parameters
+                .iter()
+                .any(|p| p.name == f.name && p.autocomplete_callback.is_some())
+        })
+    });
+    let options = found.map_or(&[][..], |(_, options)| options);
     let response = match focused {
         Some(f) if f.name == "question" => {
-            commands::question_choices(&desk, f.value, string_option(cmd, "report"))
+            commands::question_choices(&desk, f.value, string_option(options, "report"))
         }
         Some(f) if f.name == "report" => commands::report_choices(&desk, f.value),
         _ => serenity::CreateAutocompleteResponse::new(),
@@ -238,22 +231,24 @@ fn autocomplete(app: &App, cmd: &CommandInteraction) -> CreateInteractionRespons
     CreateInteractionResponse::Autocomplete(response)
 }
 
-/// A command's reply: what to show, and whether only the asker sees it.
-struct Out {
-    rendered: Rendered,
-    ephemeral: bool,
-}
-
 async fn command(app: Arc<App>, cmd: CommandInteraction, started: Instant) -> Response {
     let token = cmd.token.clone();
     let mut task = {
         let app = Arc::clone(&app);
-        tokio::spawn(async move { run_command(&app, &cmd, started).await })
+        tokio::spawn(async move { run_command(&app, &cmd).await })
     };
     match tokio::time::timeout(REPLY_BUDGET, &mut task).await {
-        Ok(Ok(out)) => json(&CreateInteractionResponse::Message(
-            out.rendered.to_interaction(out.ephemeral),
-        )),
+        Ok(Ok(outcome)) => {
+            let rendered = outcome.rendered.clone().unwrap_or_else(render::error_note);
+            let response = rendered.to_interaction(outcome.private);
+            // The response is the HTTP body: its message id is not known here.
+            outcome.sent(&app.data, None).await;
+            tracing::debug!(
+                micros = started.elapsed().as_micros() as u64,
+                "command answered"
+            );
+            json(&CreateInteractionResponse::Message(response))
+        }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "a command failed");
             json(&CreateInteractionResponse::Message(
@@ -263,21 +258,25 @@ async fn command(app: Arc<App>, cmd: CommandInteraction, started: Instant) -> Re
         Err(_) => {
             // Too slow for the HTTP response: defer, then edit the reply in through the webhook.
             tokio::spawn(async move {
-                let out = match task.await {
-                    Ok(out) => out.rendered,
-                    Err(_) => render::error_note(),
-                };
+                let outcome = task.await.ok();
+                let out = outcome
+                    .as_ref()
+                    .and_then(|o| o.rendered.clone())
+                    .unwrap_or_else(render::error_note);
                 let edit = EditInteractionResponse::new()
                     .content(out.content.clone())
                     .embeds(out.embeds.clone())
                     .components(out.components.clone())
                     .allowed_mentions(render::no_pings());
-                if let Err(e) = app
+                let edited = app
                     .rest
                     .edit_original_interaction_response(&token, &edit, Vec::new())
-                    .await
-                {
-                    tracing::error!(error = %crate::discord::redact(&e.to_string()), "could not send a deferred reply");
+                    .await;
+                if let Err(e) = &edited {
+                    tracing::error!(error = %redact(&e.to_string()), "could not send a deferred reply");
+                }
+                if let Some(outcome) = outcome {
+                    outcome.sent(&app.data, edited.ok().map(|m| m.id)).await;
                 }
             });
             json(&CreateInteractionResponse::Defer(
@@ -287,169 +286,35 @@ async fn command(app: Arc<App>, cmd: CommandInteraction, started: Instant) -> Re
     }
 }
 
-async fn run_command(app: &App, cmd: &CommandInteraction, started: Instant) -> Out {
-    let desk = app.data.desk.load_full();
-    let kb = desk.knowledge();
-    let report = string_option(cmd, "report")
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
-    let picked = match report {
-        None => Some(None),
-        Some(id) => kb.report_index(id).map(Some),
-    };
-    let Some(picked) = picked else {
-        let text = format!(
-            "I don't know a report called “{}”. Pick one from the list.",
-            echo(report.unwrap_or_default())
-        );
-        return Out {
-            rendered: Rendered::text(text),
-            ephemeral: true,
-        };
-    };
-    match cmd.data.name.as_str() {
-        "ask" => ask(app, cmd, &desk, picked, started).await,
-        "topics" => Out {
-            rendered: render::topics_page(kb, 0),
-            ephemeral: true,
-        },
-        "source" => {
-            let paragraph = cmd.data.options().into_iter().find_map(|o| match o.value {
-                ResolvedValue::Integer(n) if o.name == "paragraph" => Some(n),
-                _ => None,
-            });
-            Out {
-                rendered: render::source(kb, picked, paragraph),
-                ephemeral: false,
-            }
-        }
-        "faq-admin" => admin(app, cmd).await,
-        other => Out {
-            rendered: Rendered::text(format!(
-                "`/{}` is answered by the gateway bot (`factdesk serve`), not by this endpoint.",
-                echo(other)
-            )),
-            ephemeral: true,
-        },
-    }
-}
-
-/// `/faq-admin`: the gateway bot's own replies, for moderators only.
-async fn admin(app: &App, cmd: &CommandInteraction) -> Out {
-    let data = &app.data;
-    let private = |rendered| Out {
-        rendered,
-        ephemeral: true,
-    };
-    if !admin::member_is_moderator(cmd.member.as_deref(), data.mod_role) {
-        return private(Rendered::text(admin::NOT_MODERATOR));
-    }
+/// Runs the command the interaction names: found in poise's table, its options checked
+/// against poise's definitions, then the same route as over the gateway.
+async fn run_command(app: &App, cmd: &CommandInteraction) -> Outcome {
     let options = cmd.data.options();
-    let Some((sub, opts)) = options.first().and_then(|o| match &o.value {
-        ResolvedValue::SubCommand(opts) => Some((o.name, opts)),
-        _ => None,
-    }) else {
-        return private(Rendered::text("Pick a `/faq-admin` subcommand."));
+    let private = |text: String| Outcome::reply(Rendered::text(text), true);
+    let Some((command, options)) = dispatch::find(&app.commands, &cmd.data.name, &options) else {
+        return private(format!(
+            "`/{}` is not one of my commands.",
+            echo(&cmd.data.name)
+        ));
     };
-    let int = |name: &str, default: u32| {
-        opts.iter()
-            .find_map(|o| match o.value {
-                ResolvedValue::Integer(n) if o.name == name => Some(n.clamp(1, 3650) as u32),
-                _ => None,
-            })
-            .unwrap_or(default)
+    let Some(route) = commands::route(command) else {
+        return private(format!("Pick a `/{}` subcommand.", command.qualified_name));
     };
-    let report = opts.iter().find_map(|o| match o.value {
-        ResolvedValue::String(s) if o.name == "report" => Some(s),
-        _ => None,
-    });
-    let days = int("days", admin::DEFAULT_DAYS);
-    let result = match (sub, data.store.clone()) {
-        ("reload", _) => admin::reload_reply(data).await,
-        ("coverage", _) => admin::coverage_reply(data, report).await,
-        ("stats" | "unanswered", None) => Ok(Rendered::text(admin::NO_LOG)),
-        ("stats", Some(store)) => admin::stats_reply(data, store, days).await,
-        ("unanswered", Some(store)) => {
-            admin::unanswered_reply(data, store, int("page", 1), days).await
-        }
-        (other, _) => Ok(Rendered::text(format!(
-            "`/faq-admin {}` is not a subcommand.",
-            echo(other)
-        ))),
+    if let Err(why) = dispatch::check(command, options) {
+        return private(why);
+    }
+    let call = Call {
+        data: &app.data,
+        asker: Asker {
+            user: cmd.user.id,
+            guild: cmd.guild_id,
+            channel: cmd.channel_id,
+        },
+        member: cmd.member.as_deref(),
+        options,
+        transport: Transport::Http,
     };
-    private(result.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "/faq-admin failed");
-        render::error_note()
-    }))
-}
-
-async fn ask(
-    app: &App,
-    cmd: &CommandInteraction,
-    desk: &Desk,
-    report: Option<usize>,
-    started: Instant,
-) -> Out {
-    let data = &app.data;
-    let question =
-        crate::discord::markup::question_text(string_option(cmd, "question").unwrap_or_default());
-    let question = question.as_str();
-    let private = cmd
-        .data
-        .options()
-        .into_iter()
-        .any(|o| o.name == "private" && matches!(o.value, ResolvedValue::Boolean(true)));
-    let user = cmd.user.id;
-    if let Verdict::Wait { remaining, .. } = data.check_cooldown(user.get(), started).await {
-        return Out {
-            rendered: render::cooldown_note(remaining),
-            ephemeral: true,
-        };
-    }
-    let report_id = report.map(|r| desk.knowledge().reports[r].id.as_str());
-    let key = question_key(question, report_id);
-    let channel = cmd.channel_id;
-    if !private {
-        if let Some(earlier) = data.earlier_answer(channel.get(), &key, started).await {
-            return Out {
-                rendered: render::repeat_pointer(&earlier.link),
-                ephemeral: true,
-            };
-        }
-    }
-    let answered = match desk.ask_timed(question, report_id, &desk.matcher().config()) {
-        Ok(a) => a,
-        Err(e) => {
-            return Out {
-                rendered: Rendered::text(e.to_string()),
-                ephemeral: true,
-            }
-        }
-    };
-    let reply = answered.reply;
-    let logged = data.reserve_question();
-    if !private && reply.status == Status::Answered {
-        let link = commands::channel_link(cmd.guild_id, channel);
-        data.remember_answer(channel.get(), key, link, started)
-            .await;
-    }
-    let rendered = render::reply_logged(&reply, logged);
-    app.data
-        .metrics
-        .question(crate::metrics::HTTP, reply.status, started.elapsed());
-    // Queued, never waited for: logging stays off the answering path.
-    data.log_question(
-        logged,
-        &reply,
-        answered.elapsed,
-        cmd.guild_id,
-        channel,
-        user,
-    );
-    Out {
-        rendered,
-        ephemeral: private,
-    }
+    (route.0)(call).await
 }
 
 /// Registers the slash commands over REST (guild or global, as the gateway bot does).
@@ -510,7 +375,7 @@ pub fn serve(
     let mut settings = Settings::from_env()?;
     settings.knowledge_dir = knowledge_dir;
     let http = http_settings(addr)?;
-    let store = crate::discord::open_store()?;
+    let store = super::open_store()?;
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(http.addr)
@@ -521,27 +386,14 @@ pub fn serve(
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let app = Arc::new(app);
         // Replicas follow the knowledge folder too, as the gateway bot does.
-        let watcher = settings.knowledge_dir.clone().map(|dir| {
-            let applied = crate::discord::admin::snapshot(&dir);
-            let notify = settings
-                .mod_channel
-                .map(|c| (Arc::clone(&app.rest), serenity::ChannelId::new(c)));
-            tokio::spawn(crate::discord::admin::watch(
-                Arc::clone(&desk),
-                dir,
-                applied,
-                settings.reload_poll,
-                notify,
-                Arc::clone(&app.data.metrics),
-            ))
-        });
+        let watcher = admin::follow_folder(&settings, &desk, &app.rest, &app.data.metrics);
         if http.register {
             if http.application_id.is_none() {
                 tracing::warn!("DISCORD_APPLICATION_ID is not set: commands are not registered (run `factdesk register`)");
             } else {
                 match register(&app.rest, desk.load().knowledge(), settings.guild_id).await {
                     Ok(n) => tracing::info!(commands = n, "commands registered"),
-                    Err(e) => tracing::error!(error = %crate::discord::redact(&e.to_string()), "could not register the commands; serving anyway"),
+                    Err(e) => tracing::error!(error = %redact(&e.to_string()), "could not register the commands; serving anyway"),
                 }
             }
         }
@@ -549,7 +401,7 @@ pub fn serve(
             "factdesk serves Discord interactions at http://{}/interactions",
             listener.local_addr()?
         );
-        run(listener, app, crate::discord::shutdown_signal()).await?;
+        run(listener, app, super::shutdown_signal()).await?;
         if let Some(w) = watcher {
             w.abort();
         }
@@ -579,7 +431,7 @@ pub fn register_once(kb: KnowledgeBase) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     let n = runtime
         .block_on(register(&rest, &kb, settings.guild_id))
-        .map_err(|e| anyhow::anyhow!("{}", crate::discord::redact(&e.to_string())))?;
+        .map_err(|e| anyhow::anyhow!("{}", redact(&e.to_string())))?;
     eprintln!(
         "registered {n} commands ({})",
         settings
