@@ -469,6 +469,9 @@ pub async fn post_clusters(
     min_asks: u64,
     every: Duration,
 ) {
+    // The mark goes through the store's write queue, so the next look can come before it
+    // lands: what this loop posted is remembered here too, never posted twice.
+    let mut posted: std::collections::HashSet<String> = std::collections::HashSet::new();
     loop {
         tokio::time::sleep(every).await;
         let (s, d) = (store.clone(), desk.load_full());
@@ -487,11 +490,13 @@ pub async fn post_clusters(
                 continue;
             }
         };
-        for c in due.iter().take(ALERTS_PER_ROUND) {
+        let fresh = due.iter().filter(|c| !posted.contains(&c.id));
+        for c in fresh.take(ALERTS_PER_ROUND) {
             match channel.send_message(&http, alert(c).to_message()).await {
                 // Marked only once posted: a failed post is tried again next time.
                 Ok(_) => {
                     store.mark_alerted(&c.id);
+                    posted.insert(c.id.clone());
                 }
                 Err(e) => {
                     tracing::warn!(error = %redact(&e.to_string()), "could not post a cluster to the moderator channel");
