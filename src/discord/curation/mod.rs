@@ -490,8 +490,8 @@ pub async fn post_clusters(
                 continue;
             }
         };
-        let fresh = due.iter().filter(|c| !posted.contains(&c.id));
-        for c in fresh.take(ALERTS_PER_ROUND) {
+        let fresh: Vec<_> = due.iter().filter(|c| !posted.contains(&c.id)).collect();
+        for c in fresh.into_iter().take(ALERTS_PER_ROUND) {
             match channel.send_message(&http, alert(c).to_message()).await {
                 // Marked only once posted: a failed post is tried again next time.
                 Ok(_) => {
