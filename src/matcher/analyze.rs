@@ -261,8 +261,14 @@ impl Analyzer {
                 continue;
             };
             for (kind, cue) in cues {
-                let fits = cue.words.len() <= words.len() - at
-                    && cue.words.iter().zip(&words[at..]).all(|(c, w)| c == w);
+                let end = at + cue.words.len();
+                let fits = end <= words.len()
+                    && cue.words.iter().zip(&words[at..]).all(|(c, w)| c == w)
+                    && (cue.later.is_empty()
+                        || (end..words.len().min(end + CUE_GAP)).any(|from| {
+                            words[from..].len() >= cue.later.len()
+                                && cue.later.iter().zip(&words[from..]).all(|(c, w)| c == w)
+                        }));
                 if fits && (!cue.opening || starts.contains(&at)) {
                     found.push((*kind, cue));
                 }
@@ -310,6 +316,18 @@ impl Analyzer {
                 || numbers.state(kind.numbers)
                 || kind.names && named
         })
+    }
+
+    /// The kinds a question asking for `asked` may be after: one asking for an amount
+    /// ("how much are the tickets") may mean a sum of money, as a gap asking "how much
+    /// do the tickets cost" does.
+    pub fn may_ask(&self, asked: u32) -> u32 {
+        let any = self.mask(|k| k.numbers == NumberKind::Any);
+        if asked & any != 0 {
+            asked | self.mask(|k| k.numbers == NumberKind::Money)
+        } else {
+            asked
+        }
     }
 
     /// The names of the answer types in a mask ("date", "amount"), in the vocabulary's order.
@@ -544,15 +562,28 @@ fn cue_index(types: &[crate::knowledge::AnswerType]) -> HashMap<String, Vec<(usi
                 Some(rest) => (rest, true),
                 None => (cue.as_str(), false),
             };
+            // "how much … cost": the second part may come a few words later.
+            let (text, later) = match text.split_once("...").or_else(|| text.split_once('…')) {
+                Some((head, tail)) => (head, Some(tail)),
+                None => (text, None),
+            };
             let words: Vec<String> = tokenize(text).into_iter().map(|t| t.surface).collect();
             let Some(first) = words.first().cloned() else {
                 continue;
             };
-            let padded = padded_tokens(&tokenize(text));
+            let later: Vec<String> = later
+                .map(|l| tokenize(l).into_iter().map(|t| t.surface).collect())
+                .unwrap_or_default();
+            let mut padded = padded_tokens(&tokenize(text));
+            for w in &later {
+                padded.push_str(w);
+                padded.push(' ');
+            }
             index.entry(first).or_default().push((
                 kind,
                 Cue {
                     words,
+                    later,
                     opening,
                     padded,
                 },
@@ -562,9 +593,14 @@ fn cue_index(types: &[crate::knowledge::AnswerType]) -> HashMap<String, Vec<(usi
     index
 }
 
+/// Most words between the two parts of a cue written "how much ... cost".
+const CUE_GAP: usize = 8;
+
 /// A cue of a kind of answer, as words.
 struct Cue {
     words: Vec<String>,
+    /// Words that must follow within [`CUE_GAP`] words (written "how much ... cost").
+    later: Vec<String>,
     /// Written "^…": asks only where a question opens.
     opening: bool,
     /// The words joined and padded with spaces, to tell a cue inside a longer one.
@@ -712,6 +748,41 @@ mod tests {
             keys(&a, "where does vance fit into the story"),
             ["where", "doe", "vanc", "stori"]
         );
+    }
+
+    #[test]
+    fn a_cue_in_two_parts_asks_only_when_the_second_follows_close_by() {
+        let kind = |name: &str, numbers, cues: &[&str]| crate::knowledge::AnswerType {
+            name: name.into(),
+            required: true,
+            cues: cues.iter().map(|c| c.to_string()).collect(),
+            words: Vec::new(),
+            numbers: Some(numbers),
+            names: false,
+        };
+        let a = Analyzer::new(&Vocabulary {
+            answer_types: vec![
+                kind("amount", NumberKind::Any, &["how much"]),
+                kind("money", NumberKind::Money, &["how much ... cost"]),
+            ],
+            ..Vocabulary::default()
+        });
+        let asked = |q: &str| a.type_names(a.asked_types(&tokenize(q)));
+        assert_eq!(
+            asked("how much did the 1998 deck replacement cost"),
+            ["money"]
+        );
+        assert_eq!(asked("how much are the tickets"), ["amount"]);
+        assert_eq!(
+            asked(
+                "how much of it is left after all of that and the other thing they said would cost"
+            ),
+            ["amount"]
+        );
+        // An amount question may be after money; a money question is not after any amount.
+        let (amount, money) = (1, 2);
+        assert_eq!(a.may_ask(amount), amount | money);
+        assert_eq!(a.may_ask(money), money);
     }
 
     #[test]

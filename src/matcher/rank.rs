@@ -134,6 +134,7 @@ impl Matcher {
         config: &Config,
         left_out: Option<LeftOut>,
     ) -> (Vec<Ranked>, Neighbours) {
+        let may_ask = self.analyzer.may_ask(asked);
         // First pass: how much of the question each entry explains.
         let mut covered: HashMap<u32, (f32, u32)> = HashMap::default();
         for (term, id, share) in terms {
@@ -228,7 +229,7 @@ impl Matcher {
                 } else if missing != 0 {
                     score *= 1.0 - config.type_mismatch_penalty;
                 }
-                if e.asks & !asked != 0 {
+                if e.asks & !may_ask != 0 {
                     score *= 1.0 - config.gap_type_mismatch_penalty;
                 }
                 Ranked {
