@@ -14,4 +14,5 @@ pub mod matcher;
 pub mod metadata;
 pub mod metrics;
 pub mod reply;
+pub mod shutdown;
 pub mod store;

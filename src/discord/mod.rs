@@ -460,20 +460,20 @@ pub fn serve(
         "starting"
     );
     let store = open_store()?;
+    let grace = crate::shutdown::Grace::from_env().map_err(ServeError::Store)?;
     let desk = Arc::new(ArcSwap::from_pointee(Desk::new(kb)));
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
-    let result = runtime.block_on(run_with_store(
+    let result = runtime.block_on(grace.bounded(run_with_store(
         settings,
         desk,
         store.clone(),
-        shutdown_signal(),
-    ));
+        grace.signal(),
+    )));
+    crate::shutdown::drop_runtime(runtime);
     if let Some(store) = store {
-        if let Err(health) = store.flush(std::time::Duration::from_secs(5)) {
-            tracing::warn!(health = %health.summary(), "some questions could not be written to the question log");
-        }
+        grace.close(&store);
     }
-    Ok(result?)
+    Ok(result.transpose()?.unwrap_or(()))
 }
 
 /// The question log from `FACTDESK_DB`: a corrupt or too-new file or a bad setting stops
