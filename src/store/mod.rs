@@ -479,6 +479,9 @@ impl Drop for Inner {
         // the grace; a writer stuck in a call that cannot be cut short is left behind.
         let deadline = Instant::now() + self.shutdown_grace;
         self.shared.close(deadline);
+        if let Backend::Postgres(pg) = &self.backend {
+            pg.close_by(deadline);
+        }
         if let Ok(mut s) = self.sender.lock() {
             s.tx = None;
         }
@@ -501,6 +504,9 @@ pub struct Closed {
     /// Records not confirmed written: dropped from a full queue, refused, or still
     /// waiting when the grace ran out.
     pub lost: u64,
+    /// Of the lost, those whose write was cut off without an answer: they may have
+    /// reached the database all the same.
+    pub unsure: u64,
     /// The writer had stopped by then (false: it was stuck in a call to the database).
     pub finished: bool,
 }
@@ -508,10 +514,17 @@ pub struct Closed {
 impl Closed {
     /// The line printed at exit.
     pub fn summary(&self) -> String {
-        format!(
+        let mut text = format!(
             "question log closed: {} written, {} lost",
             self.written, self.lost
-        )
+        );
+        if self.unsure > 0 {
+            text.push_str(&format!(
+                " ({} of them were being written when time ran out and may be in the database)",
+                self.unsure
+            ));
+        }
+        text
     }
 }
 
@@ -871,7 +884,13 @@ impl Store {
     /// the database does; a writer stuck in a call is left behind and what it held is
     /// counted as lost. Later records are dropped (and counted).
     pub fn close(&self, deadline: Instant) -> Closed {
-        self.inner.shared.close(deadline);
+        // Calls are cut a little before the deadline, leaving the writer time to count.
+        let left = deadline.saturating_duration_since(Instant::now());
+        let cut = deadline - (left / 10).min(Duration::from_millis(100));
+        self.inner.shared.close(cut);
+        if let Backend::Postgres(pg) = &self.inner.backend {
+            pg.close_by(cut);
+        }
         let queued = match self.inner.sender.lock() {
             Ok(mut s) => {
                 s.tx = None;
@@ -894,6 +913,7 @@ impl Store {
         Closed {
             written: health.written,
             lost,
+            unsure: self.inner.shared.unsure().min(lost),
             finished,
         }
     }

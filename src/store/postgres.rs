@@ -8,7 +8,8 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -27,7 +28,7 @@ const POOL_SIZE: usize = 8;
 /// After a failed call on the answering path, the shared state is not tried for this
 /// long (answers use the process's own memory meanwhile), so a database that is down
 /// costs the answering path nothing; short, so that sharing resumes soon after.
-const BACKOFF: Duration = Duration::from_secs(1);
+const BACKOFF: Duration = Duration::from_secs(2);
 /// Advisory lock key held while migrating: processes starting together migrate once.
 const MIGRATION_LOCK: i64 = 0x6661_6374_6465_736b; // "factdesk"
 
@@ -42,6 +43,8 @@ pub(super) struct Pg {
     resting_until: Mutex<Option<Instant>>,
     /// The longest a read may take (moderator views, drafts, the command line).
     read_timeout: Duration,
+    /// Set when the store closes: every call under way ends by then.
+    closing: Arc<Mutex<Option<Instant>>>,
 }
 
 /// Why a call on the store's runtime returned no result.
@@ -168,6 +171,7 @@ impl Pg {
             target,
             resting_until: Mutex::new(None),
             read_timeout,
+            closing: Arc::default(),
         })
     }
 
@@ -201,18 +205,39 @@ impl Pg {
         limit: Duration,
         fut: impl Future<Output = T> + Send + 'static,
     ) -> Result<T, Stuck> {
-        // The timeout runs inside the task, so the call (and its connection) is dropped there.
-        let task = self
-            .handle
-            .spawn(async move { tokio::time::timeout(limit, fut).await });
+        // The deadline is kept inside the task, so the call (and its connection) is
+        // dropped there; a store that closes meanwhile brings it forward.
+        let closing = Arc::clone(&self.closing);
+        let task = self.handle.spawn(async move {
+            let until = Instant::now() + limit;
+            let mut fut = std::pin::pin!(fut);
+            loop {
+                let closing = *closing.lock().unwrap_or_else(|e| e.into_inner());
+                let cut = closing.map_or(until, |c| c.min(until));
+                let left = cut.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return None;
+                }
+                let step = left.min(Duration::from_millis(50));
+                if let Ok(value) = tokio::time::timeout(step, fut.as_mut()).await {
+                    return Some(value);
+                }
+            }
+        });
         match self.handle.block_on(task) {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(_)) => {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => {
                 self.forget_connections();
                 Err(Stuck::Timeout(limit))
             }
             Err(e) => Err(Stuck::Task(e.to_string())),
         }
+    }
+
+    /// Every call under way or to come ends by `deadline` (the store is closing).
+    pub fn close_by(&self, deadline: Instant) {
+        let mut closing = self.closing.lock().unwrap_or_else(|e| e.into_inner());
+        *closing = Some(closing.map_or(deadline, |c| c.min(deadline)));
     }
 
     /// Drops the idle connections: after a call that got no answer, the pool's other
@@ -514,7 +539,12 @@ impl From<&[Msg]> for PgBatch {
     }
 }
 
-async fn write_batch(pool: &Pool, batch: PgBatch) -> Result<(), Failure> {
+/// `committing` is set once COMMIT is sent: before that, a call cut off is surely rolled back.
+async fn write_batch(
+    pool: &Pool,
+    batch: PgBatch,
+    committing: Arc<AtomicBool>,
+) -> Result<(), Failure> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     let q = batch.questions;
@@ -602,6 +632,7 @@ async fn write_batch(pool: &Pool, batch: PgBatch) -> Result<(), Failure> {
         )
         .await?;
     }
+    committing.store(true, Ordering::SeqCst);
     tx.commit().await?;
     Ok(())
 }
@@ -640,7 +671,7 @@ async fn purge(
 
 /// The writer's sink: batches go through the pool.
 pub(super) struct PgSink {
-    pub pg: std::sync::Arc<Pg>,
+    pub pg: Arc<Pg>,
     /// Migrations have run (they run again after a failure, in case the database was replaced).
     pub ready: bool,
 }
@@ -658,6 +689,8 @@ impl PgSink {
             text: format!("cannot write {}: {}", self.pg.target, f.0),
             permanent,
             reconnect: !permanent,
+            // No SQLSTATE: the connection failed or timed out, perhaps after the commit.
+            unsure: f.1.is_none(),
         }
     }
 }
@@ -691,7 +724,13 @@ impl Sink for PgSink {
     fn write(&mut self, batch: &[Msg], limit: Duration) -> Result<(), WriteError> {
         let pool = self.pg.pool.clone();
         let owned = PgBatch::from(batch);
-        self.call(limit, async move { write_batch(&pool, owned).await })
+        let committing = Arc::new(AtomicBool::new(false));
+        let sent = Arc::clone(&committing);
+        let mut result = self.call(limit, async move { write_batch(&pool, owned, sent).await });
+        if let Err(e) = &mut result {
+            e.unsure &= committing.load(Ordering::SeqCst);
+        }
+        result
     }
 
     fn purge(&mut self, before: i64, limit: Duration) -> Result<u64, WriteError> {

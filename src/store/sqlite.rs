@@ -68,6 +68,8 @@ impl SqliteSink {
             text,
             permanent: is_permanent(&e),
             reconnect,
+            // A transaction on the file that failed was rolled back.
+            unsure: false,
         }
     }
 }
@@ -90,6 +92,7 @@ impl Sink for SqliteSink {
                 text: format!("cannot write {}: not open", self.config.path.display()),
                 permanent: false,
                 reconnect: true,
+                unsure: false,
             });
         };
         watchdog(conn, limit);

@@ -98,6 +98,9 @@ struct State {
     close_by: Option<Instant>,
     /// The writer thread has returned.
     finished: bool,
+    /// Records whose write is under way, or whose last write ended without an answer:
+    /// they may or may not be in the database.
+    unsure: u64,
 }
 
 /// What the writer shares with the store handles.
@@ -229,6 +232,15 @@ impl Shared {
         state.close_by = Some(state.close_by.map_or(deadline, |d| d.min(deadline)));
     }
 
+    fn set_unsure(&self, records: u64) {
+        self.lock().unsure = records;
+    }
+
+    /// Records not confirmed written that may be in the database all the same.
+    pub fn unsure(&self) -> u64 {
+        self.lock().unsure
+    }
+
     fn close_by(&self) -> Option<Instant> {
         self.lock().close_by
     }
@@ -289,6 +301,8 @@ pub(super) struct WriteError {
     pub permanent: bool,
     /// The connection is dropped and a new one opened before the next try.
     pub reconnect: bool,
+    /// The answer was lost, not the write: it may have been committed all the same.
+    pub unsure: bool,
 }
 
 pub(super) fn spawn(
@@ -536,7 +550,13 @@ impl Writer {
         }
         let limit = self.limit(self.config.timeout);
         let batch = std::mem::take(&mut self.batch);
+        self.shared.set_unsure(batch.len() as u64);
         let result = self.call("a write", |s| s.write(&batch, limit));
+        let unsure = match &result {
+            Err(e) if e.unsure => batch.len() as u64,
+            _ => 0,
+        };
+        self.shared.set_unsure(unsure);
         self.batch = batch;
         match result {
             Ok(()) => {
