@@ -295,4 +295,32 @@ mod tests {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
         }
     }
+
+    #[test]
+    fn the_store_status_and_metrics_say_how_stale_the_log_is() {
+        let down = Health {
+            ok: false,
+            last_error: Some("the database is not answering".into()),
+            last_commit_at: Some(10_000),
+            current_at: Some(12_000),
+            backlog: 7,
+            ..Health::default()
+        };
+        let body = store_status(Some(&down), 15_500);
+        assert_eq!(body["up"], false);
+        assert_eq!(body["queue_depth"], 7);
+        assert_eq!(body["last_write_age_seconds"], 3.5);
+        assert_eq!(store_status(None, 0)["up"], false);
+        let text = Metrics::default().render_at(Some(&down), 1, 15_500);
+        for line in [
+            "factdesk_store_up 0",
+            "factdesk_store_queue_depth 7",
+            "factdesk_store_last_write_age_seconds 3.5",
+            "factdesk_store_hash_key_pending 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+        let never = Metrics::default().render_at(Some(&Health::default()), 1, 0);
+        assert!(never.contains("factdesk_store_last_write_age_seconds -1\n"));
+    }
 }

@@ -477,7 +477,11 @@ impl Drop for Inner {
     fn drop(&mut self) {
         // Closing the queue tells the writer to commit what it holds and stop, within
         // the grace; a writer stuck in a call that cannot be cut short is left behind.
-        let deadline = Instant::now() + self.shutdown_grace;
+        // After [`Store::close`] its deadline holds: the grace is not given twice.
+        let deadline = self
+            .shared
+            .close_by()
+            .unwrap_or_else(|| Instant::now() + self.shutdown_grace);
         self.shared.close(deadline);
         if let Backend::Postgres(pg) = &self.backend {
             pg.close_by(deadline);
@@ -1149,5 +1153,24 @@ mod health_tests {
             health.summary(),
             "question log NOT WRITING: disk full (6 waiting)"
         );
+    }
+
+    #[test]
+    fn durations_are_read_in_seconds_and_the_close_says_what_was_lost() {
+        use super::{seconds, Closed};
+        use std::time::Duration;
+        assert_eq!(seconds("X", "5".into()).unwrap(), Duration::from_secs(5));
+        assert_eq!(seconds("X", "0.5s".into()).unwrap(), Duration::from_millis(500));
+        assert!(seconds("X", "soon".into()).is_err());
+        assert!(seconds("X", "-1".into()).is_err());
+        let closed = Closed {
+            written: 10,
+            lost: 3,
+            unsure: 0,
+            finished: true,
+        };
+        assert_eq!(closed.summary(), "question log closed: 10 written, 3 lost");
+        let unsure = Closed { unsure: 2, ..closed };
+        assert!(unsure.summary().ends_with("(2 of them were being written when time ran out and may be in the database)"));
     }
 }

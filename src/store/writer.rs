@@ -241,7 +241,7 @@ impl Shared {
         self.lock().unsure
     }
 
-    fn close_by(&self) -> Option<Instant> {
+    pub fn close_by(&self) -> Option<Instant> {
         self.lock().close_by
     }
 
