@@ -473,7 +473,8 @@ pub fn serve(
     if let Some(store) = store {
         grace.close(&store);
     }
-    Ok(result.transpose()?.unwrap_or(()))
+    result.transpose()?;
+    Ok(())
 }
 
 /// The question log from `FACTDESK_DB`: a corrupt or too-new file or a bad setting stops

@@ -874,12 +874,12 @@ impl Store {
     }
 
     /// Waits until everything queued so far is committed; on timeout, the health.
-    pub fn flush(&self, timeout: Duration) -> Result<(), Health> {
+    pub fn flush(&self, timeout: Duration) -> Result<(), Box<Health>> {
         let last = self.inner.sender.lock().map_or(0, |s| s.next_seq);
         if self.inner.shared.wait_committed(last, timeout) {
             Ok(())
         } else {
-            Err(self.health())
+            Err(Box::new(self.health()))
         }
     }
 
@@ -1160,7 +1160,10 @@ mod health_tests {
         use super::{seconds, Closed};
         use std::time::Duration;
         assert_eq!(seconds("X", "5".into()).unwrap(), Duration::from_secs(5));
-        assert_eq!(seconds("X", "0.5s".into()).unwrap(), Duration::from_millis(500));
+        assert_eq!(
+            seconds("X", "0.5s".into()).unwrap(),
+            Duration::from_millis(500)
+        );
         assert!(seconds("X", "soon".into()).is_err());
         assert!(seconds("X", "-1".into()).is_err());
         let closed = Closed {
@@ -1170,7 +1173,12 @@ mod health_tests {
             finished: true,
         };
         assert_eq!(closed.summary(), "question log closed: 10 written, 3 lost");
-        let unsure = Closed { unsure: 2, ..closed };
-        assert!(unsure.summary().ends_with("(2 of them were being written when time ran out and may be in the database)"));
+        let unsure = Closed {
+            unsure: 2,
+            ..closed
+        };
+        assert!(unsure.summary().ends_with(
+            "(2 of them were being written when time ran out and may be in the database)"
+        ));
     }
 }
