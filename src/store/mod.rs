@@ -10,9 +10,11 @@
 //! batch in one transaction with `synchronous = FULL`, so a record is *acknowledged*
 //! (see [`Store::wait`], [`Store::flush`]) only once it is on disk.
 //!
-//! A full or read-only disk, a locked or vanished database: the writer logs the problem,
-//! keeps it in [`Store::health`] for moderators, holds the batch and retries later with
-//! a growing delay; answering goes on regardless. A corrupt file is the one start-up
+//! A full or read-only disk, a locked, vanished or hung database: every call has a
+//! deadline ([`StoreConfig::timeout`]), a call hanging past [`StoreConfig::stall`] shows
+//! in [`Store::health`] at once, and the writer holds the batch and retries with a delay
+//! capped at a second; answering goes on regardless. [`Store::close`] ends by its
+//! deadline whatever the database does, and counts what was written and lost. A corrupt file is the one start-up
 //! error ([`StoreError::Corrupt`]), and it says what to do.
 //!
 //! Two back ends behind this one interface: the embedded SQLite file (the default,
@@ -24,7 +26,8 @@
 //!
 //! User ids are never stored: they are hashed with a keyed BLAKE3 hash before they are
 //! even queued. The key comes from `FACTDESK_HASH_KEY`, or is generated once and kept
-//! in the database so hashes stay stable across restarts.
+//! in the database, which every process reads; a process that starts before the
+//! database answers keeps the ids of its queued records in memory until it has the key.
 
 mod clusters;
 mod drafts;
