@@ -13,4 +13,5 @@ pub mod matcher;
 pub mod metadata;
 pub mod metrics;
 pub mod reply;
+pub mod shutdown;
 pub mod store;

@@ -1,6 +1,11 @@
-//! Counters for `/metrics`, in the Prometheus text format, and the `/healthz` and
-//! `/metrics` routes both front ends serve (the HTTP mode on its own address, the gateway
-//! bot on `FACTDESK_METRICS_ADDR`). Lock-free: front ends count on the answering path.
+//! Counters for `/metrics`, in the Prometheus text format, and the `/healthz`,
+//! `/healthz/store` and `/metrics` routes both front ends serve (the HTTP mode on its own
+//! address, the gateway bot on `FACTDESK_METRICS_ADDR`). Lock-free: front ends count on
+//! the answering path.
+//!
+//! `/healthz` says whether questions can be answered (the knowledge base is loaded) and
+//! nothing else: the question log being down or hung never takes the bot out of a load
+//! balancer. The log's own state is `/healthz/store` and the `factdesk_store_*` metrics.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -83,6 +88,11 @@ impl Metrics {
 
     /// Everything in the Prometheus text format; `store` when there is a question log.
     pub fn render(&self, store: Option<&Health>, entries: usize) -> String {
+        self.render_at(store, entries, crate::store::now_ms())
+    }
+
+    /// [`Metrics::render`] at `now` (unix ms).
+    pub fn render_at(&self, store: Option<&Health>, entries: usize, now: i64) -> String {
         let mut out = String::new();
         let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
         out.push_str("# HELP factdesk_questions_total Questions answered, by front end and outcome.\n# TYPE factdesk_questions_total counter\n");
@@ -137,7 +147,7 @@ impl Metrics {
         out.push_str("# HELP factdesk_knowledge_entries Entries in the knowledge base being served.\n# TYPE factdesk_knowledge_entries gauge\n");
         let _ = writeln!(out, "factdesk_knowledge_entries {entries}");
         if let Some(h) = store {
-            out.push_str("# HELP factdesk_store_up 1 when the last write to the question log succeeded.\n# TYPE factdesk_store_up gauge\n");
+            out.push_str("# HELP factdesk_store_up 1 when the question log's database answers: the last call succeeded and none has hung past the watchdog.\n# TYPE factdesk_store_up gauge\n");
             let _ = writeln!(out, "factdesk_store_up {}", u8::from(h.ok));
             out.push_str("# HELP factdesk_store_written_total Records committed to the question log.\n# TYPE factdesk_store_written_total counter\n");
             let _ = writeln!(out, "factdesk_store_written_total {}", h.written);
@@ -145,6 +155,18 @@ impl Metrics {
             let _ = writeln!(out, "factdesk_store_dropped_total {}", h.dropped);
             out.push_str("# HELP factdesk_store_queue_depth Records queued or held for a retry.\n# TYPE factdesk_store_queue_depth gauge\n");
             let _ = writeln!(out, "factdesk_store_queue_depth {}", h.backlog);
+            out.push_str("# HELP factdesk_store_last_write_age_seconds Seconds since the question log was last up to date (a commit, or nothing waiting); -1 when it never was.\n# TYPE factdesk_store_last_write_age_seconds gauge\n");
+            let _ = writeln!(
+                out,
+                "factdesk_store_last_write_age_seconds {}",
+                h.last_write_age(now).unwrap_or(-1.0)
+            );
+            out.push_str("# HELP factdesk_store_hash_key_pending 1 while the deployment's user hash key has not been read from the database yet.\n# TYPE factdesk_store_hash_key_pending gauge\n");
+            let _ = writeln!(
+                out,
+                "factdesk_store_hash_key_pending {}",
+                u8::from(h.hash_key_pending)
+            );
         }
         out
     }
@@ -158,10 +180,11 @@ pub struct Ops {
     pub metrics: Arc<Metrics>,
 }
 
-/// `GET /healthz` and `GET /metrics`.
+/// `GET /healthz`, `GET /healthz/store` and `GET /metrics`.
 pub fn router(ops: Ops) -> axum::Router {
     axum::Router::new()
         .route("/healthz", get(healthz))
+        .route("/healthz/store", get(healthz_store))
         .route("/metrics", get(metrics))
         .with_state(ops)
 }
@@ -177,27 +200,54 @@ pub async fn serve(
         .await
 }
 
-/// 200 when the knowledge base has entries and the store is writing; 503 with the reasons.
+/// Liveness and readiness: 200 when the knowledge base has entries, so questions can be
+/// answered; 503 with the reason otherwise. The question log is not part of it.
 async fn healthz(State(ops): State<Ops>) -> Response {
     let desk = ops.desk.load();
-    let mut problems = Vec::new();
     if desk.knowledge().entries.is_empty() {
-        problems.push("the knowledge base has no entries".to_string());
-    }
-    if let Some(store) = &ops.store {
-        let health = store.health();
-        if !health.ok {
-            problems.push(health.summary());
-        }
-    }
-    if problems.is_empty() {
-        (StatusCode::OK, "ok\n").into_response()
-    } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            format!("{}\n", problems.join("\n")),
+            "the knowledge base has no entries\n",
         )
             .into_response()
+    } else {
+        (StatusCode::OK, "ok\n").into_response()
+    }
+}
+
+/// The question log's state as JSON: 200 while its database answers, 503 when it is
+/// down, hung or refusing writes (records then wait in memory), and when there is no log.
+async fn healthz_store(State(ops): State<Ops>) -> Response {
+    let body = store_status(
+        ops.store.as_ref().map(Store::health).as_ref(),
+        crate::store::now_ms(),
+    );
+    let code = if body["up"] == serde_json::Value::Bool(true) {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, axum::Json(body)).into_response()
+}
+
+/// The body of `/healthz/store` at `now` (unix ms).
+pub fn store_status(health: Option<&Health>, now: i64) -> serde_json::Value {
+    match health {
+        None => serde_json::json!({
+            "up": false,
+            "summary": "the question log is off",
+        }),
+        Some(h) => serde_json::json!({
+            "up": h.ok,
+            "summary": h.summary(),
+            "queue_depth": h.backlog,
+            "written": h.written,
+            "dropped": h.dropped,
+            "last_write_age_seconds": h.last_write_age(now),
+            "last_error": h.last_error,
+            "failing_since": h.failing_since,
+            "hash_key_pending": h.hash_key_pending,
+        }),
     }
 }
 
@@ -244,5 +294,33 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
         }
+    }
+
+    #[test]
+    fn the_store_status_and_metrics_say_how_stale_the_log_is() {
+        let down = Health {
+            ok: false,
+            last_error: Some("the database is not answering".into()),
+            last_commit_at: Some(10_000),
+            current_at: Some(12_000),
+            backlog: 7,
+            ..Health::default()
+        };
+        let body = store_status(Some(&down), 15_500);
+        assert_eq!(body["up"], false);
+        assert_eq!(body["queue_depth"], 7);
+        assert_eq!(body["last_write_age_seconds"], 3.5);
+        assert_eq!(store_status(None, 0)["up"], false);
+        let text = Metrics::default().render_at(Some(&down), 1, 15_500);
+        for line in [
+            "factdesk_store_up 0",
+            "factdesk_store_queue_depth 7",
+            "factdesk_store_last_write_age_seconds 3.5",
+            "factdesk_store_hash_key_pending 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+        let never = Metrics::default().render_at(Some(&Health::default()), 1, 0);
+        assert!(never.contains("factdesk_store_last_write_age_seconds -1\n"));
     }
 }

@@ -214,6 +214,15 @@ pub const NOT_MODERATOR: &str =
     "Only moderators (Manage Server, or the moderator role) can use `/faq-admin`.";
 /// What a bot without a question log says to the log's subcommands.
 pub const NO_LOG: &str = "The question log is off (see the bot's logs).";
+/// What the log's subcommands say when its database is down or does not answer in time.
+pub const NOT_ANSWERING: &str = "The question log is not answering, try again in a moment.";
+
+/// A read of the log that failed (down, hung past its deadline): said, not raised, so
+/// the moderator hears back within Discord's window.
+fn not_answering(e: &crate::store::StoreError) -> Rendered {
+    tracing::warn!(error = %e, "a moderator's read of the question log failed");
+    Rendered::text(NOT_ANSWERING)
+}
 
 /// A moderator's subcommand: anyone else is refused; a failure is logged and told
 /// briefly. Every reply is private.
@@ -387,7 +396,10 @@ async fn stats_route(call: Call<'_>) -> Outcome {
 pub async fn stats_reply(data: &Data, store: Store, days: u32) -> Result<Rendered, Error> {
     let desk = data.desk.load_full();
     let health = store.health();
-    let s = tokio::task::spawn_blocking(move || store.stats(desk.matcher(), days)).await??;
+    let s = match tokio::task::spawn_blocking(move || store.stats(desk.matcher(), days)).await? {
+        Ok(s) => s,
+        Err(e) => return Ok(not_answering(&e)),
+    };
     let mut text = format!(
         "**Last {days} day(s)**: {} question(s) from {} people · answered {} · suggested {} · declined {} · {} suggestion click(s)",
         s.questions,
@@ -469,10 +481,14 @@ pub async fn unanswered_reply(
     let page = page.max(1) as usize;
     let desk = data.desk.load_full();
     let offset = (page - 1) * UNANSWERED_PER_PAGE;
-    let u = tokio::task::spawn_blocking(move || {
+    let u = match tokio::task::spawn_blocking(move || {
         store.unanswered(desk.matcher(), days, offset, UNANSWERED_PER_PAGE)
     })
-    .await??;
+    .await?
+    {
+        Ok(u) => u,
+        Err(e) => return Ok(not_answering(&e)),
+    };
     let pages = u.total.div_ceil(UNANSWERED_PER_PAGE).max(1);
     let mut text = format!(
         "**Unanswered, last {days} day(s)** — {} cluster(s), page {page} of {pages}",

@@ -167,7 +167,8 @@ pub async fn report_downvote(
     };
     // The question as logged; else, for a mention, the message the answer replies to.
     let logged = match (&data.store, question) {
-        (Some(store), Some(id)) => {
+        // A store that is down or hung is not waited for: the message's text serves.
+        (Some(store), Some(id)) if store.answering() => {
             let store = store.clone();
             tokio::task::spawn_blocking(move || store.question_text(id))
                 .await

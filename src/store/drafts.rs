@@ -57,12 +57,20 @@ fn sqlite_conn(path: &Path) -> Result<Connection, StoreError> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(sqlite_error("opening the database", path))?;
-    conn.busy_timeout(Duration::from_secs(5))
+    conn.busy_timeout(Duration::from_secs(2))
         .map_err(sqlite_error("opening the database", path))?;
     Ok(conn)
 }
 
 impl Store {
+    /// The moderator's hash under the deployment's key: until it is known, drafts wait.
+    fn draft_owner(&self, moderator: u64) -> Result<String, StoreError> {
+        self.known_hash(moderator).ok_or(StoreError::NotAnswering {
+            what: "reading the hash key",
+            waited: Duration::ZERO,
+        })
+    }
+
     /// Keeps `draft` as `moderator`'s for `cluster`, replacing any earlier one.
     pub fn keep_draft(
         &self,
@@ -70,7 +78,35 @@ impl Store {
         cluster: &str,
         draft: &Draft,
     ) -> Result<(), StoreError> {
-        let (who, at) = (self.user_hash(moderator), now_ms());
+        let (cluster, draft) = (cluster.to_string(), draft.clone());
+        self.within("keeping a draft", move |store| {
+            store.keep_draft_now(moderator, &cluster, &draft)
+        })
+    }
+
+    /// `moderator`'s kept draft for `cluster`, if any.
+    pub fn kept_draft(&self, moderator: u64, cluster: &str) -> Result<Option<Draft>, StoreError> {
+        let cluster = cluster.to_string();
+        self.within("reading a draft", move |store| {
+            store.kept_draft_now(moderator, &cluster)
+        })
+    }
+
+    /// Forgets `moderator`'s draft for `cluster` (it was added, or given up).
+    pub fn forget_draft(&self, moderator: u64, cluster: &str) -> Result<(), StoreError> {
+        let cluster = cluster.to_string();
+        self.within("forgetting a draft", move |store| {
+            store.forget_draft_now(moderator, &cluster)
+        })
+    }
+
+    fn keep_draft_now(
+        &self,
+        moderator: u64,
+        cluster: &str,
+        draft: &Draft,
+    ) -> Result<(), StoreError> {
+        let (who, at) = (self.draft_owner(moderator)?, now_ms());
         let expired = at - DRAFT_DAYS * 86_400_000;
         let variants = variants_text(draft);
         match &self.inner.backend {
@@ -126,9 +162,8 @@ impl Store {
         }
     }
 
-    /// `moderator`'s kept draft for `cluster`, if any.
-    pub fn kept_draft(&self, moderator: u64, cluster: &str) -> Result<Option<Draft>, StoreError> {
-        let who = self.user_hash(moderator);
+    fn kept_draft_now(&self, moderator: u64, cluster: &str) -> Result<Option<Draft>, StoreError> {
+        let who = self.draft_owner(moderator)?;
         match &self.inner.backend {
             Backend::Sqlite { path, .. } => {
                 let conn = sqlite_conn(path)?;
@@ -160,9 +195,8 @@ impl Store {
         }
     }
 
-    /// Forgets `moderator`'s draft for `cluster` (it was added, or given up).
-    pub fn forget_draft(&self, moderator: u64, cluster: &str) -> Result<(), StoreError> {
-        let who = self.user_hash(moderator);
+    fn forget_draft_now(&self, moderator: u64, cluster: &str) -> Result<(), StoreError> {
+        let who = self.draft_owner(moderator)?;
         match &self.inner.backend {
             Backend::Sqlite { path, .. } => sqlite_conn(path)?
                 .execute(DELETE, params![who, cluster])

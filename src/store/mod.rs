@@ -10,9 +10,11 @@
 //! batch in one transaction with `synchronous = FULL`, so a record is *acknowledged*
 //! (see [`Store::wait`], [`Store::flush`]) only once it is on disk.
 //!
-//! A full or read-only disk, a locked or vanished database: the writer logs the problem,
-//! keeps it in [`Store::health`] for moderators, holds the batch and retries later with
-//! a growing delay; answering goes on regardless. A corrupt file is the one start-up
+//! A full or read-only disk, a locked, vanished or hung database: every call has a
+//! deadline ([`StoreConfig::timeout`]), a call hanging past [`StoreConfig::stall`] shows
+//! in [`Store::health`] at once, and the writer holds the batch and retries with a delay
+//! capped at a second; answering goes on regardless. [`Store::close`] ends by its
+//! deadline whatever the database does, and counts what was written and lost. A corrupt file is the one start-up
 //! error ([`StoreError::Corrupt`]), and it says what to do.
 //!
 //! Two back ends behind this one interface: the embedded SQLite file (the default,
@@ -24,7 +26,8 @@
 //!
 //! User ids are never stored: they are hashed with a keyed BLAKE3 hash before they are
 //! even queued. The key comes from `FACTDESK_HASH_KEY`, or is generated once and kept
-//! in the database so hashes stay stable across restarts.
+//! in the database, which every process reads; a process that starts before the
+//! database answers keeps the ids of its queued records in memory until it has the key.
 
 mod clusters;
 mod drafts;
@@ -40,7 +43,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
 use serde::Serialize;
@@ -57,7 +60,7 @@ pub fn now_text() -> String {
     stats::fmt_time(now_ms())
 }
 
-use writer::{Msg, Record, Shared};
+use writer::{Msg, Record, Shared, Who};
 
 /// Most unanswered questions read for clustering (the newest).
 pub(crate) const MAX_UNANSWERED_ROWS: i64 = 100_000;
@@ -129,6 +132,11 @@ pub enum StoreError {
         .path.display()
     )]
     Missing { path: PathBuf },
+    #[error("the question log is not answering, try again ({what} took over {:.1} s)", .waited.as_secs_f64())]
+    NotAnswering {
+        what: &'static str,
+        waited: Duration,
+    },
     #[error("{name} must be {expected}, not `{value}`")]
     Setting {
         name: &'static str,
@@ -173,13 +181,57 @@ pub struct StoreConfig {
     /// fewer, bigger transactions and no wake-ups from the answering path, for at most
     /// this much extra delay before a record is acknowledged.
     pub linger: Duration,
-    /// First delay before retrying a failed write; doubles up to `max_retry`.
+    /// First delay before retrying a failed write; doubles up to `max_retry`, kept low so
+    /// that writing resumes soon after the database is back, however long it was away.
     pub retry: Duration,
     pub max_retry: Duration,
     /// How long a write waits for a lock held by another process before giving up (and retrying later).
     pub busy_timeout: Duration,
-    /// On close, how long the writer keeps retrying records it could not write yet.
+    /// The longest any one call of the writer may take (connecting, a batch, a check):
+    /// then it counts as failed and is retried. `FACTDESK_STORE_TIMEOUT`.
+    pub timeout: Duration,
+    /// The longest a moderator's read (stats, clusters, drafts) may take before the
+    /// store answers [`StoreError::NotAnswering`].
+    pub read_timeout: Duration,
+    /// A call still under way after this long marks the store unhealthy at once (the
+    /// watchdog): a hung database is reported like a stopped one.
+    pub stall: Duration,
+    /// How often an idle writer checks that a shared database still answers.
+    pub probe: Duration,
+    /// On close, how long the writer keeps retrying records it could not write yet
+    /// (see [`Store::close`], which is given the time left of `FACTDESK_SHUTDOWN_GRACE`).
     pub shutdown_grace: Duration,
+}
+
+/// The longest SIGTERM waits (requests in flight, then the question log) unless
+/// `FACTDESK_SHUTDOWN_GRACE` says otherwise.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A duration setting in seconds (`2`, `0.5`).
+fn seconds(name: &'static str, value: String) -> Result<Duration, StoreError> {
+    value
+        .trim()
+        .trim_end_matches('s')
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or(StoreError::Setting {
+            name,
+            expected: "a number of seconds (for example 5 or 0.5)",
+            value,
+        })
+}
+
+/// `FACTDESK_SHUTDOWN_GRACE`: how long SIGTERM may take, in seconds (default 5).
+pub fn shutdown_grace_from_env() -> Result<Duration, StoreError> {
+    match std::env::var("FACTDESK_SHUTDOWN_GRACE")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
+        Some(v) => seconds("FACTDESK_SHUTDOWN_GRACE", v),
+        None => Ok(DEFAULT_SHUTDOWN_GRACE),
+    }
 }
 
 impl StoreConfig {
@@ -193,16 +245,22 @@ impl StoreConfig {
             queue: 65_536,
             max_batch: 4_096,
             linger: Duration::from_millis(10),
-            retry: Duration::from_millis(250),
-            max_retry: Duration::from_secs(30),
-            busy_timeout: Duration::from_secs(5),
-            shutdown_grace: Duration::from_secs(3),
+            retry: Duration::from_millis(100),
+            max_retry: Duration::from_secs(1),
+            busy_timeout: Duration::from_secs(2),
+            timeout: Duration::from_secs(2),
+            read_timeout: Duration::from_secs(4),
+            stall: Duration::from_secs(1),
+            probe: Duration::from_millis(500),
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         }
     }
 
     /// `FACTDESK_DATABASE_URL` (a shared PostgreSQL store; unset = the file),
     /// `FACTDESK_DB` (default `./factdesk.db`), `FACTDESK_RETENTION_DAYS` (default 90) and
-    /// `FACTDESK_HASH_KEY` (default: generated and kept in the database). Empty values count as unset.
+    /// `FACTDESK_HASH_KEY` (default: generated and kept in the database),
+    /// `FACTDESK_STORE_TIMEOUT` (seconds a call may take, default 2) and
+    /// `FACTDESK_SHUTDOWN_GRACE` (seconds, default 5). Empty values count as unset.
     pub fn from_env() -> Result<Self, StoreError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let mut config =
@@ -216,6 +274,12 @@ impl StoreConfig {
         }
         config.hash_key = var("FACTDESK_HASH_KEY");
         config.database_url = var("FACTDESK_DATABASE_URL");
+        if let Some(t) = var("FACTDESK_STORE_TIMEOUT") {
+            config.timeout = seconds("FACTDESK_STORE_TIMEOUT", t)?.max(Duration::from_millis(50));
+            config.busy_timeout = config.timeout;
+            config.read_timeout = config.read_timeout.max(config.timeout);
+        }
+        config.shutdown_grace = shutdown_grace_from_env()?;
         Ok(config)
     }
 }
@@ -334,9 +398,20 @@ pub struct Health {
     pub backlog: u64,
     /// Rows removed by retention since the store was opened.
     pub purged: u64,
+    /// Unix milliseconds of the last moment nothing was waiting to be written.
+    pub current_at: Option<i64>,
+    /// The deployment's user hash key has not been read yet (the database has not
+    /// answered since start-up): records keep the ids in memory until it is.
+    pub hash_key_pending: bool,
 }
 
 impl Health {
+    /// Seconds since the log was last up to date (a commit, or nothing waiting), at `now` (unix ms).
+    pub fn last_write_age(&self, now: i64) -> Option<f64> {
+        let last = self.last_commit_at.max(self.current_at)?;
+        Some((now - last).max(0) as f64 / 1000.0)
+    }
+
     /// One line for a moderator.
     pub fn summary(&self) -> String {
         let mut text = if self.ok && self.backlog == 0 {
@@ -389,7 +464,11 @@ pub struct CooldownStep {
 struct Inner {
     backend: Backend,
     shared_timeout: Duration,
-    key: [u8; 32],
+    read_timeout: Duration,
+    shutdown_grace: Duration,
+    /// Hashes ids only for [`Store::user_hash`] callers while the deployment's key is
+    /// not known yet; never written.
+    provisional_key: [u8; 32],
     sender: Mutex<Sender>,
     shared: Arc<Shared>,
     id_salt: u64,
@@ -399,13 +478,60 @@ struct Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        // Closing the queue tells the writer to commit what it holds and stop.
+        // Closing the queue tells the writer to commit what it holds and stop, within
+        // the grace; a writer stuck in a call that cannot be cut short is left behind.
+        // After [`Store::close`] its deadline holds: the grace is not given twice.
+        let deadline = self
+            .shared
+            .close_by()
+            .unwrap_or_else(|| Instant::now() + self.shutdown_grace);
+        self.shared.close(deadline);
+        if let Backend::Postgres(pg) = &self.backend {
+            pg.close_by(deadline);
+        }
         if let Ok(mut s) = self.sender.lock() {
             s.tx = None;
         }
+        let finished = self
+            .shared
+            .wait_finished(deadline + Duration::from_millis(200));
         if let Some(handle) = self.writer.lock().ok().and_then(|mut w| w.take()) {
-            let _ = handle.join();
+            if finished {
+                let _ = handle.join();
+            }
         }
+    }
+}
+
+/// What became of the records when the store closed (see [`Store::close`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closed {
+    /// Records committed since the store was opened.
+    pub written: u64,
+    /// Records not confirmed written: dropped from a full queue, refused, or still
+    /// waiting when the grace ran out.
+    pub lost: u64,
+    /// Of the lost, those whose write was cut off without an answer: they may have
+    /// reached the database all the same.
+    pub unsure: u64,
+    /// The writer had stopped by then (false: it was stuck in a call to the database).
+    pub finished: bool,
+}
+
+impl Closed {
+    /// The line printed at exit.
+    pub fn summary(&self) -> String {
+        let mut text = format!(
+            "question log closed: {} written, {} lost",
+            self.written, self.lost
+        );
+        if self.unsure > 0 {
+            text.push_str(&format!(
+                " ({} of them were being written when time ran out and may be in the database)",
+                self.unsure
+            ));
+        }
+        text
     }
 }
 
@@ -449,13 +575,13 @@ impl Store {
     /// trouble (read-only, full, locked) leaves the store running in a degraded state
     /// that [`Store::health`] reports, retrying in the background.
     pub fn open(config: StoreConfig) -> Result<Store, StoreError> {
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared::new(config.stall));
         let (backend, sink, stored_key): (Backend, Box<dyn writer::Sink>, _) = match &config
             .database_url
         {
             Some(url) => {
-                let pg = Arc::new(postgres::Pg::new(url)?);
-                let key = match pg.migrate() {
+                let pg = Arc::new(postgres::Pg::new(url, config.timeout, config.read_timeout)?);
+                let key = match pg.migrate(config.timeout) {
                     Ok(key) => Some(key),
                     Err(e) => {
                         tracing::error!(error = %e, "the shared store cannot be written; answering goes on, writes are retried");
@@ -492,25 +618,35 @@ impl Store {
                 (backend, Box::new(sink), key)
             }
         };
-        let key = match (&config.hash_key, stored_key) {
-            (Some(secret), _) => {
-                blake3::derive_key("factdesk 2025 user id hash", secret.as_bytes())
-            }
-            (None, Some(key)) => key,
-            (None, None) => {
-                tracing::warn!("no hash key could be read or kept: user hashes will change at restart (set FACTDESK_HASH_KEY)");
-                random_bytes()
-            }
+        let key = match &config.hash_key {
+            Some(secret) => Some(blake3::derive_key(
+                "factdesk 2025 user id hash",
+                secret.as_bytes(),
+            )),
+            None => stored_key,
         };
+        match key {
+            Some(key) => {
+                let _ = shared.key.set(key);
+            }
+            None => tracing::warn!(
+                "the user hash key is in the database, which does not answer yet: ids wait in memory \
+                 and are hashed with it once it answers (or set FACTDESK_HASH_KEY)"
+            ),
+        }
         let (tx, rx) = mpsc::sync_channel(config.queue.max(1));
         let shared_timeout = config.shared_timeout;
+        let read_timeout = config.read_timeout;
+        let shutdown_grace = config.shutdown_grace;
         let handle = writer::spawn(config, sink, rx, Arc::clone(&shared));
         let salt = u64::from_le_bytes(random_bytes());
         Ok(Store {
             inner: Arc::new(Inner {
                 backend,
                 shared_timeout,
-                key,
+                read_timeout,
+                shutdown_grace,
+                provisional_key: random_bytes(),
                 sender: Mutex::new(Sender {
                     next_seq: 0,
                     tx: Some(tx),
@@ -564,7 +700,13 @@ impl Store {
                 first_warning: false,
             });
         }
-        let (hash, now, ms) = (self.user_hash(user), now_ms(), period.as_millis() as i64);
+        // With the deployment's key unknown, or the database down or hung, the caller's
+        // own memory answers: a hash under another key would make one person two.
+        let hash = self.known_hash(user)?;
+        if !self.inner.shared.answering() {
+            return None;
+        }
+        let (now, ms) = (now_ms(), period.as_millis() as i64);
         let (at, warns) = pg
             .shared(self.inner.shared_timeout, move |pool| {
                 Box::pin(postgres::cooldown(pool, hash, now, ms))
@@ -591,6 +733,9 @@ impl Store {
         let Backend::Postgres(pg) = &self.inner.backend else {
             return None;
         };
+        if !self.inner.shared.answering() {
+            return None;
+        }
         let since = now_ms() - window.as_millis() as i64;
         let key = key.to_string();
         pg.shared(self.inner.shared_timeout, move |pool| {
@@ -605,6 +750,9 @@ impl Store {
         let Backend::Postgres(pg) = &self.inner.backend else {
             return false;
         };
+        if !self.inner.shared.answering() {
+            return false;
+        }
         let (key, link, at) = (key.to_string(), link.to_string(), now_ms());
         pg.shared(self.inner.shared_timeout, move |pool| {
             Box::pin(postgres::remember(pool, channel as i64, key, link, at))
@@ -614,8 +762,27 @@ impl Store {
     }
 
     /// The keyed hash stored in place of a user id (32 hex digits).
+    /// Before the deployment's key is known (the database has not answered since
+    /// start-up and `FACTDESK_HASH_KEY` is unset) it is a provisional hash that is never
+    /// written: records wait with the id and are hashed with the real key.
     pub fn user_hash(&self, user: u64) -> String {
-        user_hash(&self.inner.key, user)
+        match self.inner.shared.key.get() {
+            Some(key) => user_hash(key, user),
+            None => user_hash(&self.inner.provisional_key, user),
+        }
+    }
+
+    /// The hash under the deployment's key, once known.
+    fn known_hash(&self, user: u64) -> Option<String> {
+        self.inner.shared.key.get().map(|key| user_hash(key, user))
+    }
+
+    /// A person in a record: hashed now, or kept until the key is known.
+    fn who(&self, user: u64) -> Who {
+        match self.known_hash(user) {
+            Some(hash) => Who::Hashed(hash),
+            None => Who::Pending(user),
+        }
     }
 
     fn next_question_id(&self) -> QuestionId {
@@ -669,26 +836,26 @@ impl Store {
 
     /// [`Store::log_question`] with an id from [`Store::reserve_question_id`].
     pub fn log_question_as(&self, id: QuestionId, q: QuestionLog) -> Logged {
-        let user = q.user.map(|u| self.user_hash(u));
+        let user = q.user.map(|u| self.who(u));
         let ack = self.enqueue(Record::Question { id, user, q });
         Logged { id, ack }
     }
 
     /// Queues a vote (an upsert per message and person); never blocks.
     pub fn record_vote(&self, vote: Vote) -> Option<Ack> {
-        let user = self.user_hash(vote.user);
+        let user = self.who(vote.user);
         self.enqueue(Record::Vote { user, vote })
     }
 
     /// Queues a click on a suggestion; never blocks.
     pub fn record_click(&self, click: Click) -> Option<Ack> {
-        let user = click.user.map(|u| self.user_hash(u));
+        let user = click.user.map(|u| self.who(u));
         self.enqueue(Record::Click { user, click })
     }
 
     /// Hides an unanswered cluster (by [`Cluster::id`]) for good; `by` is the moderator.
     pub fn dismiss_cluster(&self, cluster: &str, by: Option<u64>) -> Option<Ack> {
-        let by = by.map(|u| self.user_hash(u));
+        let by = by.map(|u| self.who(u));
         self.enqueue(Record::Dismiss {
             cluster: cluster.to_string(),
             by,
@@ -710,13 +877,57 @@ impl Store {
     }
 
     /// Waits until everything queued so far is committed; on timeout, the health.
-    pub fn flush(&self, timeout: Duration) -> Result<(), Health> {
+    pub fn flush(&self, timeout: Duration) -> Result<(), Box<Health>> {
         let last = self.inner.sender.lock().map_or(0, |s| s.next_seq);
         if self.inner.shared.wait_committed(last, timeout) {
             Ok(())
         } else {
-            Err(self.health())
+            Err(Box::new(self.health()))
         }
+    }
+
+    /// Stops taking records and writes what waits until `deadline`, then says what
+    /// became of every record. Returns by `deadline` (plus a few milliseconds) whatever
+    /// the database does; a writer stuck in a call is left behind and what it held is
+    /// counted as lost. Later records are dropped (and counted).
+    pub fn close(&self, deadline: Instant) -> Closed {
+        // Calls are cut a little before the deadline, leaving the writer time to count.
+        let left = deadline.saturating_duration_since(Instant::now());
+        let cut = deadline - (left / 10).min(Duration::from_millis(100));
+        self.inner.shared.close(cut);
+        if let Backend::Postgres(pg) = &self.inner.backend {
+            pg.close_by(cut);
+        }
+        let queued = match self.inner.sender.lock() {
+            Ok(mut s) => {
+                s.tx = None;
+                s.next_seq
+            }
+            Err(poisoned) => {
+                let mut s = poisoned.into_inner();
+                s.tx = None;
+                s.next_seq
+            }
+        };
+        let finished = self.inner.shared.wait_finished(deadline);
+        let health = self.inner.shared.health(queued);
+        // The writer counts what it gave up on when it stops; one stuck in a call has not.
+        let lost = if finished {
+            health.dropped
+        } else {
+            health.dropped + health.backlog
+        };
+        Closed {
+            written: health.written,
+            lost,
+            unsure: self.inner.shared.unsure().min(lost),
+            finished,
+        }
+    }
+
+    /// Whether the database answers (no call failing or hanging), for the answering path.
+    pub fn answering(&self) -> bool {
+        self.inner.shared.answering()
     }
 
     pub fn health(&self) -> Health {
@@ -724,7 +935,37 @@ impl Store {
         self.inner.shared.health(queued)
     }
 
+    /// Runs a moderator's read on a helper thread and waits at most the read timeout:
+    /// a file on a hung disk cannot be interrupted, but nobody waits for it.
+    fn within<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        read: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let waited = self.inner.read_timeout;
+        if matches!(self.inner.backend, Backend::Postgres(_)) {
+            // The client's own deadline bounds it.
+            return read(self);
+        }
+        let (tx, rx) = mpsc::sync_channel(1);
+        let store = self.clone();
+        std::thread::Builder::new()
+            .name("factdesk-read".into())
+            .spawn(move || {
+                let _ = tx.send(read(&store));
+            })
+            .map_err(|_| StoreError::NotAnswering { what, waited })?;
+        rx.recv_timeout(waited)
+            .unwrap_or(Err(StoreError::NotAnswering { what, waited }))
+    }
+
     fn snapshot(&self, days: u32, want: Want) -> Result<Snapshot, StoreError> {
+        self.within("reading the question log", move |store| {
+            store.snapshot_now(days, want)
+        })
+    }
+
+    fn snapshot_now(&self, days: u32, want: Want) -> Result<Snapshot, StoreError> {
         let since = now_ms() - i64::from(days) * 86_400_000;
         match &self.inner.backend {
             Backend::Sqlite { path, reader } => {
@@ -763,13 +1004,15 @@ impl Store {
 
     /// The text of a logged question, if it is (still) in the log.
     pub fn question_text(&self, id: QuestionId) -> Result<Option<String>, StoreError> {
-        match &self.inner.backend {
-            Backend::Sqlite { path, .. } => {
-                let conn = schema::open_reader(path)?;
-                sqlite::question_text(&conn, path, id)
+        self.within("reading a question", move |store| {
+            match &store.inner.backend {
+                Backend::Sqlite { path, .. } => {
+                    let conn = schema::open_reader(path)?;
+                    sqlite::question_text(&conn, path, id)
+                }
+                Backend::Postgres(pg) => pg.question_text(id),
             }
-            Backend::Postgres(pg) => pg.question_text(id),
-        }
+        })
     }
 
     /// The current cluster that has `id` as its id or as one of its members' ids.
@@ -829,6 +1072,9 @@ fn user_hash(key: &[u8; 32], user: u64) -> String {
     text
 }
 
+/// The command line's deadline for one read of a shared store.
+const READER_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Read-only access for the command line: never creates, migrates or writes.
 pub struct Reader {
     backend: ReaderBackend,
@@ -851,7 +1097,8 @@ impl Reader {
 
     /// The shared PostgreSQL store at `url`.
     pub fn open_url(url: &str) -> Result<Reader, StoreError> {
-        let pg = postgres::Pg::new(url)?;
+        // The command line reads whole logs: a long deadline, still one.
+        let pg = postgres::Pg::new(url, READER_TIMEOUT, READER_TIMEOUT)?;
         pg.check_schema()?;
         Ok(Reader {
             backend: ReaderBackend::Postgres(pg),
@@ -909,5 +1156,32 @@ mod health_tests {
             health.summary(),
             "question log NOT WRITING: disk full (6 waiting)"
         );
+    }
+
+    #[test]
+    fn durations_are_read_in_seconds_and_the_close_says_what_was_lost() {
+        use super::{seconds, Closed};
+        use std::time::Duration;
+        assert_eq!(seconds("X", "5".into()).unwrap(), Duration::from_secs(5));
+        assert_eq!(
+            seconds("X", "0.5s".into()).unwrap(),
+            Duration::from_millis(500)
+        );
+        assert!(seconds("X", "soon".into()).is_err());
+        assert!(seconds("X", "-1".into()).is_err());
+        let closed = Closed {
+            written: 10,
+            lost: 3,
+            unsure: 0,
+            finished: true,
+        };
+        assert_eq!(closed.summary(), "question log closed: 10 written, 3 lost");
+        let unsure = Closed {
+            unsure: 2,
+            ..closed
+        };
+        assert!(unsure.summary().ends_with(
+            "(2 of them were being written when time ran out and may be in the database)"
+        ));
     }
 }

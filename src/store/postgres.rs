@@ -8,7 +8,8 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -24,12 +25,10 @@ use super::{
 
 /// Connections a process keeps open at most.
 const POOL_SIZE: usize = 8;
-/// How long opening a connection may take before the attempt counts as failed.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// After a failed call on the answering path, the shared state is not tried for this
 /// long (answers use the process's own memory meanwhile), so a database that is down
-/// costs the answering path nothing.
-const BACKOFF: Duration = Duration::from_secs(5);
+/// costs the answering path nothing; short, so that sharing resumes soon after.
+const BACKOFF: Duration = Duration::from_secs(2);
 /// Advisory lock key held while migrating: processes starting together migrate once.
 const MIGRATION_LOCK: i64 = 0x6661_6374_6465_736b; // "factdesk"
 
@@ -42,6 +41,27 @@ pub(super) struct Pg {
     target: String,
     /// Until when the answering path leaves the database alone after a failure.
     resting_until: Mutex<Option<Instant>>,
+    /// The longest a read may take (moderator views, drafts, the command line).
+    read_timeout: Duration,
+    /// Set when the store closes: every call under way ends by then.
+    closing: Arc<Mutex<Option<Instant>>>,
+}
+
+/// Why a call on the store's runtime returned no result.
+pub(super) enum Stuck {
+    /// No answer within the deadline: the connections are dropped.
+    Timeout(Duration),
+    /// The task itself failed (panicked or was cancelled).
+    Task(String),
+}
+
+impl Stuck {
+    fn text(&self) -> String {
+        match self {
+            Stuck::Timeout(limit) => format!("no answer within {:.1} s", limit.as_secs_f64()),
+            Stuck::Task(e) => e.clone(),
+        }
+    }
 }
 
 impl Drop for Pg {
@@ -99,10 +119,21 @@ fn describe(config: &tokio_postgres::Config) -> String {
 
 impl Pg {
     /// A pool for `url`; connects lazily (a database that is down does not stop start-up).
-    pub fn new(url: &str) -> Result<Pg, StoreError> {
+    /// `timeout` bounds connecting and the writer's calls, `read_timeout` reads; the
+    /// server is asked to cancel any statement running longer than `read_timeout` too.
+    pub fn new(url: &str, timeout: Duration, read_timeout: Duration) -> Result<Pg, StoreError> {
         let mut config: tokio_postgres::Config = url.parse().map_err(|_| setting_error(url))?;
-        config.connect_timeout(CONNECT_TIMEOUT);
+        config.connect_timeout(timeout);
         config.application_name("factdesk");
+        let statement_ms = read_timeout.max(timeout).as_millis().max(1);
+        config.options(format!("-c statement_timeout={statement_ms}"));
+        // A server that vanishes without closing the connection (a crash, a cut network)
+        // is noticed by the kernel, so stuck connections do not pile up.
+        config.keepalives(true);
+        config.keepalives_idle(Duration::from_secs(5));
+        config.keepalives_interval(Duration::from_secs(1));
+        config.keepalives_retries(3);
+        config.tcp_user_timeout(Duration::from_secs(10));
         let target = describe(&config);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -124,9 +155,9 @@ impl Pg {
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .runtime(deadpool_postgres::Runtime::Tokio1)
-            .wait_timeout(Some(CONNECT_TIMEOUT))
-            .create_timeout(Some(CONNECT_TIMEOUT))
-            .recycle_timeout(Some(CONNECT_TIMEOUT))
+            .wait_timeout(Some(timeout))
+            .create_timeout(Some(timeout))
+            .recycle_timeout(Some(timeout))
             .build()
             .map_err(|e| StoreError::Postgres {
                 context: "starting the connection pool",
@@ -139,6 +170,8 @@ impl Pg {
             pool,
             target,
             resting_until: Mutex::new(None),
+            read_timeout,
+            closing: Arc::default(),
         })
     }
 
@@ -146,19 +179,71 @@ impl Pg {
         &self.target
     }
 
-    /// Runs `fut` on the store's runtime and waits for it (from a plain thread).
+    /// Runs a read on the store's runtime and waits for it (from a plain thread), at
+    /// most the read timeout.
     pub(super) fn block_on<T: Send + 'static>(
         &self,
         fut: impl Future<Output = T> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let task = self.handle.spawn(fut);
-        self.handle
-            .block_on(task)
-            .map_err(|e| StoreError::Postgres {
-                context: "running a database call",
-                target: self.target.clone(),
-                detail: e.to_string(),
+        self.block_within(self.read_timeout, fut)
+            .map_err(|stuck| match stuck {
+                Stuck::Timeout(waited) => StoreError::NotAnswering {
+                    what: "the database",
+                    waited,
+                },
+                Stuck::Task(detail) => StoreError::Postgres {
+                    context: "running a database call",
+                    target: self.target.clone(),
+                    detail,
+                },
             })
+    }
+
+    /// Runs `fut` on the store's runtime and waits for it, at most `limit`.
+    pub(super) fn block_within<T: Send + 'static>(
+        &self,
+        limit: Duration,
+        fut: impl Future<Output = T> + Send + 'static,
+    ) -> Result<T, Stuck> {
+        // The deadline is kept inside the task, so the call (and its connection) is
+        // dropped there; a store that closes meanwhile brings it forward.
+        let closing = Arc::clone(&self.closing);
+        let task = self.handle.spawn(async move {
+            let until = Instant::now() + limit;
+            let mut fut = std::pin::pin!(fut);
+            loop {
+                let closing = *closing.lock().unwrap_or_else(|e| e.into_inner());
+                let cut = closing.map_or(until, |c| c.min(until));
+                let left = cut.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return None;
+                }
+                let step = left.min(Duration::from_millis(50));
+                if let Ok(value) = tokio::time::timeout(step, fut.as_mut()).await {
+                    return Some(value);
+                }
+            }
+        });
+        match self.handle.block_on(task) {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => {
+                self.forget_connections();
+                Err(Stuck::Timeout(limit))
+            }
+            Err(e) => Err(Stuck::Task(e.to_string())),
+        }
+    }
+
+    /// Every call under way or to come ends by `deadline` (the store is closing).
+    pub fn close_by(&self, deadline: Instant) {
+        let mut closing = self.closing.lock().unwrap_or_else(|e| e.into_inner());
+        *closing = Some(closing.map_or(deadline, |c| c.min(deadline)));
+    }
+
+    /// Drops the idle connections: after a call that got no answer, the pool's other
+    /// connections to the same server are as likely stuck, and a new one is cheap.
+    fn forget_connections(&self) {
+        self.pool.retain(|_, _| false);
     }
 
     pub(super) fn error(&self, context: &'static str) -> impl Fn(Failure) -> StoreError + '_ {
@@ -169,10 +254,15 @@ impl Pg {
         }
     }
 
-    /// Connects, migrates and returns the stored hash key.
-    pub fn migrate(&self) -> Result<[u8; 32], StoreError> {
+    /// Connects, migrates and returns the stored hash key, within `limit`.
+    pub fn migrate(&self, limit: Duration) -> Result<[u8; 32], StoreError> {
         let pool = self.pool.clone();
-        self.block_on(async move { migrate(&pool).await })?
+        self.block_within(limit, async move { migrate(&pool).await })
+            .map_err(|stuck| StoreError::Postgres {
+                context: "migrating the database",
+                target: self.target.clone(),
+                detail: stuck.text(),
+            })?
             .map_err(self.error("migrating the database"))
     }
 
@@ -252,12 +342,19 @@ impl Pg {
                 None => {}
             }
         }
-        let task = self.handle.spawn(call(self.pool.clone()));
-        let why = match tokio::time::timeout(timeout, task).await {
+        let fut = call(self.pool.clone());
+        // The timeout runs inside the task, so a call without an answer is dropped there.
+        let task = self
+            .handle
+            .spawn(async move { tokio::time::timeout(timeout, fut).await });
+        let why = match task.await {
             Ok(Ok(Ok(value))) => return Some(value),
             Ok(Ok(Err(f))) => f.0,
-            Ok(Err(e)) => e.to_string(),
-            Err(_) => format!("no answer within {} ms", timeout.as_millis()),
+            Err(e) => e.to_string(),
+            Ok(Err(_)) => {
+                self.forget_connections();
+                format!("no answer within {} ms", timeout.as_millis())
+            }
         };
         tracing::warn!(target = %self.target, error = %why, "shared state unavailable; using this process's memory for {} s", BACKOFF.as_secs());
         *self.resting_until.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -420,7 +517,7 @@ impl From<&[Msg]> for PgBatch {
                     q.at.push(unix_ms(log.at));
                     q.guild.push(id(log.guild));
                     q.channel.push(id(log.channel));
-                    q.user.push(user.clone());
+                    q.user.push(user.as_ref().map(|w| w.text().to_string()));
                     q.question.push(text(&log.question));
                     q.status.push(log.status.as_str().to_string());
                     q.decline
@@ -442,7 +539,12 @@ impl From<&[Msg]> for PgBatch {
     }
 }
 
-async fn write_batch(pool: &Pool, batch: PgBatch) -> Result<(), Failure> {
+/// `committing` is set once COMMIT is sent: before that, a call cut off is surely rolled back.
+async fn write_batch(
+    pool: &Pool,
+    batch: PgBatch,
+    committing: Arc<AtomicBool>,
+) -> Result<(), Failure> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     let q = batch.questions;
@@ -463,7 +565,7 @@ async fn write_batch(pool: &Pool, batch: PgBatch) -> Result<(), Failure> {
                     &stmt,
                     &[
                         &(vote.message as i64),
-                        user,
+                        &user.text(),
                         &vote.question,
                         &text(&vote.entry),
                         &i64::from(vote.up),
@@ -484,7 +586,7 @@ async fn write_batch(pool: &Pool, batch: PgBatch) -> Result<(), Failure> {
                         &unix_ms(click.at),
                         &id(click.guild),
                         &id(click.channel),
-                        user,
+                        &user.as_ref().map(|w| w.text()),
                         &click.question,
                         &click.asked.as_deref().map(text),
                         &text(&click.entry),
@@ -495,7 +597,7 @@ async fn write_batch(pool: &Pool, batch: PgBatch) -> Result<(), Failure> {
             Record::Dismiss { cluster, by, at } => {
                 tx.execute(
                     "INSERT INTO dismissed (cluster, at, by) VALUES ($1, $2, $3) ON CONFLICT (cluster) DO NOTHING",
-                    &[cluster, at, by],
+                    &[cluster, at, &by.as_ref().map(|w| w.text())],
                 )
                 .await?;
             }
@@ -530,13 +632,25 @@ async fn write_batch(pool: &Pool, batch: PgBatch) -> Result<(), Failure> {
         )
         .await?;
     }
+    committing.store(true, Ordering::SeqCst);
     tx.commit().await?;
     Ok(())
 }
 
-async fn purge(pool: &Pool, before: i64, shared_before: i64) -> Result<u64, Failure> {
+async fn purge(
+    pool: &Pool,
+    before: i64,
+    shared_before: i64,
+    limit: Duration,
+) -> Result<u64, Failure> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
+    // A purge may take longer than a write; the client's deadline still bounds it.
+    tx.batch_execute(&format!(
+        "SET LOCAL statement_timeout = {}",
+        limit.as_millis().max(1)
+    ))
+    .await?;
     let mut rows = 0;
     for table in ["questions", "votes", "clicks"] {
         rows += tx
@@ -557,7 +671,7 @@ async fn purge(pool: &Pool, before: i64, shared_before: i64) -> Result<u64, Fail
 
 /// The writer's sink: batches go through the pool.
 pub(super) struct PgSink {
-    pub pg: std::sync::Arc<Pg>,
+    pub pg: Arc<Pg>,
     /// Migrations have run (they run again after a failure, in case the database was replaced).
     pub ready: bool,
 }
@@ -575,6 +689,22 @@ impl PgSink {
             text: format!("cannot write {}: {}", self.pg.target, f.0),
             permanent,
             reconnect: !permanent,
+            // No SQLSTATE: the connection failed or timed out, perhaps after the commit.
+            unsure: f.1.is_none(),
+        }
+    }
+}
+
+impl PgSink {
+    fn call<T: Send + 'static>(
+        &mut self,
+        limit: Duration,
+        fut: impl Future<Output = Result<T, Failure>> + Send + 'static,
+    ) -> Result<T, WriteError> {
+        match self.pg.block_within(limit, fut) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(f)) => Err(self.error(f)),
+            Err(stuck) => Err(self.error(Failure(stuck.text(), None))),
         }
     }
 }
@@ -584,37 +714,40 @@ impl Sink for PgSink {
         self.ready
     }
 
-    fn connect(&mut self) -> Result<(), String> {
-        self.pg.migrate().map_err(|e| e.to_string())?;
+    fn connect(&mut self, limit: Duration) -> Result<[u8; 32], String> {
+        let key = self.pg.migrate(limit).map_err(|e| e.to_string())?;
         tracing::info!(target = %self.pg.target, "question log: PostgreSQL open for writing");
         self.ready = true;
-        Ok(())
+        Ok(key)
     }
 
-    fn write(&mut self, batch: &[Msg]) -> Result<(), WriteError> {
+    fn write(&mut self, batch: &[Msg], limit: Duration) -> Result<(), WriteError> {
         let pool = self.pg.pool.clone();
         let owned = PgBatch::from(batch);
-        let result = self
-            .pg
-            .block_on(async move { write_batch(&pool, owned).await });
-        match result {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(f)) => Err(self.error(f)),
-            Err(e) => Err(self.error(Failure(e.to_string(), None))),
+        let committing = Arc::new(AtomicBool::new(false));
+        let sent = Arc::clone(&committing);
+        let mut result = self.call(limit, async move { write_batch(&pool, owned, sent).await });
+        if let Err(e) = &mut result {
+            e.unsure &= committing.load(Ordering::SeqCst);
         }
+        result
     }
 
-    fn purge(&mut self, before: i64) -> Result<u64, WriteError> {
+    fn purge(&mut self, before: i64, limit: Duration) -> Result<u64, WriteError> {
         let pool = self.pg.pool.clone();
         let shared_before = super::now_ms() - 86_400_000;
-        match self
-            .pg
-            .block_on(async move { purge(&pool, before, shared_before).await })
-        {
-            Ok(Ok(rows)) => Ok(rows),
-            Ok(Err(f)) => Err(self.error(f)),
-            Err(e) => Err(self.error(Failure(e.to_string(), None))),
-        }
+        self.call(limit, async move {
+            purge(&pool, before, shared_before, limit).await
+        })
+    }
+
+    fn probe(&mut self, limit: Duration) -> Result<(), WriteError> {
+        let pool = self.pg.pool.clone();
+        self.call(limit, async move {
+            let client = pool.get().await?;
+            client.simple_query("SELECT 1").await?;
+            Ok(())
+        })
     }
 }
 

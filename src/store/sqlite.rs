@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
@@ -67,6 +68,8 @@ impl SqliteSink {
             text,
             permanent: is_permanent(&e),
             reconnect,
+            // A transaction on the file that failed was rolled back.
+            unsure: false,
         }
     }
 }
@@ -76,31 +79,34 @@ impl Sink for SqliteSink {
         self.conn.is_some()
     }
 
-    fn connect(&mut self) -> Result<(), String> {
-        let (conn, _) = schema::connect(&self.config, false).map_err(|e| e.to_string())?;
+    fn connect(&mut self, _limit: Duration) -> Result<[u8; 32], String> {
+        let (conn, key) = schema::connect(&self.config, false).map_err(|e| e.to_string())?;
         tracing::info!(path = %self.config.path.display(), "question log: database open for writing");
         self.conn = Some(conn);
-        Ok(())
+        Ok(key)
     }
 
-    fn write(&mut self, batch: &[Msg]) -> Result<(), WriteError> {
+    fn write(&mut self, batch: &[Msg], limit: Duration) -> Result<(), WriteError> {
         let Some(conn) = self.conn.as_mut() else {
             return Err(WriteError {
                 text: format!("cannot write {}: not open", self.config.path.display()),
                 permanent: false,
                 reconnect: true,
+                unsure: false,
             });
         };
+        watchdog(conn, limit);
         match write_batch(conn, batch) {
             Ok(()) => Ok(()),
             Err(e) => Err(self.error(e)),
         }
     }
 
-    fn purge(&mut self, before: i64) -> Result<u64, WriteError> {
+    fn purge(&mut self, before: i64, limit: Duration) -> Result<u64, WriteError> {
         let Some(conn) = self.conn.as_mut() else {
             return Ok(0);
         };
+        watchdog(conn, limit);
         let result = (|| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut rows = 0;
@@ -112,6 +118,15 @@ impl Sink for SqliteSink {
         })();
         result.map_err(|e| self.error(e))
     }
+}
+
+/// Interrupts the statement running on `conn` once `limit` has passed (SQLite checks
+/// between steps of its virtual machine; lock waits are bounded by `busy_timeout`, and a
+/// disk that blocks a system call is left to the health watchdog).
+fn watchdog(conn: &mut Connection, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    // Without it (never expected) lock waits are still bounded by `busy_timeout`.
+    let _ = conn.progress_handler(10_000, Some(move || Instant::now() >= deadline));
 }
 
 /// Maps a rusqlite error to the store's, naming what was being done and the file.
@@ -272,7 +287,7 @@ fn write_batch(conn: &mut Connection, batch: &[Msg]) -> rusqlite::Result<()> {
                     ms(q.at),
                     id(q.guild),
                     id(q.channel),
-                    user,
+                    user.as_ref().map(|w| w.text()),
                     q.question,
                     q.status.as_str(),
                     decline,
@@ -293,7 +308,7 @@ fn write_batch(conn: &mut Connection, batch: &[Msg]) -> rusqlite::Result<()> {
                 )?;
                 stmt.execute(params![
                     vote.message as i64,
-                    user,
+                    user.text(),
                     vote.question,
                     vote.entry,
                     vote.up,
@@ -308,7 +323,7 @@ fn write_batch(conn: &mut Connection, batch: &[Msg]) -> rusqlite::Result<()> {
                     ms(click.at),
                     id(click.guild),
                     id(click.channel),
-                    user,
+                    user.as_ref().map(|w| w.text()),
                     click.question,
                     click.asked,
                     click.entry
@@ -318,7 +333,7 @@ fn write_batch(conn: &mut Connection, batch: &[Msg]) -> rusqlite::Result<()> {
                 let mut stmt = tx.prepare_cached(
                     "INSERT INTO dismissed (cluster, at, by) VALUES (?1, ?2, ?3) ON CONFLICT (cluster) DO NOTHING",
                 )?;
-                stmt.execute(params![cluster, at, by])?;
+                stmt.execute(params![cluster, at, by.as_ref().map(|w| w.text())])?;
             }
             Record::Alerted { cluster, at } => {
                 let mut stmt = tx.prepare_cached(

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -18,24 +18,49 @@ const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 /// A failed retention purge is tried again after this long.
 const PURGE_RETRY: Duration = Duration::from_secs(600);
 
+/// A person in a record: hashed with the deployment's key, or (only while that key
+/// could not be read yet) the id itself, held in memory and hashed by the writer before
+/// anything is written, so that one person never gets two hashes.
+#[derive(Clone, Debug)]
+pub(super) enum Who {
+    Hashed(String),
+    Pending(u64),
+}
+
+impl Who {
+    /// The stored hash; the writer resolves every [`Who::Pending`] before a sink sees it.
+    pub fn text(&self) -> &str {
+        match self {
+            Who::Hashed(h) => h,
+            Who::Pending(_) => "",
+        }
+    }
+
+    fn resolve(&mut self, key: &[u8; 32]) {
+        if let Who::Pending(user) = *self {
+            *self = Who::Hashed(super::user_hash(key, user));
+        }
+    }
+}
+
 #[derive(Clone)]
 pub(super) enum Record {
     Question {
         id: QuestionId,
-        user: Option<String>,
+        user: Option<Who>,
         q: QuestionLog,
     },
     Vote {
-        user: String,
+        user: Who,
         vote: Vote,
     },
     Click {
-        user: Option<String>,
+        user: Option<Who>,
         click: Click,
     },
     Dismiss {
         cluster: String,
-        by: Option<String>,
+        by: Option<Who>,
         at: i64,
     },
     Alerted {
@@ -49,21 +74,59 @@ pub(super) struct Msg {
     pub record: Record,
 }
 
+impl Record {
+    fn resolve(&mut self, key: &[u8; 32]) {
+        let who = match self {
+            Record::Question { user, .. } | Record::Click { user, .. } => user.as_mut(),
+            Record::Vote { user, .. } => Some(user),
+            Record::Dismiss { by, .. } => by.as_mut(),
+            Record::Alerted { .. } => None,
+        };
+        if let Some(who) = who {
+            who.resolve(key);
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
     committed: u64,
     health: Health,
+    /// A call to the database under way: since when, and what it is.
+    busy: Option<(Instant, &'static str)>,
+    /// Set by [`Shared::close`]: the writer stops retrying then.
+    close_by: Option<Instant>,
+    /// The writer thread has returned.
+    finished: bool,
+    /// Records whose write is under way, or whose last write ended without an answer:
+    /// they may or may not be in the database.
+    unsure: u64,
 }
 
 /// What the writer shares with the store handles.
-#[derive(Default)]
 pub(super) struct Shared {
     state: Mutex<State>,
     cond: Condvar,
     pub dropped: AtomicU64,
+    /// The key user ids are hashed with, once known (set once: from the setting, or read
+    /// from the database at start-up or when it first answers).
+    pub key: OnceLock<[u8; 32]>,
+    /// A call to the database taking longer than this counts as a failure in the health
+    /// (the watchdog), while it goes on.
+    stall: Duration,
 }
 
 impl Shared {
+    pub fn new(stall: Duration) -> Self {
+        Shared {
+            state: Mutex::default(),
+            cond: Condvar::new(),
+            dropped: AtomicU64::new(0),
+            key: OnceLock::new(),
+            stall,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         match self.state.lock() {
             Ok(s) => s,
@@ -89,11 +152,28 @@ impl Shared {
 
     pub fn health(&self, queued: u64) -> Health {
         let state = self.lock();
-        Health {
+        let mut health = Health {
             dropped: self.dropped.load(Ordering::Relaxed) + state.health.dropped,
             backlog: queued.saturating_sub(state.committed),
+            hash_key_pending: self.key.get().is_none(),
             ..state.health.clone()
+        };
+        if let Some((since, what)) = state.busy {
+            let waited = since.elapsed();
+            if waited >= self.stall {
+                // A hung database is a down one: the watchdog does not wait for the call to fail.
+                let now = now_ms();
+                let began = now - waited.as_millis() as i64;
+                health.ok = false;
+                health.last_error = Some(format!(
+                    "the database is not answering ({what} has waited {:.1} s)",
+                    waited.as_secs_f64()
+                ));
+                health.last_error_at = Some(now);
+                health.failing_since = Some(health.failing_since.map_or(began, |f| f.min(began)));
+            }
         }
+        health
     }
 
     pub fn fail(&self, error: &str) {
@@ -104,6 +184,16 @@ impl Shared {
         h.last_error = Some(error.to_string());
         h.last_error_at = Some(now);
         h.failing_since.get_or_insert(now);
+    }
+
+    /// Whether the database answered the writer's last call and none is hanging now:
+    /// the answering path leaves a database that is down or hung alone.
+    pub fn answering(&self) -> bool {
+        let state = self.lock();
+        state.health.ok
+            && state
+                .busy
+                .is_none_or(|(since, _)| since.elapsed() < self.stall)
     }
 
     fn committed(&self, seq: u64, rows: u64, lost: u64) {
@@ -123,18 +213,83 @@ impl Shared {
     fn purged(&self, rows: u64) {
         self.lock().health.purged += rows;
     }
+
+    fn set_busy(&self, what: Option<&'static str>) {
+        self.lock().busy = what.map(|w| (Instant::now(), w));
+    }
+
+    /// Nothing is waiting and the database answers: the log is up to date now.
+    fn current(&self) {
+        let mut state = self.lock();
+        if state.health.ok {
+            state.health.current_at = Some(now_ms());
+        }
+    }
+
+    /// Tells the writer to stop by `deadline`; it writes what it can until then.
+    pub fn close(&self, deadline: Instant) {
+        let mut state = self.lock();
+        state.close_by = Some(state.close_by.map_or(deadline, |d| d.min(deadline)));
+    }
+
+    fn set_unsure(&self, records: u64) {
+        self.lock().unsure = records;
+    }
+
+    /// Records not confirmed written that may be in the database all the same.
+    pub fn unsure(&self) -> u64 {
+        self.lock().unsure
+    }
+
+    pub fn close_by(&self) -> Option<Instant> {
+        self.lock().close_by
+    }
+
+    /// Waits until the writer has returned, at most until `deadline`; whether it has.
+    pub fn wait_finished(&self, deadline: Instant) -> bool {
+        let mut state = self.lock();
+        while !state.finished {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            state = match self.cond.wait_timeout(state, left) {
+                Ok((s, _)) => s,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        true
+    }
+
+    fn finish(&self, lost: u64) {
+        {
+            let mut state = self.lock();
+            state.finished = true;
+            state.health.dropped += lost;
+            state.busy = None;
+        }
+        self.cond.notify_all();
+    }
 }
 
-/// Where the writer commits batches: the SQLite file or PostgreSQL.
+/// Where the writer commits batches: the SQLite file or PostgreSQL. Every call is
+/// given `limit`, the longest it may take; a sink that cannot stop a call in time still
+/// returns eventually, and the watchdog ([`Shared::health`]) reports it meanwhile.
 pub(super) trait Sink: Send + 'static {
     /// Whether a connection is open (or, for a pool, believed usable).
     fn connected(&self) -> bool;
-    /// Opens a connection (migrating when needed); the error is a moderator's sentence.
-    fn connect(&mut self) -> Result<(), String>;
+    /// Opens a connection (migrating when needed) and returns the stored hash key; the
+    /// error is a moderator's sentence.
+    fn connect(&mut self, limit: Duration) -> Result<[u8; 32], String>;
     /// Commits the records in one transaction.
-    fn write(&mut self, batch: &[Msg]) -> Result<(), WriteError>;
+    fn write(&mut self, batch: &[Msg], limit: Duration) -> Result<(), WriteError>;
     /// Removes questions, votes and clicks older than `before` (unix ms); rows removed.
-    fn purge(&mut self, before: i64) -> Result<u64, WriteError>;
+    fn purge(&mut self, before: i64, limit: Duration) -> Result<u64, WriteError>;
+    /// A cheap round trip while idle, so that a database that stops answering is noticed
+    /// without waiting for a record to write. `Ok` when there is nothing to ask.
+    fn probe(&mut self, _limit: Duration) -> Result<(), WriteError> {
+        Ok(())
+    }
 }
 
 /// A failed write, classified for the writer.
@@ -146,6 +301,8 @@ pub(super) struct WriteError {
     pub permanent: bool,
     /// The connection is dropped and a new one opened before the next try.
     pub reconnect: bool,
+    /// The answer was lost, not the write: it may have been committed all the same.
+    pub unsure: bool,
 }
 
 pub(super) fn spawn(
@@ -155,13 +312,24 @@ pub(super) fn spawn(
     shared: Arc<Shared>,
 ) -> JoinHandle<()> {
     if sink.connected() {
-        shared.lock().health.ok = true;
+        let mut state = shared.lock();
+        state.health.ok = true;
+        state.health.current_at = Some(now_ms());
     }
     std::thread::Builder::new()
         .name("factdesk-store".into())
         .spawn(move || {
             lower_priority();
-            Writer::new(config, sink, shared).run(rx)
+            let finish = Arc::clone(&shared);
+            // Reports its end even if a sink panics, so that closing never waits in vain.
+            struct Finished(Arc<Shared>, u64);
+            impl Drop for Finished {
+                fn drop(&mut self) {
+                    self.0.finish(self.1);
+                }
+            }
+            let mut done = Finished(finish, 0);
+            done.1 = Writer::new(config, sink, shared).run(rx);
         })
         .expect("spawning the store writer thread")
 }
@@ -192,6 +360,8 @@ struct Writer {
     retry_at: Option<Instant>,
     delay: Duration,
     next_purge: Instant,
+    /// When the database last answered a call (for the idle probe).
+    last_answer: Instant,
     last_logged: Option<(String, Instant)>,
     /// How long to sleep before looking at the queue again.
     nap: Duration,
@@ -210,41 +380,70 @@ impl Writer {
             retry_at,
             delay,
             next_purge: Instant::now(),
+            last_answer: Instant::now(),
             last_logged: None,
             nap: config_linger,
         }
     }
 
-    fn run(mut self, rx: Receiver<Msg>) {
+    /// Runs until the store closes; returns the records it could not write.
+    fn run(mut self, rx: Receiver<Msg>) -> u64 {
         let mut closed_at: Option<Instant> = None;
         loop {
-            if closed_at.is_none() {
-                closed_at = self.gather(&rx).then(Instant::now);
+            let closed = self.gather(&rx);
+            if closed_at.is_none() && (closed || self.shared.close_by().is_some()) {
+                closed_at = Some(Instant::now());
             }
             let due = self.retry_at.is_none_or(|t| Instant::now() >= t);
             if due && (!self.batch.is_empty() || Instant::now() >= self.next_purge) {
                 self.work();
+            } else if due && self.batch.is_empty() && closed_at.is_none() {
+                self.probe();
             }
             if let Some(since) = closed_at {
-                if self.batch.is_empty() {
-                    return;
+                if self.batch.is_empty() && closed {
+                    return 0;
                 }
-                if since.elapsed() >= self.config.shutdown_grace {
+                let deadline = self
+                    .shared
+                    .close_by()
+                    .unwrap_or(since + self.config.shutdown_grace);
+                if Instant::now() >= deadline {
+                    // Whatever is still queued is lost with the batch held.
+                    let lost = self.batch.len() as u64 + rx.try_iter().count() as u64;
                     tracing::error!(
-                        lost = self.batch.len(),
+                        lost,
                         "question log: stopping with records that could not be written"
                     );
-                    return;
+                    return lost;
                 }
+                let wait = self.retry_at.map_or(Duration::ZERO, |t| {
+                    t.saturating_duration_since(Instant::now())
+                });
                 std::thread::sleep(
-                    self.retry_at
-                        .map_or(Duration::ZERO, |t| {
-                            t.saturating_duration_since(Instant::now())
-                        })
-                        .min(Duration::from_millis(100)),
+                    wait.min(Duration::from_millis(50))
+                        .min(deadline.saturating_duration_since(Instant::now())),
                 );
             }
         }
+    }
+
+    /// The longest the next call may take: the call timeout, cut short by a closing store.
+    fn limit(&self, timeout: Duration) -> Duration {
+        match self.shared.close_by() {
+            Some(deadline) => timeout
+                .min(deadline.saturating_duration_since(Instant::now()))
+                .max(Duration::from_millis(1)),
+            None => timeout,
+        }
+    }
+
+    /// Runs one call to the database with the watchdog on.
+    fn call<T>(&mut self, what: &'static str, f: impl FnOnce(&mut dyn Sink) -> T) -> T {
+        self.shared.set_busy(Some(what));
+        let result = f(self.sink.as_mut());
+        self.shared.set_busy(None);
+        result
     }
 
     /// Fills the batch from the queue; true when the queue is closed and empty.
@@ -255,7 +454,7 @@ impl Writer {
             let wait = self.retry_at.map_or(Duration::ZERO, |t| {
                 t.saturating_duration_since(Instant::now())
             });
-            std::thread::sleep(wait.min(Duration::from_secs(1)));
+            std::thread::sleep(wait.min(Duration::from_millis(50)));
             return false;
         }
         // Poll instead of blocking on the queue: a sender then never has to wake the writer,
@@ -269,7 +468,8 @@ impl Writer {
             None => Duration::ZERO,
         };
         if !until.is_zero() {
-            std::thread::sleep(until);
+            // Short naps: a closing store is noticed at once.
+            std::thread::sleep(until.min(MAX_NAP));
         }
         let before = self.batch.len();
         let mut closed = false;
@@ -288,16 +488,51 @@ impl Writer {
         } else {
             (self.nap * 2).min(MAX_NAP)
         };
+        if self.batch.is_empty() && self.retry_at.is_none() {
+            self.shared.current();
+        }
         closed
+    }
+
+    /// While idle, asks the database now and then whether it still answers.
+    fn probe(&mut self) {
+        if !self.sink.connected() {
+            return self.work();
+        }
+        if self.last_answer.elapsed() < self.config.probe {
+            return;
+        }
+        let limit = self.limit(self.config.timeout);
+        match self.call("a check", |s| s.probe(limit)) {
+            Ok(()) => {
+                self.last_answer = Instant::now();
+                self.succeeded();
+            }
+            Err(e) => self.failed(&e.text),
+        }
     }
 
     fn work(&mut self) {
         if !self.sink.connected() {
-            match self.sink.connect() {
-                Ok(()) => tracing::info!("question log: database writable again"),
+            let limit = self.limit(self.config.timeout);
+            match self.call("connecting", |s| s.connect(limit)) {
+                Ok(key) => {
+                    if self.shared.key.set(key).is_ok() {
+                        tracing::info!("question log: the deployment's hash key is read; records kept meanwhile use it");
+                    }
+                    tracing::info!("question log: database writable again")
+                }
                 Err(e) => return self.failed(&e),
             }
         }
+        let Some(key) = self.shared.key.get().copied() else {
+            // Only when FACTDESK_HASH_KEY is unset and the database gave no key: never expected.
+            return self.failed("the user hash key could not be read from the database");
+        };
+        for m in &mut self.batch {
+            m.record.resolve(&key);
+        }
+        self.last_answer = Instant::now();
         if Instant::now() >= self.next_purge {
             match self.purge() {
                 Ok(()) => self.next_purge = Instant::now() + DAY,
@@ -313,7 +548,17 @@ impl Writer {
         if self.batch.is_empty() {
             return self.succeeded();
         }
-        match self.sink.write(&self.batch) {
+        let limit = self.limit(self.config.timeout);
+        let batch = std::mem::take(&mut self.batch);
+        self.shared.set_unsure(batch.len() as u64);
+        let result = self.call("a write", |s| s.write(&batch, limit));
+        let unsure = match &result {
+            Err(e) if e.unsure => batch.len() as u64,
+            _ => 0,
+        };
+        self.shared.set_unsure(unsure);
+        self.batch = batch;
+        match result {
             Ok(()) => {
                 let seq = self.batch.last().map_or(0, |m| m.seq);
                 let rows = self.batch.len() as u64;
@@ -324,18 +569,27 @@ impl Writer {
             Err(e) if e.permanent => {
                 tracing::warn!(error = %e.text, "question log: a batch was refused; writing its records one by one");
                 let (mut written, mut lost) = (0, 0);
-                for m in &self.batch {
-                    match self.sink.write(std::slice::from_ref(m)) {
+                let batch = std::mem::take(&mut self.batch);
+                for (i, m) in batch.iter().enumerate() {
+                    let limit = self.limit(self.config.timeout);
+                    match self.call("a write", |s| s.write(std::slice::from_ref(m), limit)) {
                         Ok(()) => written += 1,
                         Err(e) if e.permanent => {
                             tracing::warn!(error = %e.text, "question log: a record could not be written and was dropped");
                             lost += 1;
                         }
-                        Err(e) => return self.failed(&e.text),
+                        Err(e) => {
+                            // Those already written are acknowledged; the rest wait.
+                            let seq = i.checked_sub(1).map_or(0, |p| batch[p].seq);
+                            if i > 0 {
+                                self.shared.committed(seq, written, lost);
+                            }
+                            self.batch = batch.into_iter().skip(i).collect();
+                            return self.failed(&e.text);
+                        }
                     }
                 }
-                let seq = self.batch.last().map_or(0, |m| m.seq);
-                self.batch.clear();
+                let seq = batch.last().map_or(0, |m| m.seq);
                 self.shared.committed(seq, written, lost);
                 self.succeeded();
             }
@@ -349,7 +603,9 @@ impl Writer {
             return Ok(());
         }
         let before = now_ms() - i64::from(days) * 86_400_000;
-        let rows = self.sink.purge(before)?;
+        // A purge may delete many rows: longer than a write, still bounded.
+        let limit = self.limit(self.config.timeout.max(Duration::from_secs(1)) * 10);
+        let rows = self.call("a purge", |s| s.purge(before, limit))?;
         if rows > 0 {
             tracing::info!(rows, days, "question log: purged old records");
             self.shared.purged(rows);
@@ -364,7 +620,10 @@ impl Writer {
         self.retry_at = None;
         self.delay = self.config.retry;
         self.last_logged = None;
-        self.shared.lock().health.ok = true;
+        self.last_answer = Instant::now();
+        let mut state = self.shared.lock();
+        state.health.ok = true;
+        state.health.failing_since = None;
     }
 
     fn failed(&mut self, text: &str) {
@@ -376,6 +635,7 @@ impl Writer {
             self.last_logged = Some((text.to_string(), Instant::now()));
         }
         self.retry_at = Some(Instant::now() + self.delay);
+        // Capped low: writing resumes soon after the database is back, whatever the outage.
         self.delay = (self.delay * 2).min(self.config.max_retry);
     }
 }

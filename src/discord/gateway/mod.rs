@@ -11,7 +11,7 @@ use arc_swap::ArcSwap;
 use poise::serenity_prelude as serenity;
 use serenity::{FullEvent, GatewayIntents};
 
-use super::{admin, commands, components, curation, open_store, redact, render, shutdown_signal};
+use super::{admin, commands, components, curation, open_store, redact, render};
 use super::{invite_url, Data, Error, ServeError, Settings};
 use crate::desk::Desk;
 use crate::knowledge::KnowledgeBase;
@@ -173,20 +173,21 @@ pub fn serve(
         "starting"
     );
     let store = open_store()?;
+    let grace = crate::shutdown::Grace::from_env().map_err(ServeError::Store)?;
     let desk = Arc::new(ArcSwap::from_pointee(Desk::new(kb)));
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
-    let result = runtime.block_on(run_with_store(
+    let result = runtime.block_on(grace.bounded(run_with_store(
         settings,
         desk,
         store.clone(),
-        shutdown_signal(),
-    ));
+        grace.signal(),
+    )));
+    crate::shutdown::drop_runtime(runtime);
     if let Some(store) = store {
-        if let Err(health) = store.flush(std::time::Duration::from_secs(5)) {
-            tracing::warn!(health = %health.summary(), "some questions could not be written to the question log");
-        }
+        grace.close(&store);
     }
-    Ok(result?)
+    result.transpose()?;
+    Ok(())
 }
 
 async fn event_handler(

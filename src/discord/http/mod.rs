@@ -376,6 +376,7 @@ pub fn serve(
     settings.knowledge_dir = knowledge_dir;
     let http = http_settings(addr)?;
     let store = super::open_store()?;
+    let grace = crate::shutdown::Grace::from_env().map_err(ServeError::Store)?;
     let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
     let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(http.addr)
@@ -401,17 +402,20 @@ pub fn serve(
             "factdesk serves Discord interactions at http://{}/interactions",
             listener.local_addr()?
         );
-        run(listener, app, super::shutdown_signal()).await?;
+        // In-flight requests and the log's flush share one grace from the signal.
+        grace
+            .bounded(run(listener, app, grace.signal()))
+            .await
+            .transpose()?;
         if let Some(w) = watcher {
             w.abort();
         }
         tracing::info!("stopped taking requests; flushing the question log");
         Ok::<(), anyhow::Error>(())
     });
+    crate::shutdown::drop_runtime(runtime);
     if let Some(store) = store {
-        if let Err(health) = store.flush(Duration::from_secs(5)) {
-            tracing::warn!(health = %health.summary(), "some questions could not be written to the question log");
-        }
+        grace.close(&store);
     }
     Ok(result?)
 }
