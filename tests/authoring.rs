@@ -637,3 +637,75 @@ fn byline_and_outlet_are_optional_but_never_empty_or_overlong() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_first_report_starts_the_knowledge_folder_with_the_shared_vocabulary() {
+    let f = Fixture::new();
+    f.write("article-source.txt", WRAPPED_ARTICLE);
+    let article = f.path().join("article-source.txt");
+    let folder = f.path().join("newsroom").join("knowledge");
+    let out = factdesk(
+        &[
+            "--knowledge",
+            folder.to_str().unwrap(),
+            "report",
+            "new",
+            "river-park",
+            "--article",
+            article.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("started the knowledge folder"),
+        "{}",
+        stdout(&out)
+    );
+    let shared = std::fs::read_to_string(folder.join("vocabulary.toml")).unwrap();
+    let built_in = factdesk::knowledge::bundled_files();
+    assert_eq!(
+        Some(shared.as_str()),
+        built_in.get(std::path::Path::new("vocabulary.toml"))
+    );
+    let validated = factdesk(&["--knowledge", folder.to_str().unwrap(), "validate"], None);
+    assert_eq!(code(&validated), 0, "{}", stderr(&validated));
+    // The shared vocabulary is what makes "when" ask for a date.
+    let explained = factdesk(
+        &[
+            "--knowledge",
+            folder.to_str().unwrap(),
+            "explain",
+            "when does the park open",
+        ],
+        None,
+    );
+    assert!(
+        stdout(&explained).contains("asks for: date"),
+        "{}",
+        stdout(&explained)
+    );
+    // A second report leaves the folder's vocabulary as it is.
+    std::fs::write(
+        folder.join("vocabulary.toml"),
+        shared.replace("[[answer_types]]", "# edited\n[[answer_types]]"),
+    )
+    .unwrap();
+    let again = factdesk(
+        &[
+            "--knowledge",
+            folder.to_str().unwrap(),
+            "report",
+            "new",
+            "river-park-2",
+            "--article",
+            article.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert!(!stdout(&again).contains("started the knowledge folder"));
+    assert!(std::fs::read_to_string(folder.join("vocabulary.toml"))
+        .unwrap()
+        .contains("# edited"));
+}

@@ -46,11 +46,11 @@ pub enum ScaffoldError {
     BadUrl(String),
     #[error("the new report would not validate:\n{0}")]
     Invalid(LoadError),
-    #[error("cannot write {}: {source}", .path.display())]
+    #[error("cannot write {}: {error}", .path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        // Said in the message, not chained: printed once.
+        error: std::io::Error,
     },
 }
 
@@ -69,6 +69,8 @@ pub struct Scaffolded {
     pub title: String,
     /// Details read from the article's first lines, not given on the command line.
     pub taken: Vec<String>,
+    /// The knowledge folder was new: it was made, with the built-in shared vocabulary.
+    pub started_folder: bool,
 }
 
 #[derive(Serialize)]
@@ -88,9 +90,9 @@ struct ReportFile<'a> {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ScaffoldError + '_ {
-    move |source| ScaffoldError::Io {
+    move |error| ScaffoldError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     }
 }
 
@@ -112,6 +114,9 @@ fn valid_date(date: &str) -> bool {
         && (1..=31).contains(&d.parse::<u32>().unwrap_or(0)))
 }
 
+/// The shared vocabulary's file name in a knowledge folder.
+const VOCABULARY: &str = "vocabulary.toml";
+
 /// Writes `root/<id>/` for a new report. Refuses an id or folder that exists; validates the
 /// new report with the folder's vocabulary before anything is written, and writes the
 /// folder under a temporary name first so a half-written report is never loaded.
@@ -126,6 +131,16 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
             id: id.to_string(),
             folder,
         });
+    }
+    // A first report starts the knowledge folder, with the shared vocabulary every report
+    // is read with (stop words, synonyms, kinds of fact), as built into the binary.
+    let started_folder = !root.join(VOCABULARY).exists();
+    if started_folder {
+        std::fs::create_dir_all(root).map_err(io(root))?;
+        let shared = crate::knowledge::bundled_files();
+        let path = root.join(VOCABULARY);
+        let text = shared.get(Path::new(VOCABULARY)).unwrap_or_default();
+        std::fs::write(&path, text).map_err(io(&path))?;
     }
     let files = SourceFiles::read_dir(root).map_err(io(root))?;
     for existing in files.report_folders() {
@@ -197,8 +212,8 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
 
     // Checked with the folder's vocabulary, as the bot will load it, before anything is written.
     let mut check = SourceFiles::default();
-    if let Some(v) = files.get(Path::new("vocabulary.toml")) {
-        check.insert("vocabulary.toml", v);
+    if let Some(v) = files.get(Path::new(VOCABULARY)) {
+        check.insert(VOCABULARY, v);
     }
     for (name, text) in &written {
         check.insert(Path::new(id).join(name), text.as_str());
@@ -239,6 +254,7 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
         .into_iter()
         .flatten()
         .collect(),
+        started_folder,
     })
 }
 

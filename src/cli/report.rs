@@ -42,6 +42,14 @@ pub(super) fn new(
         url,
     };
     let made = crate::authoring::scaffold::create(&root, &new)?;
+    if made.started_folder {
+        writeln!(
+            out,
+            "started the knowledge folder {} with the shared vocabulary (vocabulary.toml: stop words, synonyms, kinds of fact), as built in",
+            root.display()
+        )
+        .context("writing output")?;
+    }
     if !made.taken.is_empty() {
         writeln!(
             out,
