@@ -709,3 +709,65 @@ fn a_first_report_starts_the_knowledge_folder_with_the_shared_vocabulary() {
         .unwrap()
         .contains("# edited"));
 }
+
+#[test]
+fn coverage_leaves_the_headline_byline_date_and_dateline_to_report_toml() {
+    let f = Fixture::new();
+    f.write(
+        "article-source.txt",
+        "Northvale's river park opens in June\n\nBy Jo Park, Northvale Courier\n\nNovember 20, 2026\n\nNORTHVALE, Ore. (NC) — The city will open a 40-hectare river park in June, Mayor Ana Lind said.\n",
+    );
+    let article = f.path().join("article-source.txt");
+    let kb = f.path().join("kb");
+    let made = factdesk(
+        &[
+            "--knowledge",
+            kb.to_str().unwrap(),
+            "report",
+            "new",
+            "river-park",
+            "--article",
+            article.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&made), 0, "{}", stderr(&made));
+    let out = factdesk(
+        &[
+            "--knowledge",
+            kb.to_str().unwrap(),
+            "kb",
+            "coverage",
+            "--json",
+        ],
+        None,
+    );
+    let c: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let paragraphs = c["reports"][0]["paragraphs"].as_array().unwrap().clone();
+    let headings: Vec<&Value> = paragraphs.iter().map(|p| &p["heading"]).collect();
+    assert_eq!(
+        headings,
+        [
+            &Value::from("the headline"),
+            &Value::from("the byline"),
+            &Value::from("the date line"),
+            &Value::Null
+        ]
+    );
+    assert!(paragraphs[..3]
+        .iter()
+        .all(|p| p["uncovered"].as_array().unwrap().is_empty()));
+    let news: Vec<&str> = paragraphs[3]["uncovered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert!(!news.iter().any(|s| s.starts_with("NORTHVALE")), "{news:?}");
+    assert!(news.iter().any(|s| s.contains("40-hectare")), "{news:?}");
+    let text = stdout(&factdesk(
+        &["--knowledge", kb.to_str().unwrap(), "kb", "coverage"],
+        None,
+    ));
+    assert!(text.contains("1 paragraph(s) without entries"), "{text}");
+}

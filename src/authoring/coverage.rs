@@ -35,6 +35,10 @@ pub struct ReportCoverage {
 #[derive(Debug, Clone, Serialize)]
 pub struct ParagraphCoverage {
     pub number: usize,
+    /// "the headline", "the byline" or "the date line": answered from `report.toml`,
+    /// never counted as uncovered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heading: Option<&'static str>,
     /// Ids of the entries that cite this paragraph.
     pub entries: Vec<String>,
     pub uncovered: Vec<Sentence>,
@@ -87,13 +91,16 @@ fn report_coverage(desk: &Desk, r: usize) -> ReportCoverage {
                     text.find(quote.as_str()).map(|at| (at, at + quote.len()))
                 })
                 .collect();
+            let heading = super::scaffold::heading(&report.paragraphs, i, &report.title);
             let uncovered = sentences(text)
                 .into_iter()
+                .filter(|_| heading.is_none())
                 .filter(|&(start, end)| !quoted.iter().any(|&(a, b)| a < end && start < b))
                 .filter_map(|(start, end)| askable(&text[start..end]))
                 .collect();
             ParagraphCoverage {
                 number,
+                heading,
                 entries: citing.iter().map(|&e| kb.entries[e].id.clone()).collect(),
                 uncovered,
             }
@@ -190,6 +197,16 @@ const NUMBER_WORDS: [&str; 8] = [
 /// The sentence, when it holds what readers ask about first.
 fn askable(text: &str) -> Option<Sentence> {
     let words: Vec<&str> = text.split_whitespace().collect();
+    // A wire dateline ("CARROW BEND, Minn.") names where the story was filed, not a fact.
+    let (place, rest) = text.split_once(',').unwrap_or((text, ""));
+    let rest: Vec<&str> = rest.split_whitespace().collect();
+    let dateline = place.chars().any(char::is_alphabetic)
+        && !place.chars().any(char::is_lowercase)
+        && rest.len() <= 3
+        && rest.iter().all(|w| w.starts_with(char::is_uppercase));
+    if dateline {
+        return None;
+    }
     let number = text.chars().any(|c| c.is_ascii_digit())
         || words.iter().any(|w| {
             let w = w
@@ -224,7 +241,9 @@ impl fmt::Display for Coverage {
         for r in &self.reports {
             writeln!(f, "report {}", r.report)?;
             for p in &r.paragraphs {
-                let entries = if p.entries.is_empty() {
+                let entries = if let Some(heading) = p.heading.filter(|_| p.entries.is_empty()) {
+                    format!("{heading} (questions about it are answered from report.toml)")
+                } else if p.entries.is_empty() {
                     "no entries".to_string()
                 } else {
                     p.entries.join(", ")
@@ -245,7 +264,11 @@ impl fmt::Display for Coverage {
                 }
             }
             let uncovered: usize = r.paragraphs.iter().map(|p| p.uncovered.len()).sum();
-            let bare = r.paragraphs.iter().filter(|p| p.entries.is_empty()).count();
+            let bare = r
+                .paragraphs
+                .iter()
+                .filter(|p| p.entries.is_empty() && p.heading.is_none())
+                .count();
             let d = &r.diagnosis;
             writeln!(
                 f,
@@ -313,5 +336,7 @@ mod tests {
         let s = askable("“It is a bargain,” she said.").unwrap();
         assert!(s.quote && !s.name);
         assert!(askable("Critics say the money should go to roads.").is_none());
+        assert!(askable("CARROW BEND, Minn.").is_none());
+        assert!(askable("NASA, the agency, said 12 were hurt.").is_some());
     }
 }

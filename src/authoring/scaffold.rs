@@ -279,6 +279,23 @@ fn headline(paragraphs: &[String]) -> Option<String> {
     .then(|| first.to_string())
 }
 
+/// What an article's opening line is when it is not news text: "the headline", "the
+/// byline" or "the date line" (readers' questions about those are answered from
+/// `report.toml`, so coverage does not ask for entries on them).
+pub(crate) fn heading(paragraphs: &[String], index: usize, title: &str) -> Option<&'static str> {
+    let p = paragraphs.get(index).filter(|_| index < 4)?;
+    let one = std::slice::from_ref(p);
+    if index == 0 && (p.trim() == title.trim() || headline(paragraphs).is_some()) {
+        Some("the headline")
+    } else if byline_line(one).is_some() {
+        Some("the byline")
+    } else if date_line(one).is_some() {
+        Some("the date line")
+    } else {
+        None
+    }
+}
+
 /// A byline among the article's first lines: "By Dana Whitcomb, Midland Wire Service".
 fn byline_line(paragraphs: &[String]) -> Option<String> {
     paragraphs.iter().take(4).map(|p| p.trim()).find_map(|p| {
