@@ -25,9 +25,8 @@ pub struct Config {
     /// "deportation"). The calibration alone let a bare generic word through.
     pub single_word_rarity: f32,
     /// Hand rule, with the one above: a common word still answers when at least this
-    /// share of the phrasings using it are the entry's own ("whats the goal"). Read off
-    /// all question sets scored unseen: 0.15–0.25 answer 18 more right and no more wrong
-    /// than the rarity rule alone (0.35: 10, 0.5: 2).
+    /// share of the phrasings using it are the entry's own ("whats the goal"); read off
+    /// the question sets scored unseen (docs/quality-log.md).
     pub single_word_concentration: f32,
     /// Hand rule: scores closer than this between entries of two reports are a tie
     /// that only the person asking (or a default report) can settle.
