@@ -181,29 +181,7 @@ pub fn decline_sentence(note: Option<&str>, escape: impl Fn(&str) -> String) -> 
 
 /// The note without an opening that says again that the report doesn't say.
 fn strip_doesnt_say(note: &str) -> String {
-    const OPENINGS: &[&str] = &[
-        "the report doesn't say",
-        "the report does not say",
-        "the report doesn't state",
-        "the report does not state",
-        "the article doesn't say",
-        "the article does not say",
-        "the story doesn't say",
-        "the story does not say",
-        "it doesn't say",
-        "it does not say",
-        "not stated",
-    ];
-    let note = note.replace('\u{2019}', "'");
-    let rest = OPENINGS
-        .iter()
-        .find(|o| {
-            note.get(..o.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(o))
-        })
-        .map_or(note.as_str(), |o| &note[o.len()..]);
-    rest.trim_start_matches([' ', '.', ':', ',', ';', '\u{2014}', '-'])
-        .to_string()
+    crate::knowledge::after_not_said(note).unwrap_or_else(|| note.to_string())
 }
 
 /// A sentence continued after a colon: its first word loses its capital unless it is a
@@ -300,10 +278,7 @@ impl Reply {
                 Reply {
                     entry: gap_entry.map(|e| e.id.clone()),
                     report: gap_entry.map(|e| kb.reports[e.report].id.clone()),
-                    note: gap_entry.and_then(|e| match &e.body {
-                        Body::Gap { note } => Some(note.clone()),
-                        Body::Fact { .. } => None,
-                    }),
+                    note: gap_entry.and_then(|e| e.not_said_note().map(str::to_string)),
                     suggestions: offered.iter().map(|&i| suggestion(kb, i)).collect(),
                     decline: Some(decline),
                     more_topics: topics.len().saturating_sub(DECLINE_TOPICS),

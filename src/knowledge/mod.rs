@@ -100,6 +100,26 @@ impl Entry {
         matches!(self.body, Body::Gap { .. })
     }
 
+    /// A gap, or an entry whose answer opens by saying the report doesn't give it ("The
+    /// report doesn't say. The director declined to say whether…"): either way the bot
+    /// declines with it rather than asserting it.
+    pub fn says_nothing(&self) -> bool {
+        match &self.body {
+            Body::Gap { .. } => true,
+            Body::Fact { answer, .. } => after_not_said(answer).is_some(),
+        }
+    }
+
+    /// What a decline with this entry says: a gap's note, or such an answer.
+    pub fn not_said_note(&self) -> Option<&str> {
+        match &self.body {
+            Body::Gap { note } => Some(note),
+            Body::Fact { answer, .. } => {
+                after_not_said(answer).is_some().then_some(answer.as_str())
+            }
+        }
+    }
+
     /// Every way the entry is asked: its question, then its variants, then keywords.
     pub fn phrasings(&self) -> impl Iterator<Item = &String> {
         std::iter::once(&self.question)
@@ -231,4 +251,39 @@ impl KnowledgeBase {
         }
         topics
     }
+}
+
+/// Openings by which a text says the report does not give a fact.
+const NOT_SAID: &[&str] = &[
+    "the report doesn't say",
+    "the report does not say",
+    "the report doesn't state",
+    "the report does not state",
+    "the article doesn't say",
+    "the article does not say",
+    "the story doesn't say",
+    "the story does not say",
+    "it doesn't say",
+    "it does not say",
+    "not stated",
+    "it is unclear",
+    "it's unclear",
+    "unclear",
+];
+
+/// The rest of a text that opens by saying the report doesn't give the fact, without
+/// that opening and its punctuation; `None` when it does not open so.
+pub fn after_not_said(text: &str) -> Option<String> {
+    let text = text.trim_start().replace('\u{2019}', "'");
+    let opening = NOT_SAID.iter().find(|o| {
+        text.get(..o.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(o))
+            && text[o.len()..].starts_with(|c: char| !c.is_alphanumeric())
+            || text.len() == o.len() && text.eq_ignore_ascii_case(o)
+    })?;
+    Some(
+        text[opening.len()..]
+            .trim_start_matches([' ', '.', ':', ',', ';', '\u{2014}', '-'])
+            .to_string(),
+    )
 }

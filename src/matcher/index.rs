@@ -242,6 +242,9 @@ impl Matcher {
                     body_text.push(' ');
                     body_text.push_str(&said);
                     types = analyzer.stated_types(answer);
+                    if entry.says_nothing() {
+                        asks = analyzer.asked_types(&tokenize(&entry.question));
+                    }
                 }
                 Body::Gap { note } => {
                     body_text.push(' ');
@@ -274,7 +277,7 @@ impl Matcher {
                 phrasings,
                 types,
                 asks,
-                is_gap: entry.is_gap(),
+                is_gap: entry.says_nothing(),
                 claims,
                 claims_number,
                 by_term: Vec::new(),

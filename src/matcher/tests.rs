@@ -683,3 +683,40 @@ fn a_keyword_is_one_more_phrasing_of_its_entry() {
         score(&before)
     );
 }
+
+#[test]
+fn an_entry_whose_answer_says_the_report_does_not_say_declines_like_a_gap() {
+    let mut kb = knowledge_base();
+    kb.entries.push(fact(
+        "grant-size",
+        BRIDGE,
+        "Cost",
+        "How big is the government grant?",
+        &["how much does the government give"],
+        "Unclear. The council did not say how much of the cost the grant covers.",
+        (2, "paid by the council and a government grant"),
+    ));
+    let grant = kb.entries.len() - 1;
+    let m = Matcher::new(&kb);
+    let asked = m.ask("how big is the government grant", None);
+    assert!(
+        matches!(asked.outcome, Outcome::Declined { gap: Some(g), .. } if g == grant),
+        "{:?}",
+        asked.outcome
+    );
+    assert_ne!(asked.candidate, Some(grant), "never the answer");
+    assert_eq!(
+        kb.entries[grant].not_said_note(),
+        Some("Unclear. The council did not say how much of the cost the grant covers.")
+    );
+    // An answer that only mentions the word later is a fact like any other.
+    assert_eq!(
+        crate::knowledge::after_not_said("Unclearly worded, the plan passed."),
+        None
+    );
+    assert_eq!(
+        crate::knowledge::after_not_said("The report doesn\u{2019}t say: no figure is given.")
+            .as_deref(),
+        Some("no figure is given.")
+    );
+}
