@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
+use factdesk::curation::{cluster, Views as _};
 use factdesk::desk::Desk;
 use factdesk::knowledge::KnowledgeBase;
 use factdesk::reply::{Decline, Status};
 use factdesk::store::{
-    cluster, Click, QuestionLog, Reader, Store, StoreConfig, StoreError, UnansweredRow, Vote,
-    SCHEMA_VERSION,
+    Click, QuestionLog, Reader, Store, StoreConfig, StoreError, UnansweredRow, Vote, SCHEMA_VERSION,
 };
 use rusqlite::Connection;
 

@@ -16,12 +16,11 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls};
 
-use super::stats::{Counts, EntryCount, EntryVotes, TOP_ENTRIES};
-use super::writer::{Msg, Record, Sink, WriteError};
-use super::{
-    decline_text, schema, split_list, unix_ms, QuestionId, Snapshot, StoreError, UnansweredRow,
-    Want, MAX_UNANSWERED_ROWS,
+use super::read::{
+    Counts, EntryCount, EntryVotes, Snapshot, UnansweredRow, Want, MAX_UNANSWERED_ROWS, TOP_ENTRIES,
 };
+use super::writer::{Msg, Record, Sink, WriteError};
+use super::{decline_text, schema, split_list, unix_ms, QuestionId, StoreError};
 
 /// Connections a process keeps open at most.
 const POOL_SIZE: usize = 8;
@@ -817,7 +816,7 @@ async fn snapshot(pool: &Pool, since: i64, want: Want) -> Result<Snapshot, Failu
             .collect();
         snap.counts = c;
     }
-    snap.rows = tx
+    snap.unanswered = tx
         .query(
             "SELECT q.at, q.\"user\", q.question, q.suggested,
                     (SELECT string_agg(c.entry, ',' ORDER BY c.id) FROM clicks c WHERE c.qid = q.qid)
@@ -842,9 +841,7 @@ async fn snapshot(pool: &Pool, since: i64, want: Want) -> Result<Snapshot, Failu
         rows.iter().map(|r| r.get(0)).collect()
     };
     snap.dismissed = ids(tx.query("SELECT cluster FROM dismissed", &[]).await?);
-    if want.alerted {
-        snap.alerted = ids(tx.query("SELECT cluster FROM alerted", &[]).await?);
-    }
+    snap.alerted = ids(tx.query("SELECT cluster FROM alerted", &[]).await?);
     tx.commit().await?;
     Ok(snap)
 }

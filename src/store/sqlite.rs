@@ -7,12 +7,11 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
-use super::stats::{Counts, EntryCount, EntryVotes};
-use super::writer::{Msg, Record, Sink, WriteError};
-use super::{
-    decline_text, schema, split_list, unix_ms, QuestionId, Snapshot, StoreConfig, StoreError,
-    UnansweredRow, Want, MAX_UNANSWERED_ROWS,
+use super::read::{
+    Counts, EntryCount, EntryVotes, Snapshot, UnansweredRow, Want, MAX_UNANSWERED_ROWS, TOP_ENTRIES,
 };
+use super::writer::{Msg, Record, Sink, WriteError};
+use super::{decline_text, schema, split_list, unix_ms, QuestionId, StoreConfig, StoreError};
 
 /// The writer's connection to the file.
 pub(super) struct SqliteSink {
@@ -160,11 +159,9 @@ pub(super) fn snapshot(
         if want.counts {
             snap.counts = counts(conn, since)?;
         }
-        snap.rows = unanswered_rows(conn, since)?;
+        snap.unanswered = unanswered_rows(conn, since)?;
         snap.dismissed = ids(conn, "SELECT cluster FROM dismissed")?;
-        if want.alerted {
-            snap.alerted = ids(conn, "SELECT cluster FROM alerted")?;
-        }
+        snap.alerted = ids(conn, "SELECT cluster FROM alerted")?;
         Ok(snap)
     })()
     .map_err(&err);
@@ -196,7 +193,7 @@ fn counts(conn: &Connection, since: i64) -> rusqlite::Result<Counts> {
          GROUP BY entry ORDER BY n DESC, entry LIMIT ?2",
     )?;
     c.top_entries = stmt
-        .query_map(params![since, super::stats::TOP_ENTRIES], |r| {
+        .query_map(params![since, TOP_ENTRIES], |r| {
             Ok(EntryCount {
                 entry: r.get(0)?,
                 count: n(r, 1)?,
