@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use super::postgres::Failure;
+use super::postgres::PgError;
 use super::read::Backend;
 use super::sqlite::sqlite_error;
 use super::{now_ms, Store, StoreError};
@@ -157,7 +157,7 @@ fn keep(backend: &Backend, who: String, cluster: String, draft: Draft) -> Result
                 )
                 .await?;
                 tx.commit().await?;
-                Ok::<_, Failure>(())
+                Ok::<_, PgError>(())
             })?
             .map_err(db.error("keeping a draft"))
         }
@@ -187,7 +187,7 @@ fn kept(backend: &Backend, who: String, cluster: String) -> Result<Option<Draft>
             db.block_on(async move {
                 let client = pool.get().await?;
                 let row = client.query_opt(&pg(SELECT), &[&who, &cluster]).await?;
-                Ok::<_, Failure>(row.map(|r| {
+                Ok::<_, PgError>(row.map(|r| {
                     draft_from([r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)])
                 }))
             })?
@@ -207,7 +207,7 @@ fn forget(backend: &Backend, who: String, cluster: String) -> Result<(), StoreEr
             db.block_on(async move {
                 let client = pool.get().await?;
                 client.execute(&pg(DELETE), &[&who, &cluster]).await?;
-                Ok::<_, Failure>(())
+                Ok::<_, PgError>(())
             })?
             .map_err(db.error("forgetting a draft"))
         }

@@ -57,6 +57,7 @@ pub use config::{
     DEFAULT_SHUTDOWN_GRACE,
 };
 pub use health::{Closed, Health};
+pub use postgres::PgError;
 pub use read::{Counts, EntryCount, EntryVotes, Reader, Snapshot, UnansweredRow};
 pub use records::{Ack, Click, Logged, QuestionId, QuestionLog, Vote};
 pub use schema::SCHEMA_VERSION;
@@ -124,12 +125,15 @@ pub enum StoreError {
         expected: &'static str,
         value: String,
     },
-    #[error("{context} ({target}): {detail}")]
+    #[error("{context} ({target}): {source}")]
     Postgres {
         context: &'static str,
         target: String,
-        detail: String,
+        #[source]
+        source: postgres::PgError,
     },
+    #[error("cannot write {}: not open", .path.display())]
+    NotOpen { path: PathBuf },
     #[error("{context} ({}): {source}", .path.display())]
     Sqlite {
         context: &'static str,

@@ -55,17 +55,10 @@ impl SqliteSink {
         if reconnect {
             self.conn = None;
         }
-        let text = if schema::is_corruption(&e) {
-            format!(
-                "{} is damaged ({e}); answering goes on without a question log",
-                self.config.path.display()
-            )
-        } else {
-            format!("cannot write {}: {e}", self.config.path.display())
-        };
+        let permanent = is_permanent(&e);
         WriteError {
-            text,
-            permanent: is_permanent(&e),
+            error: schema::sqlite("writing the question log", &self.config.path)(e),
+            permanent,
             reconnect,
             // A transaction on the file that failed was rolled back.
             unsure: false,
@@ -78,8 +71,8 @@ impl Sink for SqliteSink {
         self.conn.is_some()
     }
 
-    fn connect(&mut self, _limit: Duration) -> Result<[u8; 32], String> {
-        let (conn, key) = schema::connect(&self.config, false).map_err(|e| e.to_string())?;
+    fn connect(&mut self, _limit: Duration) -> Result<[u8; 32], StoreError> {
+        let (conn, key) = schema::connect(&self.config, false)?;
         tracing::info!(path = %self.config.path.display(), "question log: database open for writing");
         self.conn = Some(conn);
         Ok(key)
@@ -88,7 +81,9 @@ impl Sink for SqliteSink {
     fn write(&mut self, batch: &[Msg], limit: Duration) -> Result<(), WriteError> {
         let Some(conn) = self.conn.as_mut() else {
             return Err(WriteError {
-                text: format!("cannot write {}: not open", self.config.path.display()),
+                error: StoreError::NotOpen {
+                    path: self.config.path.clone(),
+                },
                 permanent: false,
                 reconnect: true,
                 unsure: false,

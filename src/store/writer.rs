@@ -7,7 +7,7 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{now_ms, Click, Health, QuestionId, QuestionLog, StoreConfig, Vote};
+use super::{now_ms, Click, Health, QuestionId, QuestionLog, StoreConfig, StoreError, Vote};
 
 /// Niceness of the writer thread (Linux): 10 leaves the CPU to answering when both want it.
 #[cfg(target_os = "linux")]
@@ -278,9 +278,8 @@ impl Shared {
 pub(super) trait Sink: Send + 'static {
     /// Whether a connection is open (or, for a pool, believed usable).
     fn connected(&self) -> bool;
-    /// Opens a connection (migrating when needed) and returns the stored hash key; the
-    /// error is a moderator's sentence.
-    fn connect(&mut self, limit: Duration) -> Result<[u8; 32], String>;
+    /// Opens a connection (migrating when needed) and returns the stored hash key.
+    fn connect(&mut self, limit: Duration) -> Result<[u8; 32], StoreError>;
     /// Commits the records in one transaction.
     fn write(&mut self, batch: &[Msg], limit: Duration) -> Result<(), WriteError>;
     /// Removes questions, votes and clicks older than `before` (unix ms); rows removed.
@@ -293,10 +292,11 @@ pub(super) trait Sink: Send + 'static {
 }
 
 /// A failed write, classified for the writer.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
 pub(super) struct WriteError {
-    /// What a moderator reads.
-    pub text: String,
+    /// What went wrong, as a moderator reads it.
+    pub error: StoreError,
     /// No retry will fix it: the batch is written record by record, the bad ones dropped.
     pub permanent: bool,
     /// The connection is dropped and a new one opened before the next try.
@@ -508,7 +508,7 @@ impl Writer {
                 self.last_answer = Instant::now();
                 self.succeeded();
             }
-            Err(e) => self.failed(&e.text),
+            Err(e) => self.failed(&e.to_string()),
         }
     }
 
@@ -522,7 +522,7 @@ impl Writer {
                     }
                     tracing::info!("question log: database writable again")
                 }
-                Err(e) => return self.failed(&e),
+                Err(e) => return self.failed(&e.to_string()),
             }
         }
         let Some(key) = self.shared.key.get().copied() else {
@@ -539,9 +539,9 @@ impl Writer {
                 Err(e) => {
                     self.next_purge = Instant::now() + PURGE_RETRY;
                     if self.batch.is_empty() || e.reconnect {
-                        return self.failed(&e.text);
+                        return self.failed(&e.to_string());
                     }
-                    tracing::warn!(error = %e.text, "question log: could not purge old records; trying again later");
+                    tracing::warn!(error = %e, "question log: could not purge old records; trying again later");
                 }
             }
         }
@@ -567,7 +567,7 @@ impl Writer {
                 self.succeeded();
             }
             Err(e) if e.permanent => {
-                tracing::warn!(error = %e.text, "question log: a batch was refused; writing its records one by one");
+                tracing::warn!(error = %e, "question log: a batch was refused; writing its records one by one");
                 let (mut written, mut lost) = (0, 0);
                 let batch = std::mem::take(&mut self.batch);
                 for (i, m) in batch.iter().enumerate() {
@@ -575,7 +575,7 @@ impl Writer {
                     match self.call("a write", |s| s.write(std::slice::from_ref(m), limit)) {
                         Ok(()) => written += 1,
                         Err(e) if e.permanent => {
-                            tracing::warn!(error = %e.text, "question log: a record could not be written and was dropped");
+                            tracing::warn!(error = %e, "question log: a record could not be written and was dropped");
                             lost += 1;
                         }
                         Err(e) => {
@@ -585,7 +585,7 @@ impl Writer {
                                 self.shared.committed(seq, written, lost);
                             }
                             self.batch = batch.into_iter().skip(i).collect();
-                            return self.failed(&e.text);
+                            return self.failed(&e.to_string());
                         }
                     }
                 }
@@ -593,7 +593,7 @@ impl Writer {
                 self.shared.committed(seq, written, lost);
                 self.succeeded();
             }
-            Err(e) => self.failed(&e.text),
+            Err(e) => self.failed(&e.to_string()),
         }
     }
 
