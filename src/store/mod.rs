@@ -1,7 +1,8 @@
 //! The store: every question asked, every 👍/👎 vote and every click on a suggestion,
-//! in an embedded SQLite database (WAL mode, versioned migrations), and the moderator
-//! views built on it (stats, unanswered clusters). Pure of Discord: front ends hand it
-//! plain records and render what it returns.
+//! in an embedded SQLite database (WAL mode, versioned migrations), and one read path
+//! ([`Reader`]) for what the moderator views are made of. Pure of Discord and of the
+//! matcher: front ends hand it plain records, and the curation service
+//! (`crate::curation`) clusters the questions it returns.
 //!
 //! Writing never sits on the answering path. `log_question`, `record_vote`,
 //! `record_click` and `dismiss_cluster` only put the record on a bounded queue (no
@@ -14,13 +15,13 @@
 //! deadline ([`StoreConfig::timeout`]), a call hanging past [`StoreConfig::stall`] shows
 //! in [`Store::health`] at once, and the writer holds the batch and retries with a delay
 //! capped at a second; answering goes on regardless. [`Store::close`] ends by its
-//! deadline whatever the database does, and counts what was written and lost. A corrupt file is the one start-up
-//! error ([`StoreError::Corrupt`]), and it says what to do.
+//! deadline whatever the database does, and counts what was written and lost. A corrupt
+//! file is the one start-up error ([`StoreError::Corrupt`]), and it says what to do.
 //!
 //! Two back ends behind this one interface: the embedded SQLite file (the default,
 //! `FACTDESK_DB`) and PostgreSQL (`FACTDESK_DATABASE_URL`), shared by every process:
-//! gateway shards, HTTP replicas and the command line. Both run the same migrations at
-//! start-up and pass the same test suite. A shared store also holds the answering state
+//! gateway shards, HTTP replicas and the command line. Each runs its own migrations
+//! (`src/store/migrations/`), which make the same tables, and both pass the same test suite. A shared store also holds the answering state
 //! processes must agree on (cooldowns, the answered-above memory): see
 //! [`Store::cooldown`]; an embedded store leaves that to the process's memory.
 //!
@@ -88,6 +89,18 @@ pub(crate) fn split_list(list: Option<String>) -> Vec<String> {
     .unwrap_or_default()
 }
 
+/// What is wrong with a database file that is not a valid factdesk database.
+#[derive(Debug, thiserror::Error)]
+pub enum Damage {
+    #[error(transparent)]
+    Sqlite(rusqlite::Error),
+    /// The problems `PRAGMA quick_check` found.
+    #[error("{}", .0.join("; "))]
+    Check(Vec<String>),
+    #[error("the hash key is not 32 bytes")]
+    Key,
+}
+
 /// Why the store could not be opened or read.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -97,7 +110,7 @@ pub enum StoreError {
          recovering it with `sqlite3 {0}.broken .recover`.",
         .path.display()
     )]
-    Corrupt { path: PathBuf, detail: String },
+    Corrupt { path: PathBuf, detail: Damage },
     #[error(
         "{} was written by a newer factdesk (schema version {found}, this one knows up to {known}): \
          upgrade factdesk, or set FACTDESK_DB to another file",

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use super::{random_bytes, StoreConfig, StoreError};
+use super::{random_bytes, Damage, StoreConfig, StoreError};
 
 /// Migrations in order (`src/store/migrations/sqlite/`); `PRAGMA user_version` counts
 /// those applied. PostgreSQL has its own, making the same tables (`postgres::migrate`).
@@ -28,7 +28,7 @@ pub(super) fn sqlite<'a>(
         if is_corruption(&source) {
             StoreError::Corrupt {
                 path: path.to_path_buf(),
-                detail: source.to_string(),
+                detail: Damage::Sqlite(source),
             }
         } else {
             StoreError::Sqlite {
@@ -61,7 +61,7 @@ fn check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     } else {
         Err(StoreError::Corrupt {
             path: path.to_path_buf(),
-            detail: rows.join("; "),
+            detail: Damage::Check(rows),
         })
     }
 }
@@ -112,7 +112,7 @@ fn ensure_key(conn: &Connection, path: &Path) -> Result<[u8; 32], StoreError> {
         .map_err(sqlite("reading the hash key", path))?
         .ok_or_else(|| StoreError::Corrupt {
             path: path.to_path_buf(),
-            detail: "the hash key is not 32 bytes".into(),
+            detail: Damage::Key,
         })
 }
 
