@@ -367,11 +367,11 @@ impl Pg {
             .spawn(async move { tokio::time::timeout(timeout, fut).await });
         let why = match task.await {
             Ok(Ok(Ok(value))) => return Some(value),
-            Ok(Ok(Err(e))) => e.to_string(),
-            Err(e) => e.to_string(),
+            Ok(Ok(Err(e))) => e,
+            Err(e) => PgError::Task(e),
             Ok(Err(_)) => {
                 self.forget_connections();
-                format!("no answer within {} ms", timeout.as_millis())
+                PgError::Timeout(timeout)
             }
         };
         tracing::warn!(target = %self.target, error = %why, "shared state unavailable; using this process's memory for {} s", BACKOFF.as_secs());

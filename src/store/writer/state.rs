@@ -53,10 +53,10 @@ impl Shared {
         }
     }
 
-    pub fn wait_committed(&self, seq: u64, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+    /// Waits until `done` holds, at most until `deadline`; whether it does.
+    fn wait_until(&self, deadline: Instant, done: impl Fn(&State) -> bool) -> bool {
         let mut state = self.lock();
-        while state.committed < seq {
+        while !done(&state) {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return false;
@@ -67,6 +67,10 @@ impl Shared {
             };
         }
         true
+    }
+
+    pub fn wait_committed(&self, seq: u64, timeout: Duration) -> bool {
+        self.wait_until(Instant::now() + timeout, |s| s.committed >= seq)
     }
 
     pub fn health(&self, queued: u64) -> Health {
@@ -166,18 +170,7 @@ impl Shared {
 
     /// Waits until the writer has returned, at most until `deadline`; whether it has.
     pub fn wait_finished(&self, deadline: Instant) -> bool {
-        let mut state = self.lock();
-        while !state.finished {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
-            }
-            state = match self.cond.wait_timeout(state, left) {
-                Ok((s, _)) => s,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-        }
-        true
+        self.wait_until(deadline, |s| s.finished)
     }
 
     pub(super) fn finish(&self, lost: u64) {
