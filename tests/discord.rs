@@ -5,6 +5,7 @@ mod fake_discord;
 
 use std::time::{Duration, Instant};
 
+use factdesk::curation::Views as _;
 use factdesk::desk::Desk;
 use factdesk::discord::render;
 use factdesk::knowledge::KnowledgeBase;

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwap;
 use ed25519_dalek::{Signer, SigningKey};
+use factdesk::curation::Views as _;
 use factdesk::desk::Desk;
 use factdesk::discord::http::{App, HttpSettings};
 use factdesk::discord::Settings;

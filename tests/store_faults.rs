@@ -19,6 +19,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use factdesk::curation::Views as _;
 use factdesk::metrics::{store_status, Metrics};
 use factdesk::reply::Status;
 use factdesk::store::{Ack, QuestionLog, Store, StoreConfig, Vote};

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use serde_json::json;
 
 use super::{print_log, CliError, CurateCommand, LogArgs, StatsArgs, UnansweredArgs};
+use crate::curation::Views as _;
 use crate::desk::{knowledge_location, Desk};
 use crate::knowledge::{factdesk_command, KnowledgeBase};
 use crate::matcher::Matcher;

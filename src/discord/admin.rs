@@ -13,6 +13,7 @@ use super::curation;
 use super::flow::Outcome;
 use super::render::{self, Rendered, MAX_CONTENT};
 use super::{Context, Data, Error};
+use crate::curation::Views as _;
 use crate::desk::Desk;
 use crate::metrics::Metrics;
 use crate::store::Store;

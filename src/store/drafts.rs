@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use super::postgres::Failure;
+use super::postgres::PgError;
+use super::read::Backend;
 use super::sqlite::sqlite_error;
-use super::{now_ms, Backend, Store, StoreError};
+use super::{now_ms, Store, StoreError};
 use crate::knowledge::additions::Draft;
 
 /// Drafts untouched this long are forgotten when another one is kept.
@@ -78,139 +79,137 @@ impl Store {
         cluster: &str,
         draft: &Draft,
     ) -> Result<(), StoreError> {
+        let who = self.draft_owner(moderator)?;
         let (cluster, draft) = (cluster.to_string(), draft.clone());
-        self.within("keeping a draft", move |store| {
-            store.keep_draft_now(moderator, &cluster, &draft)
+        self.inner.reader.within("keeping a draft", move |backend| {
+            keep(backend, who, cluster, draft)
         })
     }
 
     /// `moderator`'s kept draft for `cluster`, if any.
     pub fn kept_draft(&self, moderator: u64, cluster: &str) -> Result<Option<Draft>, StoreError> {
+        let who = self.draft_owner(moderator)?;
         let cluster = cluster.to_string();
-        self.within("reading a draft", move |store| {
-            store.kept_draft_now(moderator, &cluster)
+        self.inner.reader.within("reading a draft", move |backend| {
+            kept(backend, who, cluster)
         })
     }
 
     /// Forgets `moderator`'s draft for `cluster` (it was added, or given up).
     pub fn forget_draft(&self, moderator: u64, cluster: &str) -> Result<(), StoreError> {
+        let who = self.draft_owner(moderator)?;
         let cluster = cluster.to_string();
-        self.within("forgetting a draft", move |store| {
-            store.forget_draft_now(moderator, &cluster)
-        })
+        self.inner
+            .reader
+            .within("forgetting a draft", move |backend| {
+                forget(backend, who, cluster)
+            })
     }
+}
 
-    fn keep_draft_now(
-        &self,
-        moderator: u64,
-        cluster: &str,
-        draft: &Draft,
-    ) -> Result<(), StoreError> {
-        let (who, at) = (self.draft_owner(moderator)?, now_ms());
-        let expired = at - DRAFT_DAYS * 86_400_000;
-        let variants = variants_text(draft);
-        match &self.inner.backend {
-            Backend::Sqlite { path, .. } => {
-                let mut conn = sqlite_conn(path)?;
-                let err = sqlite_error("keeping a draft", path);
-                let tx = conn.transaction().map_err(&err)?;
-                tx.execute(EXPIRE, [expired]).map_err(&err)?;
+fn keep(backend: &Backend, who: String, cluster: String, draft: Draft) -> Result<(), StoreError> {
+    let at = now_ms();
+    let expired = at - DRAFT_DAYS * 86_400_000;
+    let variants = variants_text(&draft);
+    match backend {
+        Backend::Sqlite { path, .. } => {
+            let mut conn = sqlite_conn(path)?;
+            let err = sqlite_error("keeping a draft", path);
+            let tx = conn.transaction().map_err(&err)?;
+            tx.execute(EXPIRE, [expired]).map_err(&err)?;
+            tx.execute(
+                UPSERT,
+                params![
+                    who,
+                    cluster,
+                    at,
+                    draft.report,
+                    draft.question,
+                    variants,
+                    draft.answer,
+                    draft.paragraph,
+                    draft.quote
+                ],
+            )
+            .map_err(&err)?;
+            tx.commit().map_err(&err)
+        }
+        Backend::Postgres(db) => {
+            let pool = db.pool();
+            let d = draft;
+            db.block_on(async move {
+                let mut client = pool.get().await?;
+                let tx = client.transaction().await?;
+                tx.execute(&pg(EXPIRE), &[&expired]).await?;
                 tx.execute(
-                    UPSERT,
-                    params![
-                        who,
-                        cluster,
-                        at,
-                        draft.report,
-                        draft.question,
-                        variants,
-                        draft.answer,
-                        draft.paragraph,
-                        draft.quote
+                    &pg(UPSERT),
+                    &[
+                        &who,
+                        &cluster,
+                        &at,
+                        &d.report,
+                        &d.question,
+                        &variants,
+                        &d.answer,
+                        &d.paragraph,
+                        &d.quote,
                     ],
                 )
-                .map_err(&err)?;
-                tx.commit().map_err(&err)
-            }
-            Backend::Postgres(db) => {
-                let pool = db.pool();
-                let (cluster, d) = (cluster.to_string(), draft.clone());
-                db.block_on(async move {
-                    let mut client = pool.get().await?;
-                    let tx = client.transaction().await?;
-                    tx.execute(&pg(EXPIRE), &[&expired]).await?;
-                    tx.execute(
-                        &pg(UPSERT),
-                        &[
-                            &who,
-                            &cluster,
-                            &at,
-                            &d.report,
-                            &d.question,
-                            &variants,
-                            &d.answer,
-                            &d.paragraph,
-                            &d.quote,
-                        ],
-                    )
-                    .await?;
-                    tx.commit().await?;
-                    Ok::<_, Failure>(())
-                })?
-                .map_err(db.error("keeping a draft"))
-            }
+                .await?;
+                tx.commit().await?;
+                Ok::<_, PgError>(())
+            })?
+            .map_err(db.error("keeping a draft"))
         }
     }
+}
 
-    fn kept_draft_now(&self, moderator: u64, cluster: &str) -> Result<Option<Draft>, StoreError> {
-        let who = self.draft_owner(moderator)?;
-        match &self.inner.backend {
-            Backend::Sqlite { path, .. } => {
-                let conn = sqlite_conn(path)?;
-                conn.query_row(SELECT, params![who, cluster], |r| {
-                    Ok([
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ])
-                })
-                .optional()
-                .map(|row| row.map(draft_from))
-                .map_err(sqlite_error("reading a draft", path))
-            }
-            Backend::Postgres(db) => {
-                let (pool, cluster) = (db.pool(), cluster.to_string());
-                db.block_on(async move {
-                    let client = pool.get().await?;
-                    let row = client.query_opt(&pg(SELECT), &[&who, &cluster]).await?;
-                    Ok::<_, Failure>(row.map(|r| {
-                        draft_from([r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)])
-                    }))
-                })?
-                .map_err(db.error("reading a draft"))
-            }
+fn kept(backend: &Backend, who: String, cluster: String) -> Result<Option<Draft>, StoreError> {
+    match backend {
+        Backend::Sqlite { path, .. } => {
+            let conn = sqlite_conn(path)?;
+            conn.query_row(SELECT, params![who, cluster], |r| {
+                Ok([
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ])
+            })
+            .optional()
+            .map(|row| row.map(draft_from))
+            .map_err(sqlite_error("reading a draft", path))
+        }
+        Backend::Postgres(db) => {
+            let pool = db.pool();
+            db.block_on(async move {
+                let client = pool.get().await?;
+                let row = client.query_opt(&pg(SELECT), &[&who, &cluster]).await?;
+                Ok::<_, PgError>(row.map(|r| {
+                    draft_from([r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)])
+                }))
+            })?
+            .map_err(db.error("reading a draft"))
         }
     }
+}
 
-    fn forget_draft_now(&self, moderator: u64, cluster: &str) -> Result<(), StoreError> {
-        let who = self.draft_owner(moderator)?;
-        match &self.inner.backend {
-            Backend::Sqlite { path, .. } => sqlite_conn(path)?
-                .execute(DELETE, params![who, cluster])
-                .map(|_| ())
-                .map_err(sqlite_error("forgetting a draft", path)),
-            Backend::Postgres(db) => {
-                let (pool, cluster) = (db.pool(), cluster.to_string());
-                db.block_on(async move {
-                    let client = pool.get().await?;
-                    client.execute(&pg(DELETE), &[&who, &cluster]).await?;
-                    Ok::<_, Failure>(())
-                })?
-                .map_err(db.error("forgetting a draft"))
-            }
+fn forget(backend: &Backend, who: String, cluster: String) -> Result<(), StoreError> {
+    match backend {
+        Backend::Sqlite { path, .. } => sqlite_conn(path)?
+            .execute(DELETE, params![who, cluster])
+            .map(|_| ())
+            .map_err(sqlite_error("forgetting a draft", path)),
+        Backend::Postgres(db) => {
+            let pool = db.pool();
+            db.block_on(async move {
+                let client = pool.get().await?;
+                client.execute(&pg(DELETE), &[&who, &cluster]).await?;
+                Ok::<_, PgError>(())
+            })?
+            .map_err(db.error("forgetting a draft"))
         }
     }
 }

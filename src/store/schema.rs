@@ -4,104 +4,23 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use super::{random_bytes, StoreConfig, StoreError};
+use super::{random_bytes, Damage, StoreConfig, StoreError};
 
-/// Migrations in order; `PRAGMA user_version` counts those applied (PostgreSQL: the
-/// `factdesk_schema` table). Written for SQLite; PostgreSQL runs the same ones translated
-/// (`postgres::translate`). Append only: never edit one that has shipped.
-pub(super) const MIGRATIONS: &[&str] = &[
-    // 1: the question log, votes, clicks, dismissed clusters, settings.
-    "CREATE TABLE settings (
-        name  TEXT PRIMARY KEY,
-        value BLOB NOT NULL
-    );
-    CREATE TABLE questions (
-        id         INTEGER PRIMARY KEY,
-        qid        INTEGER NOT NULL,
-        at         INTEGER NOT NULL,
-        guild      INTEGER,
-        channel    INTEGER,
-        user       TEXT,
-        question   TEXT NOT NULL,
-        status     TEXT NOT NULL,
-        decline    TEXT,
-        entry      TEXT,
-        suggested  TEXT NOT NULL DEFAULT '',
-        report     TEXT,
-        confidence REAL NOT NULL,
-        micros     INTEGER NOT NULL
-    );
-    CREATE INDEX questions_at ON questions(at);
-    CREATE INDEX questions_qid ON questions(qid);
-    CREATE TABLE votes (
-        message INTEGER NOT NULL,
-        user    TEXT NOT NULL,
-        qid     INTEGER,
-        entry   TEXT NOT NULL,
-        up      INTEGER NOT NULL,
-        at      INTEGER NOT NULL,
-        PRIMARY KEY (message, user)
-    );
-    CREATE INDEX votes_at ON votes(at);
-    CREATE TABLE clicks (
-        id       INTEGER PRIMARY KEY,
-        at       INTEGER NOT NULL,
-        guild    INTEGER,
-        channel  INTEGER,
-        user     TEXT,
-        qid      INTEGER,
-        question TEXT,
-        entry    TEXT NOT NULL
-    );
-    CREATE INDEX clicks_at ON clicks(at);
-    CREATE INDEX clicks_qid ON clicks(qid);
-    CREATE TABLE dismissed (
-        cluster TEXT PRIMARY KEY,
-        at      INTEGER NOT NULL,
-        by      TEXT
-    );",
-    // 2: unanswered clusters already posted to the moderator channel.
-    "CREATE TABLE alerted (
-        cluster TEXT PRIMARY KEY,
-        at      INTEGER NOT NULL
-    );",
-    // 3: answering state shared by processes (a shared store; an embedded one keeps it
-    // in memory): per-person cooldowns, recent answers per channel.
-    "CREATE TABLE cooldowns (
-        user  TEXT PRIMARY KEY,
-        at    INTEGER NOT NULL,
-        warns INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX cooldowns_at ON cooldowns(at);
-    CREATE TABLE recent_answers (
-        channel  INTEGER NOT NULL,
-        question TEXT NOT NULL,
-        at       INTEGER NOT NULL,
-        link     TEXT NOT NULL,
-        PRIMARY KEY (channel, question)
-    );
-    CREATE INDEX recent_answers_at ON recent_answers(at);",
-    // 4: new-entry drafts that were refused, kept for the moderator to fix (shared by
-    // every process with a shared store; kept across restarts either way).
-    "CREATE TABLE drafts (
-        moderator TEXT NOT NULL,
-        cluster   TEXT NOT NULL,
-        at        INTEGER NOT NULL,
-        report    TEXT NOT NULL,
-        question  TEXT NOT NULL,
-        variants  TEXT NOT NULL,
-        answer    TEXT NOT NULL,
-        paragraph TEXT NOT NULL,
-        quote     TEXT NOT NULL,
-        PRIMARY KEY (moderator, cluster)
-    );
-    CREATE INDEX drafts_at ON drafts(at);",
+/// Migrations in order (`src/store/migrations/sqlite/`); `PRAGMA user_version` counts
+/// those applied. PostgreSQL has its own, making the same tables (`postgres::migrate`).
+/// Append only: never edit one that has shipped.
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/sqlite/0001_log.sql"),
+    include_str!("migrations/sqlite/0002_alerted.sql"),
+    include_str!("migrations/sqlite/0003_shared_state.sql"),
+    include_str!("migrations/sqlite/0004_drafts.sql"),
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-fn sqlite<'a>(
+/// Maps a rusqlite error to the store's: corruption, or what was being done and the file.
+pub(super) fn sqlite<'a>(
     context: &'static str,
     path: &'a Path,
 ) -> impl FnOnce(rusqlite::Error) -> StoreError + 'a {
@@ -109,7 +28,7 @@ fn sqlite<'a>(
         if is_corruption(&source) {
             StoreError::Corrupt {
                 path: path.to_path_buf(),
-                detail: source.to_string(),
+                detail: Damage::Sqlite(source),
             }
         } else {
             StoreError::Sqlite {
@@ -142,7 +61,7 @@ fn check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     } else {
         Err(StoreError::Corrupt {
             path: path.to_path_buf(),
-            detail: rows.join("; "),
+            detail: Damage::Check(rows),
         })
     }
 }
@@ -193,7 +112,7 @@ fn ensure_key(conn: &Connection, path: &Path) -> Result<[u8; 32], StoreError> {
         .map_err(sqlite("reading the hash key", path))?
         .ok_or_else(|| StoreError::Corrupt {
             path: path.to_path_buf(),
-            detail: "the hash key is not 32 bytes".into(),
+            detail: Damage::Key,
         })
 }
 

@@ -7,12 +7,11 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
-use super::stats::{Counts, EntryCount, EntryVotes};
-use super::writer::{Msg, Record, Sink, WriteError};
-use super::{
-    decline_text, schema, split_list, unix_ms, QuestionId, Snapshot, StoreConfig, StoreError,
-    UnansweredRow, Want, MAX_UNANSWERED_ROWS,
+use super::read::{
+    Counts, EntryCount, EntryVotes, Snapshot, UnansweredRow, Want, MAX_UNANSWERED_ROWS, TOP_ENTRIES,
 };
+use super::writer::{Msg, Record, Sink, WriteError};
+use super::{decline_text, schema, split_list, unix_ms, QuestionId, StoreConfig, StoreError};
 
 /// The writer's connection to the file.
 pub(super) struct SqliteSink {
@@ -56,17 +55,10 @@ impl SqliteSink {
         if reconnect {
             self.conn = None;
         }
-        let text = if schema::is_corruption(&e) {
-            format!(
-                "{} is damaged ({e}); answering goes on without a question log",
-                self.config.path.display()
-            )
-        } else {
-            format!("cannot write {}: {e}", self.config.path.display())
-        };
+        let permanent = is_permanent(&e);
         WriteError {
-            text,
-            permanent: is_permanent(&e),
+            error: schema::sqlite("writing the question log", &self.config.path)(e),
+            permanent,
             reconnect,
             // A transaction on the file that failed was rolled back.
             unsure: false,
@@ -79,8 +71,8 @@ impl Sink for SqliteSink {
         self.conn.is_some()
     }
 
-    fn connect(&mut self, _limit: Duration) -> Result<[u8; 32], String> {
-        let (conn, key) = schema::connect(&self.config, false).map_err(|e| e.to_string())?;
+    fn connect(&mut self, _limit: Duration) -> Result<[u8; 32], StoreError> {
+        let (conn, key) = schema::connect(&self.config, false)?;
         tracing::info!(path = %self.config.path.display(), "question log: database open for writing");
         self.conn = Some(conn);
         Ok(key)
@@ -89,7 +81,9 @@ impl Sink for SqliteSink {
     fn write(&mut self, batch: &[Msg], limit: Duration) -> Result<(), WriteError> {
         let Some(conn) = self.conn.as_mut() else {
             return Err(WriteError {
-                text: format!("cannot write {}: not open", self.config.path.display()),
+                error: StoreError::NotOpen {
+                    path: self.config.path.clone(),
+                },
                 permanent: false,
                 reconnect: true,
                 unsure: false,
@@ -160,11 +154,9 @@ pub(super) fn snapshot(
         if want.counts {
             snap.counts = counts(conn, since)?;
         }
-        snap.rows = unanswered_rows(conn, since)?;
+        snap.unanswered = unanswered_rows(conn, since)?;
         snap.dismissed = ids(conn, "SELECT cluster FROM dismissed")?;
-        if want.alerted {
-            snap.alerted = ids(conn, "SELECT cluster FROM alerted")?;
-        }
+        snap.alerted = ids(conn, "SELECT cluster FROM alerted")?;
         Ok(snap)
     })()
     .map_err(&err);
@@ -196,7 +188,7 @@ fn counts(conn: &Connection, since: i64) -> rusqlite::Result<Counts> {
          GROUP BY entry ORDER BY n DESC, entry LIMIT ?2",
     )?;
     c.top_entries = stmt
-        .query_map(params![since, super::stats::TOP_ENTRIES], |r| {
+        .query_map(params![since, TOP_ENTRIES], |r| {
             Ok(EntryCount {
                 entry: r.get(0)?,
                 count: n(r, 1)?,

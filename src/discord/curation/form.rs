@@ -7,10 +7,10 @@ use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateInputText, CreateModal, InputTextStyle};
 
 use super::Action;
+use crate::curation::Cluster;
 use crate::desk::Desk;
 use crate::knowledge::additions::Draft;
 use crate::knowledge::{KnowledgeBase, MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS};
-use crate::store::Cluster;
 
 /// Form field ids.
 const F_QUESTION: &str = "question";

@@ -20,9 +20,10 @@ use serenity::{
 use super::render::{self, Rendered, MAX_CHOICE_CHARS, MAX_CONTENT};
 use super::{admin, redact, Data, Error};
 use crate::curation::{self, CurateError, Curator};
+use crate::curation::{Cluster, Views as _};
 use crate::desk::Desk;
 use crate::knowledge::additions;
-use crate::store::{Cluster, Store};
+use crate::store::Store;
 use form::{draft_for, draft_form, draft_from_form};
 
 /// `fd:cl:<action>:<cluster id>`.

@@ -8,32 +8,18 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::stats::{fmt_time, EntryCount};
-use super::Snapshot;
 use crate::matcher::Matcher;
+use crate::store::{time_text, EntryCount, Snapshot, UnansweredRow};
 
 /// Least overlap (|A ∩ B| / |A ∪ B| of term sets) for a group to join a cluster.
 pub const JACCARD: f64 = 0.6;
 /// Phrasings and entries kept per cluster.
 const SHOWN: usize = 5;
 
-/// One unanswered question, as read from the log.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UnansweredRow {
-    /// Unix milliseconds.
-    pub at: i64,
-    pub user: Option<String>,
-    pub question: String,
-    /// Entries offered with the reply.
-    pub suggested: Vec<String>,
-    /// Entries the asker then clicked.
-    pub clicked: Vec<String>,
-}
-
 /// Near-duplicate unanswered questions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cluster {
-    /// Stable id (12 hex digits) of the cluster's main wording: what [`super::Store::dismiss_cluster`] takes.
+    /// Stable id (12 hex digits) of the cluster's main wording: what [`crate::store::Store::dismiss_cluster`] takes.
     pub id: String,
     /// Ids of every wording group in the cluster (the main one first): a dismissal or an
     /// alert of any of them covers the cluster as it grows.
@@ -237,30 +223,26 @@ pub fn cluster(
     out
 }
 
-/// All current clusters (not dismissed) of the unanswered `rows`, read with `matcher`.
-pub(super) fn all(
-    rows: &[UnansweredRow],
-    dismissed: &HashSet<String>,
-    matcher: &Matcher,
-) -> Vec<Cluster> {
+/// All current clusters (not dismissed) of the unanswered questions, read with `matcher`.
+pub fn all(snap: &Snapshot, matcher: &Matcher) -> Vec<Cluster> {
     cluster(
-        rows,
+        &snap.unanswered,
         |q| matcher.terms(q).into_iter().map(|t| t.key).collect(),
-        dismissed,
+        &snap.dismissed,
     )
 }
 
 /// Clusters asked at least `min_asks` times and not yet posted (`alerted`).
-pub(super) fn to_alert(snap: &Snapshot, matcher: &Matcher, min_asks: u64) -> Vec<Cluster> {
-    all(&snap.rows, &snap.dismissed, matcher)
+pub fn to_alert(snap: &Snapshot, matcher: &Matcher, min_asks: u64) -> Vec<Cluster> {
+    all(snap, matcher)
         .into_iter()
         .filter(|c| c.asks >= min_asks && !c.members.iter().any(|m| snap.alerted.contains(m)))
         .collect()
 }
 
 /// One page of clusters.
-pub(super) fn page(snap: &Snapshot, matcher: &Matcher, offset: usize, limit: usize) -> Unanswered {
-    let all = all(&snap.rows, &snap.dismissed, matcher);
+pub fn page(snap: &Snapshot, matcher: &Matcher, offset: usize, limit: usize) -> Unanswered {
+    let all = all(snap, matcher);
     let total = all.len();
     let clusters = all.into_iter().skip(offset).take(limit).collect();
     Unanswered {
@@ -278,7 +260,7 @@ impl fmt::Display for Cluster {
             "{}× “{first}” — {} people, last {} [{}]",
             self.asks,
             self.askers,
-            fmt_time(self.last_asked),
+            time_text(self.last_asked),
             self.id
         )?;
         for q in self.questions.iter().skip(1) {

@@ -1,30 +1,16 @@
-//! What moderators read: questions, rates, top entries, votes, top unanswered.
+//! What moderators read: questions, rates, top entries, votes, top unanswered: the
+//! store's counts, with its unanswered questions clustered.
 
 use std::fmt;
 
 use serde::Serialize;
 
 use super::clusters::{self, Cluster};
-use super::Snapshot;
 use crate::matcher::Matcher;
+use crate::store::{EntryCount, EntryVotes, Snapshot};
 
 /// Unanswered clusters shown in the stats.
 const TOP_UNANSWERED: usize = 5;
-/// Entries shown as the most asked.
-pub(super) const TOP_ENTRIES: i64 = 10;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EntryCount {
-    pub entry: String,
-    pub count: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EntryVotes {
-    pub entry: String,
-    pub up: u64,
-    pub down: u64,
-}
 
 /// The log over the last `days` days.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,23 +56,12 @@ impl Stats {
     }
 }
 
-/// The figures a back end counts for [`Stats`], from one snapshot.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Counts {
-    /// (status, questions, of which small talk).
-    pub by_status: Vec<(String, u64, u64)>,
-    pub askers: u64,
-    pub mean_matching_micros: f64,
-    pub clicks: u64,
-    pub top_entries: Vec<EntryCount>,
-    pub votes: Vec<EntryVotes>,
-}
-
 /// The stats from a snapshot: counts as read, unanswered clusters with `matcher`'s normalisation.
-pub(super) fn build(snap: Snapshot, matcher: &Matcher, days: u32) -> Stats {
+pub fn build(snap: Snapshot, matcher: &Matcher) -> Stats {
+    let all = clusters::all(&snap, matcher);
     let c = snap.counts;
     let mut s = Stats {
-        days,
+        days: snap.days,
         questions: 0,
         answered: 0,
         suggested: 0,
@@ -111,31 +86,9 @@ pub(super) fn build(snap: Snapshot, matcher: &Matcher, days: u32) -> Stats {
             }
         }
     }
-    let all = clusters::all(&snap.rows, &snap.dismissed, matcher);
     s.unanswered_clusters = all.len();
     s.top_unanswered = all.into_iter().take(TOP_UNANSWERED).collect();
     s
-}
-
-/// Unix milliseconds as `YYYY-MM-DD HH:MM UTC`.
-pub(super) fn fmt_time(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rest / 3600,
-        rest % 3600 / 60
-    )
 }
 
 fn pct(r: f64) -> String {

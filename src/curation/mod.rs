@@ -3,12 +3,24 @@
 //! and `factdesk curate` call these same functions, so a change made from either is
 //! checked, written and recorded alike: the knowledge folder's `additions.toml` (through
 //! [`additions::apply`]) and the cluster marked handled in the store.
+//!
+//! The moderators' views live here too ([`Views`]): the store returns the questions as
+//! logged, and this service clusters them with the matcher, so persistence never reads
+//! questions itself.
+
+mod clusters;
+mod stats;
+mod views;
 
 use std::path::Path;
 
 use crate::knowledge::additions::{self, Addition, Applied, CurationError, Draft};
 use crate::matcher::Matcher;
-use crate::store::{Ack, Cluster, Store, StoreError};
+use crate::store::{Ack, Store, StoreError};
+
+pub use clusters::{cluster, Cluster, Unanswered, JACCARD};
+pub use stats::Stats;
+pub use views::Views;
 
 /// Clusters are looked up over this many days (the question log's default retention).
 pub const CLUSTER_DAYS: u32 = 90;

@@ -1,13 +1,18 @@
 //! The writer thread: takes records off the queue in batches, commits each batch in one
 //! transaction, publishes what is committed, survives every write failure.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+mod queue;
+mod state;
+
 use std::sync::mpsc::{Receiver, TryRecvError};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{now_ms, Click, Health, QuestionId, QuestionLog, StoreConfig, Vote};
+use super::{now_ms, StoreConfig, StoreError};
+
+pub(crate) use queue::{Msg, Record, Who};
+pub(crate) use state::Shared;
 
 /// Niceness of the writer thread (Linux): 10 leaves the CPU to answering when both want it.
 #[cfg(target_os = "linux")]
@@ -18,269 +23,14 @@ const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 /// A failed retention purge is tried again after this long.
 const PURGE_RETRY: Duration = Duration::from_secs(600);
 
-/// A person in a record: hashed with the deployment's key, or (only while that key
-/// could not be read yet) the id itself, held in memory and hashed by the writer before
-/// anything is written, so that one person never gets two hashes.
-#[derive(Clone, Debug)]
-pub(super) enum Who {
-    Hashed(String),
-    Pending(u64),
-}
-
-impl Who {
-    /// The stored hash; the writer resolves every [`Who::Pending`] before a sink sees it.
-    pub fn text(&self) -> &str {
-        match self {
-            Who::Hashed(h) => h,
-            Who::Pending(_) => "",
-        }
-    }
-
-    fn resolve(&mut self, key: &[u8; 32]) {
-        if let Who::Pending(user) = *self {
-            *self = Who::Hashed(super::user_hash(key, user));
-        }
-    }
-}
-
-#[derive(Clone)]
-pub(super) enum Record {
-    Question {
-        id: QuestionId,
-        user: Option<Who>,
-        q: QuestionLog,
-    },
-    Vote {
-        user: Who,
-        vote: Vote,
-    },
-    Click {
-        user: Option<Who>,
-        click: Click,
-    },
-    Dismiss {
-        cluster: String,
-        by: Option<Who>,
-        at: i64,
-    },
-    Alerted {
-        cluster: String,
-        at: i64,
-    },
-}
-
-pub(super) struct Msg {
-    pub seq: u64,
-    pub record: Record,
-}
-
-impl Record {
-    fn resolve(&mut self, key: &[u8; 32]) {
-        let who = match self {
-            Record::Question { user, .. } | Record::Click { user, .. } => user.as_mut(),
-            Record::Vote { user, .. } => Some(user),
-            Record::Dismiss { by, .. } => by.as_mut(),
-            Record::Alerted { .. } => None,
-        };
-        if let Some(who) = who {
-            who.resolve(key);
-        }
-    }
-}
-
-#[derive(Default)]
-struct State {
-    committed: u64,
-    health: Health,
-    /// A call to the database under way: since when, and what it is.
-    busy: Option<(Instant, &'static str)>,
-    /// Set by [`Shared::close`]: the writer stops retrying then.
-    close_by: Option<Instant>,
-    /// The writer thread has returned.
-    finished: bool,
-    /// Records whose write is under way, or whose last write ended without an answer:
-    /// they may or may not be in the database.
-    unsure: u64,
-}
-
-/// What the writer shares with the store handles.
-pub(super) struct Shared {
-    state: Mutex<State>,
-    cond: Condvar,
-    pub dropped: AtomicU64,
-    /// The key user ids are hashed with, once known (set once: from the setting, or read
-    /// from the database at start-up or when it first answers).
-    pub key: OnceLock<[u8; 32]>,
-    /// A call to the database taking longer than this counts as a failure in the health
-    /// (the watchdog), while it goes on.
-    stall: Duration,
-}
-
-impl Shared {
-    pub fn new(stall: Duration) -> Self {
-        Shared {
-            state: Mutex::default(),
-            cond: Condvar::new(),
-            dropped: AtomicU64::new(0),
-            key: OnceLock::new(),
-            stall,
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        match self.state.lock() {
-            Ok(s) => s,
-            Err(poisoned) => poisoned.into_inner(),
-        }
-    }
-
-    pub fn wait_committed(&self, seq: u64, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        let mut state = self.lock();
-        while state.committed < seq {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
-            }
-            state = match self.cond.wait_timeout(state, left) {
-                Ok((s, _)) => s,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-        }
-        true
-    }
-
-    pub fn health(&self, queued: u64) -> Health {
-        let state = self.lock();
-        let mut health = Health {
-            dropped: self.dropped.load(Ordering::Relaxed) + state.health.dropped,
-            backlog: queued.saturating_sub(state.committed),
-            hash_key_pending: self.key.get().is_none(),
-            ..state.health.clone()
-        };
-        if let Some((since, what)) = state.busy {
-            let waited = since.elapsed();
-            if waited >= self.stall {
-                // A hung database is a down one: the watchdog does not wait for the call to fail.
-                let now = now_ms();
-                let began = now - waited.as_millis() as i64;
-                health.ok = false;
-                health.last_error = Some(format!(
-                    "the database is not answering ({what} has waited {:.1} s)",
-                    waited.as_secs_f64()
-                ));
-                health.last_error_at = Some(now);
-                health.failing_since = Some(health.failing_since.map_or(began, |f| f.min(began)));
-            }
-        }
-        health
-    }
-
-    pub fn fail(&self, error: &str) {
-        let now = now_ms();
-        let mut state = self.lock();
-        let h = &mut state.health;
-        h.ok = false;
-        h.last_error = Some(error.to_string());
-        h.last_error_at = Some(now);
-        h.failing_since.get_or_insert(now);
-    }
-
-    /// Whether the database answered the writer's last call and none is hanging now:
-    /// the answering path leaves a database that is down or hung alone.
-    pub fn answering(&self) -> bool {
-        let state = self.lock();
-        state.health.ok
-            && state
-                .busy
-                .is_none_or(|(since, _)| since.elapsed() < self.stall)
-    }
-
-    fn committed(&self, seq: u64, rows: u64, lost: u64) {
-        {
-            let mut state = self.lock();
-            state.committed = state.committed.max(seq);
-            let h = &mut state.health;
-            h.ok = true;
-            h.failing_since = None;
-            h.last_commit_at = Some(now_ms());
-            h.written += rows;
-            h.dropped += lost;
-        }
-        self.cond.notify_all();
-    }
-
-    fn purged(&self, rows: u64) {
-        self.lock().health.purged += rows;
-    }
-
-    fn set_busy(&self, what: Option<&'static str>) {
-        self.lock().busy = what.map(|w| (Instant::now(), w));
-    }
-
-    /// Nothing is waiting and the database answers: the log is up to date now.
-    fn current(&self) {
-        let mut state = self.lock();
-        if state.health.ok {
-            state.health.current_at = Some(now_ms());
-        }
-    }
-
-    /// Tells the writer to stop by `deadline`; it writes what it can until then.
-    pub fn close(&self, deadline: Instant) {
-        let mut state = self.lock();
-        state.close_by = Some(state.close_by.map_or(deadline, |d| d.min(deadline)));
-    }
-
-    fn set_unsure(&self, records: u64) {
-        self.lock().unsure = records;
-    }
-
-    /// Records not confirmed written that may be in the database all the same.
-    pub fn unsure(&self) -> u64 {
-        self.lock().unsure
-    }
-
-    pub fn close_by(&self) -> Option<Instant> {
-        self.lock().close_by
-    }
-
-    /// Waits until the writer has returned, at most until `deadline`; whether it has.
-    pub fn wait_finished(&self, deadline: Instant) -> bool {
-        let mut state = self.lock();
-        while !state.finished {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
-            }
-            state = match self.cond.wait_timeout(state, left) {
-                Ok((s, _)) => s,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-        }
-        true
-    }
-
-    fn finish(&self, lost: u64) {
-        {
-            let mut state = self.lock();
-            state.finished = true;
-            state.health.dropped += lost;
-            state.busy = None;
-        }
-        self.cond.notify_all();
-    }
-}
-
 /// Where the writer commits batches: the SQLite file or PostgreSQL. Every call is
 /// given `limit`, the longest it may take; a sink that cannot stop a call in time still
 /// returns eventually, and the watchdog ([`Shared::health`]) reports it meanwhile.
 pub(super) trait Sink: Send + 'static {
     /// Whether a connection is open (or, for a pool, believed usable).
     fn connected(&self) -> bool;
-    /// Opens a connection (migrating when needed) and returns the stored hash key; the
-    /// error is a moderator's sentence.
-    fn connect(&mut self, limit: Duration) -> Result<[u8; 32], String>;
+    /// Opens a connection (migrating when needed) and returns the stored hash key.
+    fn connect(&mut self, limit: Duration) -> Result<[u8; 32], StoreError>;
     /// Commits the records in one transaction.
     fn write(&mut self, batch: &[Msg], limit: Duration) -> Result<(), WriteError>;
     /// Removes questions, votes and clicks older than `before` (unix ms); rows removed.
@@ -293,10 +43,11 @@ pub(super) trait Sink: Send + 'static {
 }
 
 /// A failed write, classified for the writer.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
 pub(super) struct WriteError {
-    /// What a moderator reads.
-    pub text: String,
+    /// What went wrong, as a moderator reads it.
+    pub error: StoreError,
     /// No retry will fix it: the batch is written record by record, the bad ones dropped.
     pub permanent: bool,
     /// The connection is dropped and a new one opened before the next try.
@@ -508,7 +259,7 @@ impl Writer {
                 self.last_answer = Instant::now();
                 self.succeeded();
             }
-            Err(e) => self.failed(&e.text),
+            Err(e) => self.failed(&e.to_string()),
         }
     }
 
@@ -522,7 +273,7 @@ impl Writer {
                     }
                     tracing::info!("question log: database writable again")
                 }
-                Err(e) => return self.failed(&e),
+                Err(e) => return self.failed(&e.to_string()),
             }
         }
         let Some(key) = self.shared.key.get().copied() else {
@@ -539,9 +290,9 @@ impl Writer {
                 Err(e) => {
                     self.next_purge = Instant::now() + PURGE_RETRY;
                     if self.batch.is_empty() || e.reconnect {
-                        return self.failed(&e.text);
+                        return self.failed(&e.to_string());
                     }
-                    tracing::warn!(error = %e.text, "question log: could not purge old records; trying again later");
+                    tracing::warn!(error = %e, "question log: could not purge old records; trying again later");
                 }
             }
         }
@@ -567,7 +318,7 @@ impl Writer {
                 self.succeeded();
             }
             Err(e) if e.permanent => {
-                tracing::warn!(error = %e.text, "question log: a batch was refused; writing its records one by one");
+                tracing::warn!(error = %e, "question log: a batch was refused; writing its records one by one");
                 let (mut written, mut lost) = (0, 0);
                 let batch = std::mem::take(&mut self.batch);
                 for (i, m) in batch.iter().enumerate() {
@@ -575,7 +326,7 @@ impl Writer {
                     match self.call("a write", |s| s.write(std::slice::from_ref(m), limit)) {
                         Ok(()) => written += 1,
                         Err(e) if e.permanent => {
-                            tracing::warn!(error = %e.text, "question log: a record could not be written and was dropped");
+                            tracing::warn!(error = %e, "question log: a record could not be written and was dropped");
                             lost += 1;
                         }
                         Err(e) => {
@@ -585,7 +336,7 @@ impl Writer {
                                 self.shared.committed(seq, written, lost);
                             }
                             self.batch = batch.into_iter().skip(i).collect();
-                            return self.failed(&e.text);
+                            return self.failed(&e.to_string());
                         }
                     }
                 }
@@ -593,7 +344,7 @@ impl Writer {
                 self.shared.committed(seq, written, lost);
                 self.succeeded();
             }
-            Err(e) => self.failed(&e.text),
+            Err(e) => self.failed(&e.to_string()),
         }
     }
 
