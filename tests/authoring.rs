@@ -638,24 +638,33 @@ fn byline_and_outlet_are_optional_but_never_empty_or_overlong() {
     );
 }
 
+/// `report new ID --article ARTICLE` into `folder`.
+fn report_new(
+    folder: &std::path::Path,
+    id: &str,
+    article: &std::path::Path,
+) -> std::process::Output {
+    factdesk(
+        &[
+            "--knowledge",
+            folder.to_str().unwrap(),
+            "report",
+            "new",
+            id,
+            "--article",
+            article.to_str().unwrap(),
+        ],
+        None,
+    )
+}
+
 #[test]
 fn a_first_report_starts_the_knowledge_folder_with_the_shared_vocabulary() {
     let f = Fixture::new();
     f.write("article-source.txt", WRAPPED_ARTICLE);
     let article = f.path().join("article-source.txt");
     let folder = f.path().join("newsroom").join("knowledge");
-    let out = factdesk(
-        &[
-            "--knowledge",
-            folder.to_str().unwrap(),
-            "report",
-            "new",
-            "river-park",
-            "--article",
-            article.to_str().unwrap(),
-        ],
-        None,
-    );
+    let out = report_new(&folder, "river-park", &article);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
         stdout(&out).contains("started the knowledge folder"),
@@ -691,18 +700,7 @@ fn a_first_report_starts_the_knowledge_folder_with_the_shared_vocabulary() {
         shared.replace("[[answer_types]]", "# edited\n[[answer_types]]"),
     )
     .unwrap();
-    let again = factdesk(
-        &[
-            "--knowledge",
-            folder.to_str().unwrap(),
-            "report",
-            "new",
-            "river-park-2",
-            "--article",
-            article.to_str().unwrap(),
-        ],
-        None,
-    );
+    let again = report_new(&folder, "river-park-2", &article);
     assert_eq!(code(&again), 0, "{}", stderr(&again));
     assert!(!stdout(&again).contains("started the knowledge folder"));
     assert!(std::fs::read_to_string(folder.join("vocabulary.toml"))
@@ -719,18 +717,7 @@ fn coverage_leaves_the_headline_byline_date_and_dateline_to_report_toml() {
     );
     let article = f.path().join("article-source.txt");
     let kb = f.path().join("kb");
-    let made = factdesk(
-        &[
-            "--knowledge",
-            kb.to_str().unwrap(),
-            "report",
-            "new",
-            "river-park",
-            "--article",
-            article.to_str().unwrap(),
-        ],
-        None,
-    );
+    let made = report_new(&kb, "river-park", &article);
     assert_eq!(code(&made), 0, "{}", stderr(&made));
     let out = factdesk(
         &[

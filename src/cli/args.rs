@@ -359,3 +359,19 @@ pub struct NewReportArgs {
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
 }
+
+impl NewReportArgs {
+    /// The scaffold's input: these details and the article's text.
+    pub fn into_new_report(self, article: String) -> crate::authoring::NewReport {
+        crate::authoring::NewReport {
+            id: self.id,
+            article,
+            title: self.title,
+            attribution: self.attribution,
+            byline: self.byline,
+            outlet: self.outlet,
+            published: self.published,
+            url: self.url,
+        }
+    }
+}

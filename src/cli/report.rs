@@ -15,32 +15,14 @@ pub(super) fn new(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let root = writable_knowledge(flag)?;
-    let NewReportArgs {
-        id,
-        article,
-        title,
-        attribution,
-        byline,
-        outlet,
-        published,
-        url,
-    } = args;
-    let text = std::fs::read_to_string(&article).map_err(|e| {
+    let text = std::fs::read_to_string(&args.article).map_err(|e| {
         CliError::Input(format!(
             "cannot read the article {}: {e}",
-            article.display()
+            args.article.display()
         ))
     })?;
-    let new = crate::authoring::NewReport {
-        id: id.clone(),
-        article: text,
-        title,
-        attribution,
-        byline,
-        outlet,
-        published,
-        url,
-    };
+    let id = args.id.clone();
+    let new = args.into_new_report(text);
     let made = crate::authoring::scaffold::create(&root, &new)?;
     if made.started_folder {
         writeln!(

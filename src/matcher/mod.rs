@@ -27,6 +27,7 @@ mod calibration;
 mod config;
 mod decide;
 mod index;
+mod kinds;
 mod normalize;
 mod parts;
 mod pull;
