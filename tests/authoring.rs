@@ -758,3 +758,60 @@ fn coverage_leaves_the_headline_byline_date_and_dateline_to_report_toml() {
     ));
     assert!(text.contains("1 paragraph(s) without entries"), "{text}");
 }
+
+#[test]
+fn lint_shows_one_entry_s_collisions_or_only_errors_and_keeps_the_whole_count() {
+    let f = colliding_town();
+    let (n, json) = coverage_count(&kb_arg(&f), None);
+    let collisions = json["reports"][0]["collisions"].as_array().unwrap().clone();
+    let lint = |extra: &[&str]| {
+        let mut args = vec!["--knowledge", f.path().to_str().unwrap(), "kb", "lint"];
+        args.extend_from_slice(extra);
+        args.extend(["--max-collisions", "1000"]);
+        let out = factdesk(&args, None);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        stdout(&out)
+    };
+    let shown = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("  error: ") || l.starts_with("  warning: \""))
+            .count()
+    };
+    let entry = collisions[0]["entry"].as_str().unwrap().to_string();
+    let theirs = collisions
+        .iter()
+        .filter(|c| c["entry"] == entry.as_str() || c["lands_on"] == entry.as_str())
+        .count();
+    let focused = lint(&["--entry", &entry]);
+    assert_eq!(shown(&focused), theirs, "{focused}");
+    assert!(
+        focused.contains(&format!(
+            "showing {theirs} of {n} collision(s), those of `{entry}`"
+        )),
+        "{focused}"
+    );
+    assert_eq!(lint_count(&focused), n, "the count stays the report's");
+    let errors = collisions
+        .iter()
+        .filter(|c| c["severity"] == "error")
+        .count();
+    let only_errors = lint(&["--errors"]);
+    assert_eq!(shown(&only_errors), errors, "{only_errors}");
+    let unknown = factdesk(
+        &[
+            "--knowledge",
+            &kb_arg(&f),
+            "kb",
+            "lint",
+            "--entry",
+            "no-such-entry",
+        ],
+        None,
+    );
+    assert_eq!(code(&unknown), 2);
+    assert!(
+        stderr(&unknown).contains("no-such-entry"),
+        "{}",
+        stderr(&unknown)
+    );
+}

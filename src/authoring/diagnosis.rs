@@ -360,6 +360,58 @@ impl Diagnosis {
     }
 }
 
+/// Which collisions to show: one entry's, only errors, or all.
+#[derive(Debug, Clone, Default)]
+pub struct Focus {
+    pub entry: Option<String>,
+    pub errors: bool,
+}
+
+impl Focus {
+    fn keeps(&self, c: &Collision) -> bool {
+        self.entry
+            .as_deref()
+            .is_none_or(|id| c.entry == id || c.lands_on == id)
+            && (!self.errors || c.severity == Severity::Error)
+    }
+}
+
+impl Diagnosis {
+    /// The diagnosis with only the collisions (and entry rates) `focus` asks for; the
+    /// report's figures stay whole, and a line says how many collisions are shown.
+    pub fn focused(&self, focus: &Focus) -> String {
+        if focus.entry.is_none() && !focus.errors {
+            return self.to_string();
+        }
+        let shown = Diagnosis {
+            entries: self
+                .entries
+                .iter()
+                .filter(|e| focus.entry.as_deref().is_none_or(|id| e.entry == id))
+                .cloned()
+                .collect(),
+            collisions: self
+                .collisions
+                .iter()
+                .filter(|c| focus.keeps(c))
+                .cloned()
+                .collect(),
+            ..self.clone()
+        };
+        format!(
+            "{shown}  showing {} of {} collision(s){}{}\n",
+            shown.collisions.len(),
+            self.collisions.len(),
+            focus
+                .entry
+                .as_deref()
+                .map(|id| format!(", those of `{id}`"))
+                .unwrap_or_default(),
+            if focus.errors { ", errors only" } else { "" }
+        )
+    }
+}
+
 impl fmt::Display for Diagnosis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(

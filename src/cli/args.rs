@@ -306,6 +306,13 @@ pub enum KbCommand {
         /// Collisions accepted before the exit status is 1 (the same count as `kb coverage`).
         #[arg(long, value_name = "N", default_value_t = 0)]
         max_collisions: usize,
+        /// Show only the collisions of this entry: its phrasings that go elsewhere, and
+        /// others' phrasings that land on it (the counts and exit status stay the whole report's).
+        #[arg(long, value_name = "ID")]
+        entry: Option<String>,
+        /// Show only the errors (phrasings answered with another entry), not the warnings.
+        #[arg(long)]
+        errors: bool,
     },
     /// What the entries cover: per paragraph, the entries citing it and the sentences with a
     /// number, a name or a quote that none covers; entries with few phrasings, gaps with

@@ -28,9 +28,10 @@ pub(super) fn lint(
     kb: KnowledgeBase,
     report: Option<&str>,
     max_collisions: usize,
+    focus: crate::authoring::diagnosis::Focus,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    quality::lint(&Desk::new(kb), report, max_collisions, out)
+    quality::lint(&Desk::new(kb), report, max_collisions, &focus, out)
 }
 
 pub(super) fn coverage(

@@ -54,8 +54,16 @@ pub fn run(cli: Cli, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<(),
                 KbCommand::Lint {
                     report,
                     max_collisions,
+                    entry,
+                    errors,
                 },
-        } => kb::lint(loaded()?, report.as_deref(), max_collisions, out),
+        } => kb::lint(
+            loaded()?,
+            report.as_deref(),
+            max_collisions,
+            crate::authoring::diagnosis::Focus { entry, errors },
+            out,
+        ),
         Command::Kb {
             command: KbCommand::Coverage { report, json },
         } => kb::coverage(loaded()?, report.as_deref(), json, out),

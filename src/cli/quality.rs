@@ -498,10 +498,16 @@ pub fn lint(
     desk: &Desk,
     report: Option<&str>,
     max_collisions: usize,
+    focus: &crate::authoring::diagnosis::Focus,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let filter = report_index(desk, report)?;
     let kb = desk.knowledge();
+    if let Some(id) = focus.entry.as_deref().filter(|id| kb.entry(id).is_none()) {
+        return Err(CliError::Input(format!(
+            "no entry or gap `{id}` here: `factdesk kb export` lists the ids"
+        )));
+    }
     let mut text = String::new();
     let (mut found, mut errors, mut kept, mut phrasings) = (0, 0, 0, 0);
     for (r, served) in kb.reports.iter().enumerate() {
@@ -509,8 +515,12 @@ pub fn lint(
             continue;
         }
         let d = diagnose(desk, r);
-        text.push_str(&format!("report {}\n{d}", served.id));
-        for (entry, n) in d.attractors() {
+        text.push_str(&format!("report {}\n{}", served.id, d.focused(focus)));
+        let attractors = d.attractors();
+        let shown = attractors
+            .iter()
+            .filter(|(entry, _)| focus.entry.as_deref().is_none_or(|id| id == *entry));
+        for (entry, n) in shown {
             text.push_str(&format!(
                 "  warning: `{entry}` is offered or answered for {n} phrasings of other entries: give its phrasings the words that make it different, or those entries the words they lack\n"
             ));
