@@ -907,3 +907,41 @@ fn a_file_size_limit_is_an_error_not_a_kill() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("File too large"), "{}", stderr(&out));
 }
+
+#[test]
+fn explain_says_when_the_bot_answers_from_the_report_s_details() {
+    let f = Fixture::new();
+    let meta = f.read("town/report.toml");
+    f.write(
+        "town/report.toml",
+        &format!("{meta}\nbyline = \"By Jo Park, Northvale Courier\"\n"),
+    );
+    let out = factdesk(
+        &[
+            "--knowledge",
+            f.path().to_str().unwrap(),
+            "explain",
+            "who wrote this article",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "reply: the bot answers from the report's details instead (its byline in report.toml)"
+        ),
+        "{text}"
+    );
+    // An ordinary question's reply is the matcher's: no such line.
+    let plain = stdout(&factdesk(
+        &[
+            "--knowledge",
+            f.path().to_str().unwrap(),
+            "explain",
+            "how many new branches will open",
+        ],
+        None,
+    ));
+    assert!(!plain.contains("reply: "), "{plain}");
+}

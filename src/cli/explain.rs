@@ -27,13 +27,41 @@ pub(super) fn command(
     } else {
         desk.matcher().config()
     };
-    let text = explain(
+    let mut text = explain(
         desk.matcher(),
         desk.knowledge(),
         &args.question,
         filter,
         &config,
     );
+    // The bot's reply can come from beyond the matcher's outcome: the report's details,
+    // several questions answered one by one, the default report. Say so where it differs.
+    if !args.newsroom {
+        let reply = desk.ask(&args.question, args.report.as_deref())?;
+        let found = desk.matcher().ask_with(&args.question, filter, &config);
+        let matched = match found.outcome {
+            crate::matcher::Outcome::Answered { entry } => {
+                Some(&desk.knowledge().entries[entry].id)
+            }
+            _ => None,
+        };
+        let note = match (&reply.citation, reply.entry.as_ref()) {
+            (Some(c), _) if c.detail.is_some() => Some(format!(
+                "the bot answers from the report's details instead (its {} in report.toml): a question about the piece itself is answered there first",
+                c.detail.map(|d| d.label()).unwrap_or_default()
+            )),
+            (_, Some(e)) if reply.status == crate::reply::Status::Answered && matched != Some(e) => {
+                Some(format!(
+                    "the bot answers with `{e}` instead (several questions answered one by one, or the default report among equals)"
+                ))
+            }
+            _ => None,
+        };
+        if let Some(note) = note {
+            let at = text.find("\nthresholds:").unwrap_or(text.len());
+            text.insert_str(at, &format!("reply: {note}\n"));
+        }
+    }
     write!(out, "{text}").context("writing output")?;
     Ok(())
 }
