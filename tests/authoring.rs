@@ -815,3 +815,30 @@ fn lint_shows_one_entry_s_collisions_or_only_errors_and_keeps_the_whole_count() 
         stderr(&unknown)
     );
 }
+
+#[test]
+fn lint_warns_of_a_report_synonym_of_several_words() {
+    let f = colliding_town();
+    f.write(
+        "town/vocabulary.toml",
+        "[[synonyms]]\ncanonical = \"library\"\nterms = [\"library\", \"branch\", \"reading room\"]\n",
+    );
+    let out = factdesk(
+        &[
+            "--knowledge",
+            &kb_arg(&f),
+            "kb",
+            "lint",
+            "--max-collisions",
+            "1000",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("the report synonym \"reading room\" (group `library`, town/vocabulary.toml) has several words"),
+        "{text}"
+    );
+    assert!(!text.contains("the report synonym \"branch\""), "{text}");
+}

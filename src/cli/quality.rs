@@ -525,6 +525,29 @@ pub fn lint(
                 "  warning: `{entry}` is offered or answered for {n} phrasings of other entries: give its phrasings the words that make it different, or those entries the words they lack\n"
             ));
         }
+        // A report synonym is an alias of one term: a phrase is left out, or read as its
+        // one word that is not a stop word ("put down" as "put"), so say which.
+        let analyzer = desk.matcher().analyzer();
+        for group in &served.synonyms {
+            for term in group
+                .terms
+                .iter()
+                .filter(|t| t.split_whitespace().count() > 1)
+            {
+                let read = analyzer.terms(term);
+                let what = match read.as_slice() {
+                    [one] if one.words.split_whitespace().count() == 1 => {
+                        format!("is read as \"{}\" alone", one.words)
+                    }
+                    [_] => continue,
+                    _ => "is not used".to_string(),
+                };
+                text.push_str(&format!(
+                    "  warning: the report synonym \"{term}\" (group `{}`, {}/vocabulary.toml) has several words and {what}: a synonym is one word; put the phrase in a phrasing instead\n",
+                    group.canonical, served.id
+                ));
+            }
+        }
         found += d.collisions.len();
         errors += d.errors();
         kept += d.kept;
