@@ -9,18 +9,20 @@
 
 mod fake_discord;
 mod pg;
+mod signing;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::SigningKey;
 use fake_discord::{FakeDiscord, APP_ID, GUILD_ID};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
+use signing::{hex, signed_request};
 
 const BIN: &str = env!("CARGO_BIN_EXE_factdesk");
 /// Every wait on the fake Discord ends inside this or fails.
@@ -31,10 +33,6 @@ const KILL_CHANNEL: u64 = 720_000_000_000_000_000;
 
 fn key() -> SigningKey {
     SigningKey::from_bytes(&[7; 32])
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// One `factdesk` process; killed (SIGKILL) and reaped when dropped.
@@ -147,23 +145,6 @@ fn replica(name: &'static str, env: &[(&str, String)], cwd: &std::path::Path) ->
     (p, url)
 }
 
-fn signed_request(client: &reqwest::Client, base: &str, body: &Value) -> reqwest::RequestBuilder {
-    let body = body.to_string();
-    let ts = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        .to_string();
-    let mut message = ts.as_bytes().to_vec();
-    message.extend_from_slice(body.as_bytes());
-    client
-        .post(format!("{base}/interactions"))
-        .header("content-type", "application/json")
-        .header("x-signature-ed25519", hex(&key().sign(&message).to_bytes()))
-        .header("x-signature-timestamp", ts)
-        .body(body)
-}
-
 /// Where a question was answered, and when the answer arrived.
 struct Answered {
     replica: usize,
@@ -186,7 +167,7 @@ async fn send(
     let mut retries = 0;
     for n in 0..bases.len() * 2 {
         let r = (first + n) % bases.len();
-        match signed_request(client, &bases[r], body).send().await {
+        match signed_request(client, &bases[r], &key(), body).send().await {
             Ok(res) => {
                 assert_eq!(res.status(), 200, "replica {r}");
                 let v: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();

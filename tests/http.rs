@@ -4,6 +4,7 @@
 
 mod fake_discord;
 mod pg;
+mod signing;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -17,13 +18,10 @@ use factdesk::discord::Settings;
 use factdesk::knowledge::KnowledgeBase;
 use factdesk::store::{Reader, Store, StoreConfig};
 use serde_json::{json, Value};
+use signing::hex;
 
 fn key() -> SigningKey {
     SigningKey::from_bytes(&[42; 32])
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn now() -> i64 {

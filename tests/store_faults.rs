@@ -12,6 +12,7 @@
 mod fake_discord;
 mod pg;
 mod proxy;
+mod signing;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -535,7 +536,6 @@ fn a_replica_on_a_frozen_database_answers_and_exits_within_its_grace() {
     let fake = rt.block_on(fake_discord::FakeDiscord::start());
     let cwd = tempfile::tempdir().unwrap();
     let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
-    let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
     let mut child = Command::new(env!("CARGO_BIN_EXE_factdesk"))
         .args(["serve", "--http", "127.0.0.1:0"])
         .current_dir(cwd.path())
@@ -546,7 +546,10 @@ fn a_replica_on_a_frozen_database_answers_and_exits_within_its_grace() {
         .env("DISCORD_TOKEN", "fake-token")
         .env("DISCORD_API_BASE", fake.api_base())
         .env("DISCORD_APPLICATION_ID", fake_discord::APP_ID)
-        .env("DISCORD_PUBLIC_KEY", hex(key.verifying_key().as_bytes()))
+        .env(
+            "DISCORD_PUBLIC_KEY",
+            signing::hex(key.verifying_key().as_bytes()),
+        )
         .env("FACTDESK_REGISTER", "0")
         .env("FACTDESK_COOLDOWN_SECS", "0")
         .env("FACTDESK_DATABASE_URL", proxy.url(&db.url))
@@ -592,23 +595,7 @@ fn a_replica_on_a_frozen_database_answers_and_exits_within_its_grace() {
     let pid = child.id() as libc::pid_t;
     let mut child = Kill(child);
     let client = reqwest::Client::new();
-    let sign = |body: &serde_json::Value| {
-        use ed25519_dalek::Signer;
-        let body = body.to_string();
-        let ts = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
-            .to_string();
-        let mut message = ts.as_bytes().to_vec();
-        message.extend_from_slice(body.as_bytes());
-        client
-            .post(format!("{base}/interactions"))
-            .header("content-type", "application/json")
-            .header("x-signature-ed25519", hex(&key.sign(&message).to_bytes()))
-            .header("x-signature-timestamp", ts)
-            .body(body)
-    };
+    let sign = |body: &serde_json::Value| signing::signed_request(&client, &base, &key, body);
     let ask = |n: u64| {
         let mut v = fake_discord::command(
             // Snowflakes are never 0.
