@@ -27,43 +27,50 @@ pub(super) fn command(
     } else {
         desk.matcher().config()
     };
-    let mut text = explain(
+    let found = desk.matcher().ask_with(&args.question, filter, &config);
+    // The bot's reply can come from beyond the matcher's outcome: the report's details,
+    // several questions answered one by one, the default report. Say so where it differs.
+    let differs = if args.newsroom {
+        None
+    } else {
+        let reply = desk.ask(&args.question, args.report.as_deref())?;
+        reply_beyond_the_matcher(&reply, &found, desk.knowledge())
+    };
+    let text = explain(
         desk.matcher(),
         desk.knowledge(),
         &args.question,
         filter,
+        &found,
         &config,
+        differs.as_deref(),
     );
-    // The bot's reply can come from beyond the matcher's outcome: the report's details,
-    // several questions answered one by one, the default report. Say so where it differs.
-    if !args.newsroom {
-        let reply = desk.ask(&args.question, args.report.as_deref())?;
-        let found = desk.matcher().ask_with(&args.question, filter, &config);
-        let matched = match found.outcome {
-            crate::matcher::Outcome::Answered { entry } => {
-                Some(&desk.knowledge().entries[entry].id)
-            }
-            _ => None,
-        };
-        let note = match (&reply.citation, reply.entry.as_ref()) {
-            (Some(c), _) if c.detail.is_some() => Some(format!(
-                "the bot answers from the report's details instead (its {} in report.toml): a question about the piece itself is answered there first",
-                c.detail.map(|d| d.label()).unwrap_or_default()
-            )),
-            (_, Some(e)) if reply.status == crate::reply::Status::Answered && matched != Some(e) => {
-                Some(format!(
-                    "the bot answers with `{e}` instead (several questions answered one by one, or the default report among equals)"
-                ))
-            }
-            _ => None,
-        };
-        if let Some(note) = note {
-            let at = text.find("\nthresholds:").unwrap_or(text.len());
-            text.insert_str(at, &format!("reply: {note}\n"));
-        }
-    }
     write!(out, "{text}").context("writing output")?;
     Ok(())
+}
+
+/// What the bot's reply does that the matcher's outcome does not show, if anything.
+fn reply_beyond_the_matcher(
+    reply: &crate::reply::Reply,
+    found: &Match,
+    kb: &KnowledgeBase,
+) -> Option<String> {
+    let matched = match found.outcome {
+        Outcome::Answered { entry } => Some(&kb.entries[entry].id),
+        _ => None,
+    };
+    match (&reply.citation, reply.entry.as_ref()) {
+        (Some(c), _) if c.detail.is_some() => Some(format!(
+            "the bot answers from the report's details instead (its {} in report.toml): a question about the piece itself is answered there first",
+            c.detail.map(|d| d.label()).unwrap_or_default()
+        )),
+        (_, Some(e)) if reply.status == crate::reply::Status::Answered && matched != Some(e) => {
+            Some(format!(
+                "the bot answers with `{e}` instead (several questions answered one by one, or the default report among equals)"
+            ))
+        }
+        _ => None,
+    }
 }
 
 pub fn explain(
@@ -71,9 +78,10 @@ pub fn explain(
     kb: &KnowledgeBase,
     question: &str,
     report: Option<usize>,
+    found: &Match,
     config: &Config,
+    reply: Option<&str>,
 ) -> String {
-    let found = matcher.ask_with(question, report, config);
     let id = |i: usize| format!("`{}`", kb.entries[i].id);
     let mut text = String::new();
 
@@ -174,10 +182,13 @@ pub fn explain(
         );
     }
 
-    let _ = writeln!(text, "\noutcome: {}", outcome(&found, &id));
-    let _ = writeln!(text, "why: {}", why(&found, kb, config, &id));
+    let _ = writeln!(text, "\noutcome: {}", outcome(found, &id));
+    let _ = writeln!(text, "why: {}", why(found, kb, config, &id));
     if let (Some(doubt), Some(c)) = (&found.doubt, found.candidate) {
         let _ = writeln!(text, "held back: {}", held_back(doubt, kb, &id(c)));
+    }
+    if let Some(reply) = reply {
+        let _ = writeln!(text, "reply: {reply}");
     }
     let _ = writeln!(
         text,
