@@ -659,6 +659,39 @@ fn report_new(
 }
 
 #[test]
+fn report_new_with_no_folder_given_or_found_starts_one_where_it_runs() {
+    let f = Fixture::new();
+    f.write("article-source.txt", WRAPPED_ARTICLE);
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_factdesk"))
+            .args(args)
+            .env_remove("FACTDESK_KNOWLEDGE")
+            .current_dir(f.path())
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "report",
+        "new",
+        "river-park",
+        "--article",
+        "article-source.txt",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(f.path().join("knowledge/vocabulary.toml").is_file());
+    assert!(f.path().join("knowledge/river-park/report.toml").is_file());
+    // Found there from then on, beside the built-in reports.
+    let validated = run(&["validate"]);
+    assert_eq!(code(&validated), 0, "{}", stderr(&validated));
+    let reports = factdesk::knowledge::bundled_files().report_folders().len() + 1;
+    assert!(
+        stdout(&validated).contains(&format!("ok: {reports} report(s)")),
+        "{}",
+        stdout(&validated)
+    );
+}
+
+#[test]
 fn a_first_report_starts_the_knowledge_folder_with_the_shared_vocabulary() {
     let f = Fixture::new();
     f.write("article-source.txt", WRAPPED_ARTICLE);
@@ -679,6 +712,21 @@ fn a_first_report_starts_the_knowledge_folder_with_the_shared_vocabulary() {
     );
     let validated = factdesk(&["--knowledge", folder.to_str().unwrap(), "validate"], None);
     assert_eq!(code(&validated), 0, "{}", stderr(&validated));
+    // The built-in reports came along, so the bot still serves them beside the new one.
+    for (path, text) in built_in.iter() {
+        assert_eq!(
+            std::fs::read_to_string(folder.join(path)).ok().as_deref(),
+            Some(text),
+            "{}",
+            path.display()
+        );
+    }
+    let reports = built_in.report_folders().len() + 1;
+    assert!(
+        stdout(&validated).contains(&format!("ok: {reports} report(s)")),
+        "{}",
+        stdout(&validated)
+    );
     // The shared vocabulary is what makes "when" ask for a date.
     let explained = factdesk(
         &[
@@ -725,6 +773,8 @@ fn coverage_leaves_the_headline_byline_date_and_dateline_to_report_toml() {
             kb.to_str().unwrap(),
             "kb",
             "coverage",
+            "--report",
+            "river-park",
             "--json",
         ],
         None,
@@ -753,7 +803,14 @@ fn coverage_leaves_the_headline_byline_date_and_dateline_to_report_toml() {
     assert!(!news.iter().any(|s| s.starts_with("NORTHVALE")), "{news:?}");
     assert!(news.iter().any(|s| s.contains("40-hectare")), "{news:?}");
     let text = stdout(&factdesk(
-        &["--knowledge", kb.to_str().unwrap(), "kb", "coverage"],
+        &[
+            "--knowledge",
+            kb.to_str().unwrap(),
+            "kb",
+            "coverage",
+            "--report",
+            "river-park",
+        ],
         None,
     ));
     assert!(text.contains("1 paragraph(s) without entries"), "{text}");

@@ -933,6 +933,10 @@ fn explain_says_when_the_bot_answers_from_the_report_s_details() {
         ),
         "{text}"
     );
+    // What the reader gets comes first; the matcher's own outcome is labelled as such.
+    let (reply_at, matcher_at) = (text.find("reply: "), text.find("the matcher alone: "));
+    assert!(reply_at.is_some() && reply_at < matcher_at, "{text}");
+    assert!(!text.contains("outcome: "), "{text}");
     // An ordinary question's reply is the matcher's: no such line.
     let plain = stdout(&factdesk(
         &[
@@ -944,4 +948,5 @@ fn explain_says_when_the_bot_answers_from_the_report_s_details() {
         None,
     ));
     assert!(!plain.contains("reply: "), "{plain}");
+    assert!(plain.contains("\noutcome: "), "{plain}");
 }

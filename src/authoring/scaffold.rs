@@ -71,6 +71,8 @@ pub struct Scaffolded {
     pub taken: Vec<String>,
     /// The knowledge folder was new: it was made, with the built-in shared vocabulary.
     pub started_folder: bool,
+    /// The built-in reports written into a new knowledge folder, to be served beside.
+    pub built_in: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -135,12 +137,21 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
     // A first report starts the knowledge folder, with the shared vocabulary every report
     // is read with (stop words, synonyms, kinds of fact), as built into the binary.
     let started_folder = !root.join(VOCABULARY).exists();
+    let mut built_in = Vec::new();
     if started_folder {
-        std::fs::create_dir_all(root).map_err(io(root))?;
-        let shared = crate::knowledge::bundled_files();
-        let path = root.join(VOCABULARY);
-        let text = shared.get(Path::new(VOCABULARY)).unwrap_or_default();
-        std::fs::write(&path, text).map_err(io(&path))?;
+        // The built-in reports come along: a folder is served instead of the built-in
+        // knowledge, and a newsroom adding a report means to serve it beside them.
+        let bundled = crate::knowledge::bundled_files();
+        for (path, text) in bundled.iter() {
+            let to = root.join(path);
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            std::fs::write(&to, text).map_err(io(&to))?;
+        }
+        for folder in bundled.report_folders() {
+            built_in.push(folder.display().to_string());
+        }
     }
     let files = SourceFiles::read_dir(root).map_err(io(root))?;
     for existing in files.report_folders() {
@@ -255,6 +266,7 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
         .flatten()
         .collect(),
         started_folder,
+        built_in,
     })
 }
 

@@ -182,13 +182,19 @@ pub fn explain(
         );
     }
 
-    let _ = writeln!(text, "\noutcome: {}", outcome(found, &id));
+    // When the bot's reply is not the matcher's, the reply comes first: it is what a
+    // reader gets, and the matcher's outcome below it only explains the candidates.
+    let label = match reply {
+        Some(reply) => {
+            let _ = writeln!(text, "\nreply: {reply}");
+            "the matcher alone"
+        }
+        None => "\noutcome",
+    };
+    let _ = writeln!(text, "{label}: {}", outcome(found, &id));
     let _ = writeln!(text, "why: {}", why(found, kb, config, &id));
     if let (Some(doubt), Some(c)) = (&found.doubt, found.candidate) {
         let _ = writeln!(text, "held back: {}", held_back(doubt, kb, &id(c)));
-    }
-    if let Some(reply) = reply {
-        let _ = writeln!(text, "reply: {reply}");
     }
     let _ = writeln!(
         text,

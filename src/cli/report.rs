@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::{writable_knowledge, CliError, NewReportArgs};
+use super::{CliError, NewReportArgs};
 use crate::knowledge::factdesk_command;
 
 /// Runs before the knowledge folder is loaded: the folder may not validate yet.
@@ -14,7 +14,8 @@ pub(super) fn new(
     args: NewReportArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let root = writable_knowledge(flag)?;
+    // The one command that may start a knowledge folder: here, when none is given or found.
+    let root = crate::desk::knowledge_location(flag).unwrap_or_else(|| "knowledge".into());
     let text = std::fs::read_to_string(&args.article).map_err(|e| {
         CliError::Input(format!(
             "cannot read the article {}: {e}",
@@ -27,8 +28,9 @@ pub(super) fn new(
     if made.started_folder {
         writeln!(
             out,
-            "started the knowledge folder {} with the shared vocabulary (vocabulary.toml: stop words, synonyms, kinds of fact), as built in",
-            root.display()
+            "started the knowledge folder {} with the shared vocabulary (vocabulary.toml: stop words, synonyms, kinds of fact) and the built-in report(s) {}, as built in: the bot serves this folder, so they stay served beside the new one (delete a report's folder to stop serving it)",
+            root.display(),
+            made.built_in.join(", ")
         )
         .context("writing output")?;
     }
