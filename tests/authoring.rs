@@ -899,3 +899,36 @@ fn lint_warns_of_a_report_synonym_of_several_words() {
     );
     assert!(!text.contains("the report synonym \"branch\""), "{text}");
 }
+
+#[test]
+fn lint_warns_of_a_report_synonym_that_is_a_word_of_a_shared_group() {
+    let f = colliding_town();
+    // "ship" a word of a shared group `send`, as in the built-in vocabulary.
+    let shared = std::fs::read_to_string(f.path().join("vocabulary.toml")).unwrap();
+    f.write(
+        "vocabulary.toml",
+        &format!("{shared}\n[[synonyms]]\ncanonical = \"send\"\nterms = [\"send\", \"sent\", \"ship\"]\n"),
+    );
+    f.write(
+        "town/vocabulary.toml",
+        "[[synonyms]]\ncanonical = \"vessel\"\nterms = [\"vessel\", \"ship\", \"boat\"]\n",
+    );
+    let out = factdesk(
+        &[
+            "--knowledge",
+            &kb_arg(&f),
+            "kb",
+            "lint",
+            "--max-collisions",
+            "1000",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("the report synonym \"ship\" (group `vessel`, town/vocabulary.toml) is a word of the shared group `send`"),
+        "{text}"
+    );
+    assert!(!text.contains("the report synonym \"boat\""), "{text}");
+}

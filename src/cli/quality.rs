@@ -547,6 +547,22 @@ pub fn lint(
                     group.canonical, served.id
                 ));
             }
+            // A word of a shared group is read as that group: the report group then
+            // joins the two, and every word of the shared one finds this group's entries.
+            for term in group
+                .terms
+                .iter()
+                .filter(|t| t.split_whitespace().count() == 1)
+            {
+                if let [one] = analyzer.terms(term).as_slice() {
+                    if one.concept && one.key != group.canonical {
+                        text.push_str(&format!(
+                            "  warning: the report synonym \"{term}\" (group `{}`, {}/vocabulary.toml) is a word of the shared group `{}`: in this report every word of that group also finds `{}`'s entries (`explain \"{term}\"` shows the reading); pick another word, or keep it if the two meanings cannot meet here\n",
+                            group.canonical, served.id, one.key, group.canonical
+                        ));
+                    }
+                }
+            }
         }
         found += d.collisions.len();
         errors += d.errors();
