@@ -767,19 +767,13 @@ fn coverage_leaves_the_headline_byline_date_and_dateline_to_report_toml() {
     let kb = f.path().join("kb");
     let made = report_new(&kb, "river-park", &article);
     assert_eq!(code(&made), 0, "{}", stderr(&made));
-    let out = factdesk(
-        &[
-            "--knowledge",
-            kb.to_str().unwrap(),
-            "kb",
-            "coverage",
-            "--report",
-            "river-park",
-            "--json",
-        ],
-        None,
-    );
-    let c: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let coverage = |json: &[&str]| {
+        let mut args = vec!["--knowledge", kb.to_str().unwrap(), "kb", "coverage"];
+        args.extend(["--report", "river-park"]);
+        args.extend(json);
+        stdout(&factdesk(&args, None))
+    };
+    let c: Value = serde_json::from_str(&coverage(&["--json"])).unwrap();
     let paragraphs = c["reports"][0]["paragraphs"].as_array().unwrap().clone();
     let headings: Vec<&Value> = paragraphs.iter().map(|p| &p["heading"]).collect();
     assert_eq!(
@@ -802,17 +796,7 @@ fn coverage_leaves_the_headline_byline_date_and_dateline_to_report_toml() {
         .collect();
     assert!(!news.iter().any(|s| s.starts_with("NORTHVALE")), "{news:?}");
     assert!(news.iter().any(|s| s.contains("40-hectare")), "{news:?}");
-    let text = stdout(&factdesk(
-        &[
-            "--knowledge",
-            kb.to_str().unwrap(),
-            "kb",
-            "coverage",
-            "--report",
-            "river-park",
-        ],
-        None,
-    ));
+    let text = coverage(&[]);
     assert!(text.contains("1 paragraph(s) without entries"), "{text}");
 }
 
@@ -876,14 +860,24 @@ fn lint_shows_one_entry_s_collisions_or_only_errors_and_keeps_the_whole_count() 
 #[test]
 fn lint_warns_of_a_report_synonym_of_several_words() {
     let f = colliding_town();
-    f.write(
-        "town/vocabulary.toml",
+    let text = lint_with_report_synonyms(
+        &f,
         "[[synonyms]]\ncanonical = \"library\"\nterms = [\"library\", \"branch\", \"reading room\"]\n",
     );
+    assert!(
+        text.contains("the report synonym \"reading room\" (group `library`, town/vocabulary.toml) has several words"),
+        "{text}"
+    );
+    assert!(!text.contains("the report synonym \"branch\""), "{text}");
+}
+
+/// `kb lint`'s output once the town report has these synonym groups.
+fn lint_with_report_synonyms(f: &Fixture, groups: &str) -> String {
+    f.write("town/vocabulary.toml", groups);
     let out = factdesk(
         &[
             "--knowledge",
-            &kb_arg(&f),
+            &kb_arg(f),
             "kb",
             "lint",
             "--max-collisions",
@@ -892,12 +886,7 @@ fn lint_warns_of_a_report_synonym_of_several_words() {
         None,
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let text = stdout(&out);
-    assert!(
-        text.contains("the report synonym \"reading room\" (group `library`, town/vocabulary.toml) has several words"),
-        "{text}"
-    );
-    assert!(!text.contains("the report synonym \"branch\""), "{text}");
+    stdout(&out)
 }
 
 #[test]
@@ -909,23 +898,10 @@ fn lint_warns_of_a_report_synonym_that_is_a_word_of_a_shared_group() {
         "vocabulary.toml",
         &format!("{shared}\n[[synonyms]]\ncanonical = \"send\"\nterms = [\"send\", \"sent\", \"ship\"]\n"),
     );
-    f.write(
-        "town/vocabulary.toml",
+    let text = lint_with_report_synonyms(
+        &f,
         "[[synonyms]]\ncanonical = \"vessel\"\nterms = [\"vessel\", \"ship\", \"boat\"]\n",
     );
-    let out = factdesk(
-        &[
-            "--knowledge",
-            &kb_arg(&f),
-            "kb",
-            "lint",
-            "--max-collisions",
-            "1000",
-        ],
-        None,
-    );
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let text = stdout(&out);
     assert!(
         text.contains("the report synonym \"ship\" (group `vessel`, town/vocabulary.toml) is a word of the shared group `send`"),
         "{text}"
