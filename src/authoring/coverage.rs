@@ -272,7 +272,7 @@ impl fmt::Display for Coverage {
             let d = &r.diagnosis;
             writeln!(
                 f,
-                "  to do: {uncovered} uncovered sentence(s), {bare} paragraph(s) without entries, {} entr(y/ies) with few phrasings, {} gap(s) without phrasings, {}",
+                "  to do: {uncovered} uncovered sentence(s), {bare} paragraph(s) without entries, {} entr(y/ies) with few phrasings ({FEW_VARIANTS} variants or fewer, phrasings.toml included), {} gap(s) without phrasings, {}",
                 r.few_phrasings.len(),
                 r.gaps_without_phrasings.len(),
                 d.count()
@@ -280,7 +280,7 @@ impl fmt::Display for Coverage {
             if !r.few_phrasings.is_empty() {
                 writeln!(
                     f,
-                    "  few phrasings (≤ {FEW_VARIANTS}): {}",
+                    "  few phrasings ({FEW_VARIANTS} variants or fewer): {}",
                     r.few_phrasings.join(", ")
                 )?;
             }

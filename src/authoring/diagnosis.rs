@@ -245,13 +245,15 @@ fn advise(collisions: &mut [Collision], entry: impl Fn(&str) -> (bool, usize)) {
             });
         }
         let shared = c.words.is_empty();
+        // A sign alone ("$") is no word an editor can write a phrasing around.
+        let words = if shared { &c.shared } else { &c.words };
         c.advice.push(Advice::AddPhrasing {
             entry: c.entry.clone(),
-            words: if shared {
-                c.shared.clone()
-            } else {
-                c.words.clone()
-            },
+            words: words
+                .iter()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .cloned()
+                .collect(),
             shared,
         });
         if c.own.is_empty() {
@@ -291,7 +293,9 @@ impl fmt::Display for Advice {
                 entry,
                 words,
                 shared: false,
-            } => write!(f, "add a phrasing to `{entry}` with {}", quoted(words)),
+            } if !words.is_empty() => {
+                write!(f, "add a phrasing to `{entry}` with {}", quoted(words))
+            }
             Advice::AddPhrasing {
                 entry,
                 words,
@@ -560,6 +564,23 @@ mod tests {
         assert_eq!(
             c[0].advice[0].to_string(),
             "add a phrasing to `a` with \"cost\""
+        );
+    }
+
+    #[test]
+    fn a_sign_alone_is_not_offered_as_a_word_to_write() {
+        let mut c = vec![
+            collision("a", "b", &["$", "wage"]),
+            collision("c", "d", &["$"]),
+        ];
+        advise(&mut c, |_| (false, 5));
+        assert_eq!(
+            c[0].advice[0].to_string(),
+            "add a phrasing to `a` with \"wage\""
+        );
+        assert_eq!(
+            c[1].advice[0].to_string(),
+            "add a phrasing to `c` worded like this one"
         );
     }
 }
