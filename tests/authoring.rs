@@ -315,6 +315,40 @@ fn coverage_marks_quoted_sentences_covered_and_finds_thin_and_colliding_entries(
     assert_eq!(collision["lands_on"], "libraries-count");
 }
 
+#[test]
+fn coverage_lists_a_sentence_a_gap_restates_without_counting_it_left_to_do() {
+    let f = Fixture::new();
+    f.write(
+        "town/article.txt",
+        "The town of Eastbrook will open 3 new libraries next year.\nThe mayor, Jo Park, said the plan costs 2 million euros.\nThe council declined to say which 3 neighbourhoods get the libraries.\n",
+    );
+    f.write(
+        "town/gaps.toml",
+        "[[gap]]\nid = \"which-neighbourhoods\"\ntopic = \"The plan\"\nquestion = \"Which neighbourhoods get the libraries?\"\nvariants = [\"where are the new libraries\", \"which areas get a library\", \"library locations\"]\nnote = \"The council declined to say which neighbourhoods.\"\n",
+    );
+    let run = |json: bool| {
+        let mut args = vec!["--knowledge", f.path().to_str().unwrap(), "kb", "coverage"];
+        if json {
+            args.push("--json");
+        }
+        let out = factdesk(&args, None);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        stdout(&out)
+    };
+    let c: Value = serde_json::from_str(&run(true)).unwrap();
+    let p3 = &c["reports"][0]["paragraphs"][2]["uncovered"];
+    assert_eq!(p3[0]["restated_by"], "which-neighbourhoods", "{p3}");
+    // The other two sentences are quoted: nothing is left to do.
+    let text = run(false);
+    assert!(
+        text.contains(
+            "restated by `which-neighbourhoods`, not quoted [number]: The council declined"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("to do: 0 uncovered sentence(s)"), "{text}");
+}
+
 /// The town fixture with a phrasing of the cost entry that asks the count question.
 fn colliding_town() -> Fixture {
     let f = Fixture::new();

@@ -14,6 +14,10 @@ use crate::knowledge::MIN_VARIANTS;
 /// An entry with at most this many phrasings besides its question has "few".
 pub const FEW_VARIANTS: usize = MIN_VARIANTS;
 
+/// Fewest words a sentence shares with an answer or a gap's note, and at least half of
+/// its words, for the answer to restate it.
+const RESTATED_TERMS: usize = 3;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
     pub reports: Vec<ReportCoverage>,
@@ -51,6 +55,10 @@ pub struct Sentence {
     pub number: bool,
     pub name: bool,
     pub quote: bool,
+    /// An entry's answer or a gap's note that says most of what the sentence says
+    /// without quoting it: listed, but not counted as left to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restated_by: Option<String>,
 }
 
 /// Coverage of every served report, or only `report` (an index into the desk's reports).
@@ -69,6 +77,30 @@ fn report_coverage(desk: &Desk, r: usize) -> ReportCoverage {
     let entries: Vec<usize> = (0..kb.entries.len())
         .filter(|&i| kb.entries[i].report == r)
         .collect();
+    // What each entry's answer (or gap's note and question) says, as terms.
+    let analyzer = desk.matcher().analyzer();
+    let keys = |text: &str| -> std::collections::BTreeSet<String> {
+        analyzer.terms(text).into_iter().map(|t| t.key).collect()
+    };
+    let said: Vec<(usize, std::collections::BTreeSet<String>)> = entries
+        .iter()
+        .map(|&e| {
+            let entry = &kb.entries[e];
+            let text = match &entry.body {
+                crate::knowledge::Body::Fact { answer, .. } => answer.clone(),
+                crate::knowledge::Body::Gap { note } => format!("{note} {}", entry.question),
+            };
+            (e, keys(&text))
+        })
+        .collect();
+    let restated_by = |sentence: &str| -> Option<String> {
+        let own = keys(sentence);
+        said.iter()
+            .map(|(e, k)| (e, own.intersection(k).count()))
+            .filter(|&(_, shared)| shared >= RESTATED_TERMS && 2 * shared >= own.len())
+            .max_by_key(|&(_, shared)| shared)
+            .map(|(&e, _)| kb.entries[e].id.clone())
+    };
     let paragraphs = report
         .paragraphs
         .iter()
@@ -97,6 +129,10 @@ fn report_coverage(desk: &Desk, r: usize) -> ReportCoverage {
                 .filter(|_| heading.is_none())
                 .filter(|&(start, end)| !quoted.iter().any(|&(a, b)| a < end && start < b))
                 .filter_map(|(start, end)| askable(&text[start..end]))
+                .map(|mut sentence| {
+                    sentence.restated_by = restated_by(&sentence.text);
+                    sentence
+                })
                 .collect();
             ParagraphCoverage {
                 number,
@@ -233,6 +269,7 @@ fn askable(text: &str) -> Option<Sentence> {
         number,
         name,
         quote,
+        restated_by: None,
     })
 }
 
@@ -260,10 +297,23 @@ impl fmt::Display for Coverage {
                     if s.quote {
                         why.push("quote");
                     }
-                    writeln!(f, "    uncovered [{}]: {}", why.join(", "), s.text)?;
+                    match &s.restated_by {
+                        Some(id) => writeln!(
+                            f,
+                            "    restated by `{id}`, not quoted [{}]: {}",
+                            why.join(", "),
+                            s.text
+                        )?,
+                        None => writeln!(f, "    uncovered [{}]: {}", why.join(", "), s.text)?,
+                    }
                 }
             }
-            let uncovered: usize = r.paragraphs.iter().map(|p| p.uncovered.len()).sum();
+            let uncovered: usize = r
+                .paragraphs
+                .iter()
+                .flat_map(|p| &p.uncovered)
+                .filter(|s| s.restated_by.is_none())
+                .count();
             let bare = r
                 .paragraphs
                 .iter()

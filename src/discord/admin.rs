@@ -331,6 +331,7 @@ pub fn coverage_text(c: &crate::authoring::Coverage) -> String {
             .paragraphs
             .iter()
             .flat_map(|p| p.uncovered.iter().map(move |s| (p.number, s)))
+            .filter(|(_, s)| s.restated_by.is_none())
             .collect();
         text.push_str(&format!(
             "**{}**: {} paragraph(s), {} without entries{}; {} uncovered sentence(s); {} entr(y/ies) with few phrasings; {} gap(s) without phrasings; {}; estimated answer rate {:.2}\n",
