@@ -726,6 +726,28 @@ fn report_new_with_no_folder_given_or_found_starts_one_where_it_runs() {
 }
 
 #[test]
+fn starting_a_folder_never_overwrites_what_is_already_in_it() {
+    let f = Fixture::new();
+    f.write("article-source.txt", WRAPPED_ARTICLE);
+    let article = f.path().join("article-source.txt");
+    let folder = f.path().join("kb");
+    // An editor's copy of a built-in report, without the shared vocabulary yet.
+    let built_in = factdesk::knowledge::bundled_files();
+    let report = built_in.report_folders()[0].clone();
+    std::fs::create_dir_all(folder.join(&report)).unwrap();
+    std::fs::write(folder.join(&report).join("notes.txt"), "mine").unwrap();
+    let out = report_new(&folder, "river-park", &article);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(folder.join(&report).join("notes.txt")).unwrap(),
+        "mine"
+    );
+    // Its folder was the editor's: none of the built-in report's files were added to it.
+    assert!(!folder.join(&report).join("entries.toml").exists());
+    assert!(folder.join("vocabulary.toml").is_file());
+}
+
+#[test]
 fn a_first_report_starts_the_knowledge_folder_with_the_shared_vocabulary() {
     let f = Fixture::new();
     f.write("article-source.txt", WRAPPED_ARTICLE);

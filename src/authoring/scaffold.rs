@@ -141,17 +141,27 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
     if started_folder {
         // The built-in reports come along: a folder is served instead of the built-in
         // knowledge, and a newsroom adding a report means to serve it beside them.
+        // Nothing already there is overwritten: a folder that holds a report of that
+        // name, or any file of the same name, is the editor's work.
         let bundled = crate::knowledge::bundled_files();
+        let reports: Vec<PathBuf> = bundled
+            .report_folders()
+            .into_iter()
+            .filter(|folder| !root.join(folder).exists())
+            .collect();
         for (path, text) in bundled.iter() {
             let to = root.join(path);
+            let in_report = reports.iter().any(|r| path.starts_with(r));
+            let shared = path.parent().is_none_or(|p| p.as_os_str().is_empty());
+            if to.exists() || !(in_report || shared) {
+                continue;
+            }
             if let Some(parent) = to.parent() {
                 std::fs::create_dir_all(parent).map_err(io(parent))?;
             }
             std::fs::write(&to, text).map_err(io(&to))?;
         }
-        for folder in bundled.report_folders() {
-            built_in.push(folder.display().to_string());
-        }
+        built_in.extend(reports.iter().map(|r| r.display().to_string()));
     }
     let files = SourceFiles::read_dir(root).map_err(io(root))?;
     for existing in files.report_folders() {

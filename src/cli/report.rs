@@ -28,9 +28,16 @@ pub(super) fn new(
     if made.started_folder {
         writeln!(
             out,
-            "started the knowledge folder {} with the shared vocabulary (vocabulary.toml: stop words, synonyms, kinds of fact) and the built-in report(s) {}, as built in: the bot serves this folder, so they stay served beside the new one (delete a report's folder to stop serving it)",
+            "started the knowledge folder {} with the shared vocabulary (vocabulary.toml: stop words, synonyms, kinds of fact){}",
             root.display(),
-            made.built_in.join(", ")
+            if made.built_in.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " and the built-in report(s) {}, as built in: the bot serves this folder, so they stay served beside the new one (delete a report's folder to stop serving it)",
+                    made.built_in.join(", ")
+                )
+            }
         )
         .context("writing output")?;
     }
