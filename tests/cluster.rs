@@ -135,13 +135,7 @@ impl Drop for Proc {
 fn replica(name: &'static str, env: &[(&str, String)], cwd: &std::path::Path) -> (Proc, String) {
     let p = Proc::spawn(name, &["serve", "--http", "127.0.0.1:0"], env, cwd);
     let line = p.wait_line("serves Discord interactions at ", Duration::from_secs(30));
-    let url = line
-        .split("at ")
-        .last()
-        .unwrap()
-        .trim()
-        .trim_end_matches("/interactions")
-        .to_string();
+    let url = signing::base_url(&line);
     (p, url)
 }
 

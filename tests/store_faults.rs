@@ -585,13 +585,7 @@ fn a_replica_on_a_frozen_database_answers_and_exits_within_its_grace() {
         }
     }
     let line = wait_line("serves Discord interactions at ");
-    let base = line
-        .split("at ")
-        .last()
-        .unwrap()
-        .trim()
-        .trim_end_matches("/interactions")
-        .to_string();
+    let base = signing::base_url(&line);
     let pid = child.id() as libc::pid_t;
     let mut child = Kill(child);
     let client = reqwest::Client::new();

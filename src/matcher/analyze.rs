@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::kinds::{answer_kinds, cue_index, AnswerKind, Cue};
+use super::kinds::{answer_kinds, cue_index, AnswerKind, Cue, TypeMasks};
 use super::normalize::{fold, ordinal, tokenize, Token, WordStemmer};
 use super::typo::TypoIndex;
 use crate::knowledge::Vocabulary;
@@ -83,6 +83,8 @@ pub struct Analyzer {
     longest_chitchat: usize,
     /// Answer types; bit `i` of a mask is type `i`.
     pub(super) answer_types: Vec<AnswerKind>,
+    /// Masks of those types that every question consults, worked out once.
+    pub(super) masks: TypeMasks,
     /// The cues of every answer type, by their first word: (type, cue).
     pub(super) cues: HashMap<String, Vec<(usize, Cue)>>,
     stemmer: WordStemmer,
@@ -176,6 +178,7 @@ impl Analyzer {
             .map(|w| stemmer.stem(w))
             .filter(|s| s.len() >= 4)
             .collect();
+        let answer_types = answer_kinds(&vocabulary.answer_types);
         Self {
             stop_words,
             stop_stems,
@@ -193,7 +196,8 @@ impl Analyzer {
             chitchat,
             longest_chitchat,
             cues: cue_index(&vocabulary.answer_types),
-            answer_types: answer_kinds(&vocabulary.answer_types),
+            masks: TypeMasks::of(&answer_types),
+            answer_types,
             stemmer,
         }
     }

@@ -60,7 +60,7 @@ impl Analyzer {
 
     /// Answer types that the question asks for and an answer must state.
     pub fn required_types(&self) -> u32 {
-        self.mask(|kind| kind.required)
+        self.masks.required
     }
 
     /// Answer types an answer states, as a bit mask: by its words, or by a number of
@@ -80,9 +80,8 @@ impl Analyzer {
     /// ("how much are the tickets") may mean a sum of money, as a gap asking "how much
     /// do the tickets cost" does.
     pub fn may_ask(&self, asked: u32) -> u32 {
-        let any = self.mask(|k| k.numbers == NumberKind::Any);
-        if asked & any != 0 {
-            asked | self.mask(|k| k.numbers == NumberKind::Money)
+        if asked & self.masks.any_figure != 0 {
+            asked | self.masks.money
         } else {
             asked
         }
@@ -99,12 +98,36 @@ impl Analyzer {
     }
 
     fn mask(&self, test: impl Fn(&AnswerKind) -> bool) -> u32 {
-        self.answer_types
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| test(t))
-            .fold(0, |m, (i, _)| m | (1 << i))
+        mask_of(&self.answer_types, test)
     }
+}
+
+/// The answer types, as masks, that every question consults.
+pub(super) struct TypeMasks {
+    /// Types an answer must state when asked.
+    required: u32,
+    /// Types any figure states ("how much": an amount).
+    any_figure: u32,
+    /// Types a sum of money states.
+    money: u32,
+}
+
+impl TypeMasks {
+    pub(super) fn of(kinds: &[AnswerKind]) -> Self {
+        TypeMasks {
+            required: mask_of(kinds, |k| k.required),
+            any_figure: mask_of(kinds, |k| k.numbers == NumberKind::Any),
+            money: mask_of(kinds, |k| k.numbers == NumberKind::Money),
+        }
+    }
+}
+
+fn mask_of(kinds: &[AnswerKind], test: impl Fn(&AnswerKind) -> bool) -> u32 {
+    kinds
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| test(t))
+        .fold(0, |m, (i, _)| m | (1 << i))
 }
 
 /// The vocabulary's kinds of answer, as matched against answers (at most 32: a bit each).

@@ -11,6 +11,17 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The base URL in the line `serve --http` prints ("… serves Discord interactions at
+/// http://127.0.0.1:PORT/interactions"): what [`signed_request`] takes.
+pub fn base_url(line: &str) -> String {
+    line.split("at ")
+        .last()
+        .unwrap()
+        .trim()
+        .trim_end_matches("/interactions")
+        .to_string()
+}
+
 /// `POST {base}/interactions` with `body`, signed now with `key`.
 pub fn signed_request(
     client: &reqwest::Client,
