@@ -58,9 +58,16 @@ pub struct Features {
     /// How many ways of asking the entry's curators wrote, squashed (ln(1 + n) / ln 64):
     /// closeness to one of five phrasings says less than closeness to one of forty.
     pub depth: f32,
+    /// How close in meaning the entry is to the question (see [`super::Ranked::semantic`]).
+    pub meaning: f32,
+    /// Its closeness of meaning less that of the closest other shortlisted entry that is
+    /// neither a gap nor a sibling: another entry nearer in meaning is a doubt.
+    pub meaning_lead: f32,
+    /// How much closer in meaning the closest shortlisted gap is (0 when none is).
+    pub gap_meaning_lead: f32,
 }
 
-pub const FEATURES: usize = 15;
+pub const FEATURES: usize = 18;
 
 impl Features {
     pub fn to_array(self) -> [f32; FEATURES] {
@@ -80,6 +87,9 @@ impl Features {
             self.vote,
             self.kind_missing,
             self.depth,
+            self.meaning,
+            self.meaning_lead,
+            self.gap_meaning_lead,
         ]
     }
 
@@ -99,6 +109,9 @@ impl Features {
         "vote",
         "kind_missing",
         "depth",
+        "meaning",
+        "meaning_lead",
+        "gap_meaning_lead",
     ];
 }
 

@@ -3,6 +3,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::semantic::{self, Packed, Query};
 use super::{normalize, tokenize, Analyzer, Config, Matcher, TermId, Token, TypoIndex};
 use crate::knowledge::{Body, KnowledgeBase, SynonymGroup};
 
@@ -29,6 +30,9 @@ pub(super) struct Posting {
     pub(super) idf: f32,
 }
 
+/// Phrasings closer in meaning than this to one kept before them share its row.
+const DISTINCT_MEANING: f32 = 0.9;
+
 pub(super) struct IndexedEntry {
     pub(super) report: usize,
     /// The paragraph the answer cites (0 for a gap): entries citing the same
@@ -45,6 +49,10 @@ pub(super) struct IndexedEntry {
     pub(super) claims: Vec<TermId>,
     /// The answer or quote states a number.
     pub(super) claims_number: bool,
+    /// The sentence vector of each phrasing (in order), then of the answer for a fact.
+    pub(super) meaning: Packed,
+    /// Each phrasing's row in `meaning`; `None` when a row before it says nearly the same.
+    meaning_rows: Vec<Option<u32>>,
     /// Which phrasings use each term (sorted by term; ranges into `uses`): a question
     /// is compared only with the phrasings that share a word with it.
     by_term: Vec<(TermId, u32, u32)>,
@@ -53,6 +61,12 @@ pub(super) struct IndexedEntry {
 }
 
 impl IndexedEntry {
+    /// The closest in meaning of the entry's phrasings (but `left_out`) and its answer.
+    pub(super) fn nearest_meaning(&self, q: &Query, left_out: Option<usize>) -> f32 {
+        let skip = left_out.and_then(|i| self.meaning_rows.get(i).copied().flatten());
+        self.meaning.nearest(q, None, skip.map(|r| r as usize))
+    }
+
     fn index_phrasings(&mut self) {
         let mut all: Vec<(TermId, u16, f32)> = Vec::new();
         for (i, p) in self.phrasings.iter().enumerate() {
@@ -271,6 +285,18 @@ impl Matcher {
                 *df[entry.report].entry(id).or_default() += 1;
             }
             counts[entry.report] += 1;
+            let mut meaning = Packed::default();
+            let meaning_rows = entry
+                .phrasings()
+                .map(|text| {
+                    meaning
+                        .push_distinct(semantic::embed(text), DISTINCT_MEANING)
+                        .map(|r| r as u32)
+                })
+                .collect();
+            if let Some(answer) = entry.answer() {
+                meaning.push_distinct(semantic::embed(answer), DISTINCT_MEANING);
+            }
             entries.push(IndexedEntry {
                 report: entry.report,
                 paragraph: entry.source().map_or(0, |s| s.paragraph),
@@ -280,6 +306,8 @@ impl Matcher {
                 is_gap: entry.says_nothing(),
                 claims,
                 claims_number,
+                meaning,
+                meaning_rows,
                 by_term: Vec::new(),
                 uses: Vec::new(),
             });

@@ -32,6 +32,7 @@ mod normalize;
 mod parts;
 mod pull;
 mod rank;
+mod semantic;
 #[cfg(test)]
 mod tests;
 mod typo;
@@ -78,6 +79,9 @@ pub struct Ranked {
     /// How closely its nearest phrasing and the question repeat each other, both ways
     /// (weighted Dice), 0..1.
     pub closeness: f32,
+    /// How close in meaning its nearest phrasing or its answer is to the question
+    /// (cosine of sentence vectors, see `semantic.rs`), about −0.2..1.
+    pub semantic: f32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -190,7 +194,9 @@ impl Matcher {
         left_out: Option<LeftOut>,
     ) -> Match {
         let tokens = tokenize(clip(question));
-        let whole = self.ask_tokens(&tokens, report, config, left_out);
+        let meaning = semantic::embed(clip(question)).map(|v| semantic::Query::new(&v));
+        let meaning = meaning.as_ref();
+        let whole = self.ask_tokens(&tokens, meaning, report, config, left_out);
         // A long message that asks its question in sentences of its own ("…? ") is also
         // asked as those sentences alone: the story around them can drown the question.
         // The reading that answers, else the more confident one, is kept when both point
@@ -201,7 +207,7 @@ impl Matcher {
             && in_question < tokens.len()
         {
             let asked: Vec<Token> = tokens.iter().filter(|t| !t.context).cloned().collect();
-            let alone = self.ask_tokens(&asked, report, config, left_out);
+            let alone = self.ask_tokens(&asked, meaning, report, config, left_out);
             let answered = |m: &Match| matches!(m.outcome, Outcome::Answered { .. });
             if alone.candidate == whole.candidate
                 && (answered(&alone), alone.probability) > (answered(&whole), whole.probability)
@@ -215,6 +221,7 @@ impl Matcher {
     fn ask_tokens(
         &self,
         tokens: &[Token],
+        meaning: Option<&semantic::Query>,
         report: Option<usize>,
         config: &Config,
         left_out: Option<LeftOut>,
@@ -237,7 +244,7 @@ impl Matcher {
             })
             .collect();
         let asked = self.analyzer.asked_types(tokens);
-        let (ranked, neighbours) = self.rank(&terms, asked, report, config, left_out);
+        let (ranked, neighbours) = self.rank(&terms, meaning, asked, report, config, left_out);
         let candidate = ranked.iter().position(|r| !self.entries[r.entry].is_gap);
         let features = candidate.map_or_else(Features::default, |at| {
             let seen = Seen {

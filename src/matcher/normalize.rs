@@ -25,7 +25,11 @@ pub struct Token {
 pub fn fold(text: &str) -> String {
     // Plain ASCII (most of what people type) needs none of the Unicode work.
     if text.is_ascii() {
-        return text.replace('`', "'").to_ascii_lowercase();
+        let mut folded = text.to_ascii_lowercase();
+        if folded.contains('`') {
+            folded = folded.replace('`', "'");
+        }
+        return folded;
     }
     text.nfkc()
         .collect::<String>()
@@ -115,8 +119,11 @@ fn raw_words(original: &str) -> (Vec<(String, bool, usize)>, Vec<bool>) {
                  sentence: usize,
                  words: &mut Vec<(String, bool, usize)>| {
         if !current.is_empty() {
-            let word = fold(current);
-            let word = word.strip_suffix("'s").unwrap_or(&word).replace('\'', "");
+            let mut word = fold(current);
+            if word.ends_with("'s") {
+                word.truncate(word.len() - 2);
+            }
+            word.retain(|c| c != '\'');
             if !word.is_empty() {
                 words.push((word, capital, sentence));
             }

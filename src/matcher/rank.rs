@@ -4,6 +4,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::index::{IndexedEntry, Posting};
+use super::semantic::Query;
 use super::{
     Config, Features, LeftOut, Matcher, QueryTerm, Ranked, Term, TermId, NEIGHBOURS, SHORTLIST,
     VOTERS,
@@ -129,6 +130,7 @@ impl Matcher {
     pub(super) fn rank(
         &self,
         terms: &[QueryTerm],
+        meaning: Option<&Query>,
         asked: u32,
         report: Option<usize>,
         config: &Config,
@@ -237,10 +239,14 @@ impl Matcher {
                     score: score.clamp(0.0, 1.0),
                     matched,
                     closeness: closeness.min(1.0),
+                    semantic: meaning.map_or(0.0, |q| e.nearest_meaning(q, left)),
                 }
             })
             .collect();
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        // Ordered by the word match and the closeness of meaning together; each answer
+        // threshold still reads the word match's score (and the calibration, both).
+        let order = |r: &Ranked| r.score + config.semantic_weight * r.semantic;
+        ranked.sort_by(|a, b| order(b).total_cmp(&order(a)).then(a.entry.cmp(&b.entry)));
         (ranked, neighbours)
     }
 
@@ -295,6 +301,19 @@ impl Matcher {
             .iter()
             .find(|r| self.entries[r.entry].is_gap)
             .map_or(0.0, |g| (g.score - best.score).max(0.0));
+        let others_meaning = ranked
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| {
+                *i != at && !self.entries[r.entry].is_gap && !sibling(&self.entries[r.entry])
+            })
+            .map(|(_, r)| r.semantic)
+            .fold(0.0, f32::max);
+        let gap_meaning = ranked
+            .iter()
+            .filter(|r| self.entries[r.entry].is_gap)
+            .map(|r| r.semantic)
+            .fold(0.0, f32::max);
         let mass = self.query_mass(terms, entry.report, config);
         let asked_mass = if terms.iter().all(|t| t.2 == 1.0) {
             mass
@@ -346,6 +365,9 @@ impl Matcher {
             vote: self.vote(best.entry, seen.neighbours),
             depth: ((1.0 + entry.phrasings.len() as f32).ln() / 64f32.ln()).min(1.0),
             kind_missing: flag(asked & !self.analyzer.required_types() & !entry.types != 0),
+            meaning: best.semantic,
+            meaning_lead: best.semantic - others_meaning,
+            gap_meaning_lead: (gap_meaning - best.semantic).max(0.0),
         }
     }
 }
