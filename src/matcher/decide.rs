@@ -50,7 +50,7 @@ impl Matcher {
     /// Hand rule: a yes/no question ("would this be the largest program in US history?")
     /// is settled by an entry's answer when everything it claims is what the answer and
     /// its quote state: yes. When it claims a number and the answer states another, with
-    /// the rest stated: no. Otherwise (a negation, a choice, a word the answer doesn't
+    /// the rest stated: no. Otherwise (a negation in the question or the answer, a choice, a word the answer doesn't
     /// say, such as "easy" against "complicated") the answer speaks for itself.
     pub(super) fn settles(
         &self,
@@ -91,7 +91,7 @@ impl Matcher {
             }
         }
         match (content >= 2, numbers_differ) {
-            (true, false) => Some(true),
+            (true, false) if !self.entries[entry].negates => Some(true),
             (true, true) if self.entries[entry].claims_number => Some(false),
             _ => None,
         }
@@ -365,6 +365,14 @@ const NEGATIONS: &[&str] = &[
     "isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt", "wont", "wouldnt", "cant",
     "cannot", "couldnt", "hasnt", "havent", "hadnt", "shouldnt", "aint", "mustnt",
 ];
+
+/// A word that turns a statement around ("not", "never", "won't").
+pub(super) fn is_negation(word: &str) -> bool {
+    matches!(
+        word,
+        "not" | "no" | "never" | "nor" | "none" | "neither" | "nobody" | "nothing"
+    ) || NEGATIONS.contains(&word)
+}
 
 /// Stems of units written beside a figure.
 const UNITS: &[&str] = &["dollar", "euro", "pound", "percent", "cent", "usd"];

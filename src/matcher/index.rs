@@ -49,6 +49,9 @@ pub(super) struct IndexedEntry {
     pub(super) claims: Vec<TermId>,
     /// The answer or quote states a number.
     pub(super) claims_number: bool,
+    /// The answer or quote says "not", "no", "never" or the like: its words alone do not
+    /// make a yes ("are the other routes affected?" against "will not be affected").
+    pub(super) negates: bool,
     /// The sentence vector of each phrasing (in order), then of the answer for a fact.
     pub(super) meaning: Packed,
     /// Each phrasing's row in `meaning`; `None` when a row before it says nearly the same.
@@ -239,9 +242,13 @@ impl Matcher {
             let mut asks = 0;
             let mut claims = Vec::new();
             let mut claims_number = false;
+            let mut negates = false;
             match &entry.body {
                 Body::Fact { answer, source } => {
                     let said = format!("{answer} {}", source.quote);
+                    negates = tokenize(&said)
+                        .iter()
+                        .any(|t| super::decide::is_negation(&t.surface));
                     let said_terms = analyzer.terms(&said);
                     claims_number = said_terms.iter().any(|t| t.number);
                     // The topic names what the fact is about ("The settlement"): a claim
@@ -306,6 +313,7 @@ impl Matcher {
                 is_gap: entry.says_nothing(),
                 claims,
                 claims_number,
+                negates,
                 meaning,
                 meaning_rows,
                 by_term: Vec::new(),

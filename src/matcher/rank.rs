@@ -243,10 +243,20 @@ impl Matcher {
                 }
             })
             .collect();
-        // Ordered by the word match and the closeness of meaning together; each answer
-        // threshold still reads the word match's score (and the calibration, both).
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        // The entries (not the gaps) are put in order by the word match and the closeness
+        // of meaning together, each in a place an entry held: a gap close in meaning to a
+        // vague question ("numbers") must not turn suggestions into "the report doesn't
+        // say". Every answer threshold still reads the word match's score.
+        let slots: Vec<usize> = (0..ranked.len())
+            .filter(|&i| !self.entries[ranked[i].entry].is_gap)
+            .collect();
+        let mut facts: Vec<Ranked> = slots.iter().map(|&i| ranked[i]).collect();
         let order = |r: &Ranked| r.score + config.semantic_weight * r.semantic;
-        ranked.sort_by(|a, b| order(b).total_cmp(&order(a)).then(a.entry.cmp(&b.entry)));
+        facts.sort_by(|a, b| order(b).total_cmp(&order(a)).then(a.entry.cmp(&b.entry)));
+        for (&slot, fact) in slots.iter().zip(facts) {
+            ranked[slot] = fact;
+        }
         (ranked, neighbours)
     }
 

@@ -437,6 +437,29 @@ fn a_yes_no_question_is_settled_only_by_what_the_answer_states() {
 }
 
 #[test]
+fn an_answer_that_says_not_never_gets_a_yes() {
+    let mut kb = knowledge_base();
+    let Body::Fact { answer, .. } = &mut kb.entries[FERRIES].body else {
+        panic!("ferries is a fact");
+    };
+    *answer = "Foot passengers will not be carried by the ferries until the bridge reopens.".into();
+    let m = Matcher::new(&kb);
+    let asked = m.ask(
+        "will ferries carry foot passengers across the harbour?",
+        None,
+    );
+    assert_eq!(asked.outcome, answered(FERRIES));
+    assert_eq!(asked.settles, None);
+    // The same question against the answer as written: "Yes."
+    let asked = matcher().ask(
+        "will ferries carry foot passengers across the harbour?",
+        None,
+    );
+    assert_eq!(asked.outcome, answered(FERRIES));
+    assert_eq!(asked.settles, Some(true));
+}
+
+#[test]
 fn a_when_question_is_not_answered_by_an_entry_that_states_no_date() {
     let m = matcher();
     // Olsen's entry says how long she has run the roads, never when anything happened.
