@@ -323,6 +323,20 @@ fn small_talk_is_declined_as_chitchat() {
             .outcome,
         answered(COST)
     );
+    // Nor does a small-talk word inside one ("cool" in "cool off"), while a question
+    // that is small talk stays so.
+    for question in ["where can i go to cool off", "when will it be nice"] {
+        let asked = m.ask(question, None);
+        assert!(
+            !matches!(asked.outcome, Outcome::Declined { chitchat: true, .. }),
+            "{question:?}: {:?}",
+            asked.outcome
+        );
+    }
+    assert!(matches!(
+        m.ask("how are you", None).outcome,
+        Outcome::Declined { chitchat: true, .. }
+    ));
 }
 
 #[test]
