@@ -263,7 +263,7 @@ impl Analyzer {
             }
             // A question word outside the small talk asks something: "where can i go to
             // cool off" is not "cool".
-            if !self.is_stop_word(words[i]) || QUESTION_WORDS.contains(&words[i]) {
+            if !self.is_stop_word(words[i]) || super::kinds::QUESTION_WORDS.contains(&words[i]) {
                 return false;
             }
             i += 1;
@@ -417,13 +417,6 @@ fn shown(token: &Token) -> &str {
         _ => &token.surface,
     }
 }
-
-/// Words that open a question for something: outside a small-talk phrase ("how are you")
-/// they make a message a question, whatever else it says.
-const QUESTION_WORDS: &[&str] = &[
-    "what", "whats", "where", "wheres", "when", "whens", "why", "whys", "who", "whos", "whom",
-    "whose", "which", "how", "hows",
-];
 
 #[cfg(test)]
 mod tests {

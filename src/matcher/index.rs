@@ -67,7 +67,7 @@ impl IndexedEntry {
     /// The closest in meaning of the entry's phrasings (but `left_out`) and its answer.
     pub(super) fn nearest_meaning(&self, q: &Query, left_out: Option<usize>) -> f32 {
         let skip = left_out.and_then(|i| self.meaning_rows.get(i).copied().flatten());
-        self.meaning.nearest(q, None, skip.map(|r| r as usize))
+        self.meaning.nearest(q, skip.map(|r| r as usize))
     }
 
     fn index_phrasings(&mut self) {

@@ -49,13 +49,9 @@ impl Analyzer {
     /// Does the question open with a question word ("what…", "so how…"), asking for
     /// something rather than checking a claim?
     pub fn is_open_question(&self, question: &[Token]) -> bool {
-        const OPEN: &[&str] = &[
-            "what", "whats", "which", "who", "whos", "whose", "whom", "where", "wheres", "when",
-            "whens", "why", "how", "hows", "wat", "wats",
-        ];
         opening_starts(question)
             .into_iter()
-            .any(|at| OPEN.contains(&question[at].surface.as_str()))
+            .any(|at| QUESTION_WORDS.contains(&question[at].surface.as_str()))
     }
 
     /// Answer types that the question asks for and an answer must state.
@@ -329,6 +325,12 @@ fn padded_tokens(tokens: &[Token]) -> String {
     }
     out
 }
+
+/// Words that open a question for something (not a yes/no check).
+pub(super) const QUESTION_WORDS: &[&str] = &[
+    "what", "whats", "which", "who", "whos", "whose", "whom", "where", "wheres", "when", "whens",
+    "why", "how", "hows", "wat", "wats",
+];
 
 #[cfg(test)]
 mod tests {

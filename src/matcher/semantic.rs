@@ -211,14 +211,9 @@ pub(super) struct Packed {
 impl Packed {
     /// Appends `v` (or an empty row, which is close to nothing, when `None`).
     pub(super) fn push(&mut self, v: Option<[f32; DIMS]>) {
-        let v = v.unwrap_or([0.0; DIMS]);
-        let top = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-        let scale = if top > 0.0 { top / 127.0 } else { 1.0 };
+        let (scale, bytes) = quantise(&v.unwrap_or([0.0; DIMS]));
         self.scales.push(scale);
-        self.bytes.extend(
-            v.iter()
-                .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
-        );
+        self.bytes.extend_from_slice(&bytes);
     }
 
     /// Appends `v` unless a row already holds nearly the same meaning (cosine at least
@@ -226,7 +221,7 @@ impl Packed {
     /// row of every shortlisted entry, so rows that say the same twice only cost time.
     pub(super) fn push_distinct(&mut self, v: Option<[f32; DIMS]>, near: f32) -> Option<usize> {
         let v = v?;
-        if self.nearest(&Query::new(&v), None, None) >= near {
+        if self.nearest(&Query::new(&v), None) >= near {
             return None;
         }
         self.push(Some(v));
@@ -234,20 +229,20 @@ impl Packed {
     }
 
     /// Cosine of row `i` with the query `q`.
-    #[cfg(test)]
+    #[inline(always)]
     fn cosine(&self, i: usize, q: &Query) -> f32 {
-        self.nearest(q, Some(i), None)
+        self.scales[i] * q.scale * dot(&self.bytes[i * DIMS..(i + 1) * DIMS], &q.bytes) as f32
     }
 
-    /// The highest cosine with `q` over the rows (only row `only` when given), leaving
-    /// out row `skip`; 0 when none is higher.
-    pub(super) fn nearest(&self, q: &Query, only: Option<usize>, skip: Option<usize>) -> f32 {
+    /// The highest cosine with `q` over the rows, leaving out row `skip`; 0 when none is
+    /// higher.
+    pub(super) fn nearest(&self, q: &Query, skip: Option<usize>) -> f32 {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor was just found to support AVX2.
-            return unsafe { nearest_avx2(self, q, only, skip) };
+            return unsafe { nearest_avx2(self, q, skip) };
         }
-        nearest_plain(self, q, only, skip)
+        nearest_plain(self, q, skip)
     }
 }
 
@@ -260,14 +255,20 @@ pub(super) struct Query {
 
 impl Query {
     pub(super) fn new(v: &[f32; DIMS]) -> Query {
-        let top = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-        let scale = if top > 0.0 { top / 127.0 } else { 1.0 };
-        let mut bytes = [0i8; DIMS];
-        for (b, x) in bytes.iter_mut().zip(v) {
-            *b = (x / scale).round().clamp(-127.0, 127.0) as i8;
-        }
+        let (scale, bytes) = quantise(v);
         Query { scale, bytes }
     }
+}
+
+/// `v` as signed bytes and the scale that turns them back: the largest component is 127.
+fn quantise(v: &[f32; DIMS]) -> (f32, [i8; DIMS]) {
+    let top = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    let scale = if top > 0.0 { top / 127.0 } else { 1.0 };
+    let mut bytes = [0i8; DIMS];
+    for (b, x) in bytes.iter_mut().zip(v) {
+        *b = (x / scale).round().clamp(-127.0, 127.0) as i8;
+    }
+    (scale, bytes)
 }
 
 // Every shortlisted entry's every phrasing is compared with the question, so this is
@@ -275,23 +276,19 @@ impl Query {
 // processor has them, else as plain code. Same code, same results.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn nearest_avx2(p: &Packed, q: &Query, only: Option<usize>, skip: Option<usize>) -> f32 {
-    nearest_plain(p, q, only, skip)
+unsafe fn nearest_avx2(p: &Packed, q: &Query, skip: Option<usize>) -> f32 {
+    nearest_plain(p, q, skip)
 }
 
 #[inline(always)]
-fn nearest_plain(p: &Packed, q: &Query, only: Option<usize>, skip: Option<usize>) -> f32 {
-    let rows = match only {
-        Some(i) => i..i + 1,
-        None => 0..p.scales.len(),
-    };
+fn nearest_plain(p: &Packed, q: &Query, skip: Option<usize>) -> f32 {
+    // A plain loop, no closures: a closure would be compiled without the wide
+    // instructions of the function it is called from.
     let mut best = 0.0f32;
-    for i in rows {
-        if Some(i) == skip {
-            continue;
+    for i in 0..p.scales.len() {
+        if Some(i) != skip {
+            best = best.max(p.cosine(i, q));
         }
-        let row = &p.bytes[i * DIMS..(i + 1) * DIMS];
-        best = best.max(p.scales[i] * q.scale * dot(row, &q.bytes) as f32);
     }
     best
 }
@@ -365,7 +362,7 @@ mod tests {
         let query = Query::new(&q);
         assert!((packed.cosine(0, &query) - exact).abs() < 0.02);
         assert_eq!(packed.cosine(1, &query), 0.0);
-        assert!((packed.nearest(&query, None, None) - exact).abs() < 0.02);
-        assert_eq!(packed.nearest(&query, None, Some(0)), 0.0);
+        assert!((packed.nearest(&query, None) - exact).abs() < 0.02);
+        assert_eq!(packed.nearest(&query, Some(0)), 0.0);
     }
 }
