@@ -122,7 +122,8 @@ impl Matcher {
         asked: u32,
         config: &Config,
     ) -> bool {
-        let states_asked = asked & self.analyzer.required_types() & self.entries[entry].types != 0;
+        let states_asked =
+            asked & self.analyzer.required_types() & self.stated_for(entry, terms) != 0;
         if states_asked || ranked.iter().any(|r| r.entry == entry && r.matched >= 2) {
             return true;
         }
@@ -342,7 +343,7 @@ impl Matcher {
             return Some(Doubt::MissingName { word });
         }
         if features.type_missing > 0.0 {
-            let missing = asked & self.analyzer.required_types() & !self.entries[entry].types;
+            let missing = asked & self.analyzer.required_types() & !self.stated_for(entry, terms);
             return Some(Doubt::KindMissing {
                 kinds: self
                     .analyzer

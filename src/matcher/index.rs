@@ -41,6 +41,11 @@ pub(super) struct IndexedEntry {
     pub(super) phrasings: Vec<Phrasing>,
     /// Answer types the entry's answer states (see [`Analyzer::stated_types`]).
     pub(super) types: u32,
+    /// The answer types it states in words alone, when a question already gives every
+    /// figure of it (see [`Matcher::stated_for`]).
+    pub(super) types_in_words: u32,
+    /// The figures the answer states (number keys, sorted), empty for a gap.
+    pub(super) figures: Vec<String>,
     /// For a gap, the answer types its question asks for: what the report is missing.
     pub(super) asks: u32,
     pub(super) is_gap: bool,
@@ -239,6 +244,8 @@ impl Matcher {
             }
             let mut body_text = entry.topic.clone();
             let mut types = 0;
+            let mut types_in_words = 0;
+            let mut figures = Vec::new();
             let mut asks = 0;
             let mut claims = Vec::new();
             let mut claims_number = false;
@@ -263,6 +270,15 @@ impl Matcher {
                     body_text.push(' ');
                     body_text.push_str(&said);
                     types = analyzer.stated_types(answer);
+                    types_in_words = analyzer.stated_types_in_words(answer);
+                    figures = analyzer
+                        .terms(answer)
+                        .into_iter()
+                        .filter(|t| t.number)
+                        .map(|t| t.key)
+                        .collect();
+                    figures.sort_unstable();
+                    figures.dedup();
                     if entry.says_nothing() {
                         asks = analyzer.asked_types(&tokenize(&entry.question));
                     }
@@ -309,6 +325,8 @@ impl Matcher {
                 paragraph: entry.source().map_or(0, |s| s.paragraph),
                 phrasings,
                 types,
+                types_in_words,
+                figures,
                 asks,
                 is_gap: entry.says_nothing(),
                 claims,

@@ -72,6 +72,15 @@ impl Analyzer {
         })
     }
 
+    /// The answer types it states, leaving out every kind a figure states (an amount,
+    /// a sum, a rate, a date): what is left when the question already gives the
+    /// answer's figures ("how much of the $1.8 million goes to bus rides" against an
+    /// answer whose only figure is $1.8 million). Their words go too, as "pounds" in
+    /// "42 million pounds" is part of the figure.
+    pub fn stated_types_in_words(&self, answer: &str) -> u32 {
+        self.stated_types(answer) & !self.masks.by_figures
+    }
+
     /// The kinds a question asking for `asked` may be after: one asking for an amount
     /// ("how much are the tickets") may mean a sum of money, as a gap asking "how much
     /// do the tickets cost" does.
@@ -106,6 +115,8 @@ pub(super) struct TypeMasks {
     any_figure: u32,
     /// Types a sum of money states.
     money: u32,
+    /// Types some figure states.
+    by_figures: u32,
 }
 
 impl TypeMasks {
@@ -114,6 +125,7 @@ impl TypeMasks {
             required: mask_of(kinds, |k| k.required),
             any_figure: mask_of(kinds, |k| k.numbers == NumberKind::Any),
             money: mask_of(kinds, |k| k.numbers == NumberKind::Money),
+            by_figures: mask_of(kinds, |k| k.numbers != NumberKind::None),
         }
     }
 }

@@ -214,8 +214,14 @@ impl Matcher {
                     }
                     let s = if p.total > 0.0 { hit / p.total } else { 0.0 };
                     if s > top[VOTERS - 1] {
-                        top[VOTERS - 1] = s;
-                        top.sort_by(|a, b| b.total_cmp(a));
+                        // Kept in order by insertion: a sort call here costs more than
+                        // the rest of the loop.
+                        let mut k = VOTERS - 1;
+                        while k > 0 && top[k - 1] < s {
+                            top[k] = top[k - 1];
+                            k -= 1;
+                        }
+                        top[k] = s;
                     }
                 }
                 let mean = top.iter().sum::<f32>() / VOTERS as f32;
@@ -225,7 +231,7 @@ impl Matcher {
                 // phrasing plus words the report never uses is not a match.
                 let mut score = config.coverage_share * coverage
                     + (1.0 - config.coverage_share) * phrasing * coverage.sqrt();
-                let missing = asked & !e.types;
+                let missing = asked & !self.stated_for(entry as usize, terms);
                 if missing & required != 0 {
                     score *= 1.0 - config.required_type_penalty;
                 } else if missing != 0 {
@@ -258,6 +264,20 @@ impl Matcher {
             ranked[slot] = fact;
         }
         (ranked, neighbours)
+    }
+
+    /// The answer types `entry` states for this question. A figure the question gives
+    /// itself answers nothing: "how many of the 137 are textiles" is not answered by
+    /// "137 objects", so an answer all of whose figures the question gives states only
+    /// what its words do.
+    pub(super) fn stated_for(&self, entry: usize, terms: &[QueryTerm]) -> u32 {
+        let e = &self.entries[entry];
+        let given = |f: &String| terms.iter().any(|(t, _, _)| t.number && t.key == *f);
+        if !e.figures.is_empty() && e.figures.iter().all(given) {
+            e.types_in_words
+        } else {
+            e.types
+        }
     }
 
     /// See [`Features::vote`].
@@ -349,7 +369,8 @@ impl Matcher {
         let stranger = terms.iter().any(|(t, id, share)| {
             t.specific && *share == 1.0 && id.is_none_or(|id| !stats.idf.contains_key(&id))
         });
-        let missing = asked & self.analyzer.required_types() & !entry.types;
+        let stated = self.stated_for(best.entry, terms);
+        let missing = asked & self.analyzer.required_types() & !stated;
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         Features {
             score: best.score,
@@ -374,7 +395,7 @@ impl Matcher {
             },
             vote: self.vote(best.entry, seen.neighbours),
             depth: ((1.0 + entry.phrasings.len() as f32).ln() / 64f32.ln()).min(1.0),
-            kind_missing: flag(asked & !self.analyzer.required_types() & !entry.types != 0),
+            kind_missing: flag(asked & !self.analyzer.required_types() & !stated != 0),
             meaning: best.semantic,
             meaning_lead: best.semantic - others_meaning,
             gap_meaning_lead: (gap_meaning - best.semantic).max(0.0),

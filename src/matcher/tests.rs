@@ -493,6 +493,28 @@ fn a_when_question_is_not_answered_by_an_entry_that_states_no_date() {
 }
 
 #[test]
+fn a_figure_the_question_gives_does_not_answer_how_much() {
+    let m = matcher();
+    // The cost entry's one figure is the 42 million the question already gives: it
+    // cannot say how much of it the grant pays.
+    let asked = m.ask(
+        "how much of the 42 million pounds does the grant pay?",
+        None,
+    );
+    assert_eq!(asked.candidate, Some(COST));
+    assert_eq!(asked.features.type_missing, 1.0);
+    assert!(
+        !matches!(asked.outcome, Outcome::Answered { .. }),
+        "{:?}",
+        asked.outcome
+    );
+    // Without the figure in the question, the same entry states the amount asked.
+    let asked = m.ask("how much will the new bridge cost?", None);
+    assert_eq!(asked.features.type_missing, 0.0);
+    assert_eq!(asked.outcome, answered(COST));
+}
+
+#[test]
 fn years_state_dates_percentages_state_rates_and_where_asks_only_first() {
     let a = super::Analyzer::new(&vocabulary());
     let asks = |q: &str| a.asked_types(&super::tokenize(q));
