@@ -320,15 +320,31 @@ pub(crate) fn heading(paragraphs: &[String], index: usize, title: &str) -> Optio
 
 /// A byline among the article's first lines: "By Dana Whitcomb, Midland Wire Service".
 fn byline_line(paragraphs: &[String]) -> Option<String> {
-    paragraphs.iter().take(4).map(|p| p.trim()).find_map(|p| {
-        let name = p.strip_prefix("By ").or_else(|| p.strip_prefix("BY "))?;
-        let short = p.chars().count() <= 120 && !p.ends_with('.');
-        (short && name.starts_with(|c: char| c.is_uppercase())).then(|| p.to_string())
-    })
+    paragraphs
+        .iter()
+        .take(4)
+        .map(|p| p.trim())
+        .find(|p| is_byline(p))
+        .map(str::to_string)
 }
 
-/// A date line among the article's first lines ("March 4, 2026"), as YYYY-MM-DD.
+fn is_byline(line: &str) -> bool {
+    let Some(name) = line
+        .strip_prefix("By ")
+        .or_else(|| line.strip_prefix("BY "))
+    else {
+        return false;
+    };
+    line.chars().count() <= 120 && !line.ends_with('.') && name.starts_with(char::is_uppercase)
+}
+
+/// A date line among the article's first lines ("March 4, 2026" or "2026-03-04"), as
+/// YYYY-MM-DD.
 fn date_line(paragraphs: &[String]) -> Option<String> {
+    paragraphs.iter().take(4).find_map(|p| date_of_line(p))
+}
+
+fn date_of_line(line: &str) -> Option<String> {
     const MONTHS: [&str; 12] = [
         "january",
         "february",
@@ -343,20 +359,22 @@ fn date_line(paragraphs: &[String]) -> Option<String> {
         "november",
         "december",
     ];
-    paragraphs.iter().take(4).find_map(|p| {
-        let words: Vec<String> = p
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect();
-        let [month, day, year] = words.as_slice() else {
-            return None;
-        };
-        let month = MONTHS.iter().position(|m| m == month || m[..3] == *month)? + 1;
-        let day: u32 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
-        let year: u32 = year.parse().ok().filter(|y| (1900..=2200).contains(y))?;
-        Some(format!("{year:04}-{month:02}-{day:02}"))
-    })
+    let line = line.trim();
+    if line.len() == 10 && valid_date(line) {
+        return Some(line.to_string());
+    }
+    let words: Vec<String> = line
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let [month, day, year] = words.as_slice() else {
+        return None;
+    };
+    let month = MONTHS.iter().position(|m| m == month || m[..3] == *month)? + 1;
+    let day: u32 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let year: u32 = year.parse().ok().filter(|y| (1900..=2200).contains(y))?;
+    Some(format!("{year:04}-{month:02}-{day:02}"))
 }
 
 /// A line that stands alone as a heading: short, not ending a sentence.
@@ -400,11 +418,30 @@ pub fn normalize_article(text: &str) -> Vec<String> {
         }
         return out;
     }
+    let mut first_block = true;
     for block in text
         .split("\n")
         .collect::<Vec<_>>()
         .split(|l| l.trim().is_empty())
     {
+        // A headline, byline and date written on lines of their own with no blank line
+        // between them are three paragraphs, not one wrapped sentence.
+        let masthead = if std::mem::take(&mut first_block) {
+            block
+                .iter()
+                .take(4)
+                .rposition(|l| is_byline(&collapse(l)) || date_of_line(l).is_some())
+                .map_or(0, |last| last + 1)
+        } else {
+            0
+        };
+        for raw in &block[..masthead] {
+            let line = collapse(raw.trim().trim_start_matches('#'));
+            if !line.is_empty() {
+                out.push(line);
+            }
+        }
+        let block = &block[masthead..];
         let mut current = String::new();
         for (i, raw) in block.iter().enumerate() {
             let heading = raw.trim_start().starts_with('#');
@@ -514,6 +551,27 @@ mod tests {
                 "Critics say the money should go to roads.",
             ]
         );
+    }
+
+    #[test]
+    fn a_headline_byline_and_date_on_lines_of_their_own_stay_apart() {
+        let text = "Trustees approve a tuition rise\nBy Ana Ruiz, Plains Wire\n2026-05-14\n\nThe board voted 9-3\non Wednesday.\n\nStudents protested.\n";
+        let got = normalize_article(text);
+        assert_eq!(
+            got,
+            vec![
+                "Trustees approve a tuition rise",
+                "By Ana Ruiz, Plains Wire",
+                "2026-05-14",
+                "The board voted 9-3 on Wednesday.",
+                "Students protested.",
+            ]
+        );
+        assert_eq!(
+            byline_line(&got).as_deref(),
+            Some("By Ana Ruiz, Plains Wire")
+        );
+        assert_eq!(date_line(&got).as_deref(), Some("2026-05-14"));
     }
 
     #[test]
