@@ -165,8 +165,15 @@ impl Matcher {
                 (entry, if m > 0.0 { c / m } else { 0.0 }, matched)
             })
             .collect();
-        shortlist.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        shortlist.truncate(SHORTLIST);
+        // Only the best few are kept: pick them, then order those (every key is
+        // distinct, the entry breaking ties, so an unstable sort is exact).
+        let by_coverage =
+            |a: &(u32, f32, u32), b: &(u32, f32, u32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if shortlist.len() > SHORTLIST {
+            shortlist.select_nth_unstable_by(SHORTLIST - 1, by_coverage);
+            shortlist.truncate(SHORTLIST);
+        }
+        shortlist.sort_unstable_by(by_coverage);
 
         let required = self.analyzer.required_types();
         // Second pass: how much of its closest phrasings the question repeats.
@@ -249,7 +256,7 @@ impl Matcher {
                 }
             })
             .collect();
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        ranked.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         // The entries (not the gaps) are put in order by the word match and the closeness
         // of meaning together, each in a place an entry held: a gap close in meaning to a
         // vague question ("numbers") must not turn suggestions into "the report doesn't
@@ -259,7 +266,7 @@ impl Matcher {
             .collect();
         let mut facts: Vec<Ranked> = slots.iter().map(|&i| ranked[i]).collect();
         let order = |r: &Ranked| r.score + config.semantic_weight * r.semantic;
-        facts.sort_by(|a, b| order(b).total_cmp(&order(a)).then(a.entry.cmp(&b.entry)));
+        facts.sort_unstable_by(|a, b| order(b).total_cmp(&order(a)).then(a.entry.cmp(&b.entry)));
         for (&slot, fact) in slots.iter().zip(facts) {
             ranked[slot] = fact;
         }

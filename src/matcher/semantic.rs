@@ -272,7 +272,9 @@ fn quantise(v: &[f32; DIMS]) -> (f32, [i8; DIMS]) {
     let scale = if top > 0.0 { top / 127.0 } else { 1.0 };
     let mut bytes = [0i8; DIMS];
     for (b, x) in bytes.iter_mut().zip(v) {
-        *b = (x / scale).round().clamp(-127.0, 127.0) as i8;
+        // Rounded half away from zero by hand: `f32::round` is a library call here.
+        let y = (x / scale).clamp(-127.0, 127.0);
+        *b = (y + 0.5f32.copysign(y)) as i8;
     }
     (scale, bytes)
 }
