@@ -11,8 +11,9 @@ use super::diagnosis::{diagnose, Diagnosis};
 use crate::desk::Desk;
 use crate::knowledge::MIN_VARIANTS;
 
-/// An entry with at most this many phrasings besides its question has "few".
-pub const FEW_VARIANTS: usize = MIN_VARIANTS;
+/// An entry with at most this many phrasings in all (its question, variants and
+/// keywords, as the matcher indexes them) has "few": the least `validate` accepts.
+pub const FEW_PHRASINGS: usize = MIN_VARIANTS + 1;
 
 /// Fewest words a sentence shares with an answer or a gap's note, and at least half of
 /// its words, for the answer to restate it.
@@ -145,7 +146,7 @@ fn report_coverage(desk: &Desk, r: usize) -> ReportCoverage {
     let few_phrasings = entries
         .iter()
         .map(|&e| &kb.entries[e])
-        .filter(|e| !e.is_gap() && e.variants.len() <= FEW_VARIANTS)
+        .filter(|e| !e.is_gap() && e.phrasings().count() <= FEW_PHRASINGS)
         .map(|e| e.id.clone())
         .collect();
     let gaps_without_phrasings = entries
@@ -322,7 +323,7 @@ impl fmt::Display for Coverage {
             let d = &r.diagnosis;
             writeln!(
                 f,
-                "  to do: {uncovered} uncovered sentence(s), {bare} paragraph(s) without entries, {} entr(y/ies) with few phrasings ({FEW_VARIANTS} variants or fewer, phrasings.toml included), {} gap(s) without phrasings, {}",
+                "  to do: {uncovered} uncovered sentence(s), {bare} paragraph(s) without entries, {} entr(y/ies) with few phrasings ({FEW_PHRASINGS} or fewer in all: question, variants with phrasings.toml, keywords), {} gap(s) without phrasings, {}",
                 r.few_phrasings.len(),
                 r.gaps_without_phrasings.len(),
                 d.count()
@@ -330,7 +331,7 @@ impl fmt::Display for Coverage {
             if !r.few_phrasings.is_empty() {
                 writeln!(
                     f,
-                    "  few phrasings ({FEW_VARIANTS} variants or fewer): {}",
+                    "  few phrasings ({FEW_PHRASINGS} or fewer in all): {}",
                     r.few_phrasings.join(", ")
                 )?;
             }
