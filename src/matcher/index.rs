@@ -274,7 +274,10 @@ impl Matcher {
                     figures = analyzer
                         .terms(answer)
                         .into_iter()
-                        .filter(|t| t.number)
+                        // Figures, not ordinals: "the first bikes" gives no figure.
+                        .filter(|t| {
+                            t.number && t.key.trim_start_matches('#').parse::<f64>().is_ok()
+                        })
                         .map(|t| t.key)
                         .collect();
                     figures.sort_unstable();

@@ -62,8 +62,11 @@ impl Analyzer {
     /// Answer types an answer states, as a bit mask: by its words, or by a number of
     /// the type's kind (any figure for an amount, a year for a date, "%" for a rate).
     pub fn stated_types(&self, answer: &str) -> u32 {
+        self.stated_types_with(answer, &Numbers::of(answer))
+    }
+
+    fn stated_types_with(&self, answer: &str, numbers: &Numbers) -> u32 {
         let text = padded(answer);
-        let numbers = Numbers::of(answer);
         let named = tokenize(answer).iter().any(|t| t.capitalized && !t.number);
         self.mask(|kind| {
             kind.words.iter().any(|w| text.contains(w.as_str()))
@@ -72,13 +75,13 @@ impl Analyzer {
         })
     }
 
-    /// The answer types it states, leaving out every kind a figure states (an amount,
-    /// a sum, a rate, a date): what is left when the question already gives the
-    /// answer's figures ("how much of the $1.8 million goes to bus rides" against an
-    /// answer whose only figure is $1.8 million). Their words go too, as "pounds" in
-    /// "42 million pounds" is part of the figure.
+    /// The answer types it states without its figures, for a question that already gives
+    /// them ("how much of the $1.8 million goes to bus rides" against an answer whose only
+    /// figure is $1.8 million): no figure counts, nor any word of an amount, a sum or a
+    /// rate, as "pounds" in "42 million pounds" is part of the figure; a date still counts
+    /// when a word states it ("in March").
     pub fn stated_types_in_words(&self, answer: &str) -> u32 {
-        self.stated_types(answer) & !self.masks.by_figures
+        self.stated_types_with(answer, &Numbers::default()) & !self.masks.quantities
     }
 
     /// The kinds a question asking for `asked` may be after: one asking for an amount
@@ -115,8 +118,8 @@ pub(super) struct TypeMasks {
     any_figure: u32,
     /// Types a sum of money states.
     money: u32,
-    /// Types some figure states.
-    by_figures: u32,
+    /// Types of quantity: an amount, a sum, a rate.
+    quantities: u32,
 }
 
 impl TypeMasks {
@@ -125,7 +128,12 @@ impl TypeMasks {
             required: mask_of(kinds, |k| k.required),
             any_figure: mask_of(kinds, |k| k.numbers == NumberKind::Any),
             money: mask_of(kinds, |k| k.numbers == NumberKind::Money),
-            by_figures: mask_of(kinds, |k| k.numbers != NumberKind::None),
+            quantities: mask_of(kinds, |k| {
+                matches!(
+                    k.numbers,
+                    NumberKind::Any | NumberKind::Money | NumberKind::Percent
+                )
+            }),
         }
     }
 }
