@@ -411,10 +411,7 @@ pub fn normalize_article(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     if !has_blank_separator {
         for line in lines {
-            let line = collapse(line.trim().trim_start_matches('#'));
-            if !line.is_empty() {
-                out.push(line);
-            }
+            push_line(&mut out, line);
         }
         return out;
     }
@@ -436,10 +433,7 @@ pub fn normalize_article(text: &str) -> Vec<String> {
             0
         };
         for raw in &block[..masthead] {
-            let line = collapse(raw.trim().trim_start_matches('#'));
-            if !line.is_empty() {
-                out.push(line);
-            }
+            push_line(&mut out, raw);
         }
         let block = &block[masthead..];
         let mut current = String::new();
@@ -481,6 +475,15 @@ pub fn normalize_article(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Appends `raw` as a paragraph of its own (heading marks dropped, spaces collapsed),
+/// unless nothing is left of it.
+fn push_line(out: &mut Vec<String>, raw: &str) {
+    let line = collapse(raw.trim().trim_start_matches('#'));
+    if !line.is_empty() {
+        out.push(line);
+    }
 }
 
 fn entries_template(id: &str, paragraphs: &[String], root: &Path) -> String {
