@@ -273,7 +273,7 @@ impl Analyzer {
 
     fn terms_of(&self, tokens: &[Token], typos: Option<&TypoIndex>) -> Vec<Term> {
         // (stem, token, credit) after typo correction; a token is copied only if corrected
-        let words: Vec<(String, Cow<Token>, f32)> = tokens
+        let mut words: Vec<(String, Cow<Token>, f32)> = tokens
             .iter()
             .map(|token| {
                 let mut token = Cow::Borrowed(token);
@@ -383,17 +383,18 @@ impl Analyzer {
                 i = next;
                 continue 'outer;
             }
-            let (stem, token, credit) = &words[i];
+            let (stem, token, credit) = &mut words[i];
             // A misspelt stop word often stems to one ("befor"); a real word that shares a
             // stem with one ("severance", "several") is kept.
-            let stop_stem = self.stop_stems.contains(stem)
+            let stop_stem = self.stop_stems.contains(stem.as_str())
                 && !super::typo::is_common_word(&token.surface)
                 && typos.is_none_or(|t| !t.contains(&token.surface));
             if !self.is_stop_word(&token.surface) && !stop_stem && !stem.is_empty() {
                 push(
                     Term {
                         words: shown(&tokens[i]).to_string(),
-                        key: stem.clone(),
+                        // Phrases only look ahead: this word's stem is not read again.
+                        key: std::mem::take(stem),
                         specific: token.capitalized || token.number || is_place(&token.surface),
                         unfamiliar: unfamiliar(&token.surface),
                         number: token.number,

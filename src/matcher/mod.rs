@@ -228,7 +228,7 @@ impl Matcher {
     ) -> Match {
         let long = tokens.len() >= config.context_min_tokens;
         let terms: Vec<QueryTerm> = self
-            .resolve(&self.analyzer.query_terms(tokens, &self.typos))
+            .resolve(self.analyzer.query_terms(tokens, &self.typos))
             .into_iter()
             .map(|(mut t, id)| {
                 let name = t.specific && !t.number;

@@ -223,7 +223,7 @@ fn number_token(value: f64) -> Token {
 /// Tokens of `text`: folded words, with numbers merged into one canonical token
 /// (`1.4 million`, `1,400,000` and `1.4m` all become `#1400000`).
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let (words, questions) = raw_words(text);
+    let (mut words, questions) = raw_words(text);
     let asks = questions.iter().any(|&q| q);
     let mut tokens = Vec::with_capacity(words.len());
     let mut i = 0;
@@ -292,9 +292,11 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 context,
             });
         } else {
+            let capitalized = *capital;
             tokens.push(Token {
-                surface: word.clone(),
-                capitalized: *capital,
+                // Numbers only look ahead: this word is not read again.
+                surface: std::mem::take(&mut words[i].0),
+                capitalized,
                 number: false,
                 context,
             });

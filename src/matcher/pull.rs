@@ -100,7 +100,7 @@ impl Matcher {
     fn closest_phrasing(&self, terms: &[Term], entry: usize) -> Option<usize> {
         let e = self.entries.get(entry)?;
         let resolved: Vec<QueryTerm> = self
-            .resolve(terms)
+            .resolve(terms.to_vec())
             .into_iter()
             .map(|(t, id)| (t, id, 1.0))
             .collect();

@@ -76,7 +76,7 @@ impl Matcher {
 
     /// Pairs each term with its id, leaving out words that name the same thing as an
     /// earlier one.
-    pub(super) fn resolve(&self, terms_in: &[Term]) -> Vec<(Term, Option<TermId>)> {
+    pub(super) fn resolve(&self, terms_in: Vec<Term>) -> Vec<(Term, Option<TermId>)> {
         let mut terms: Vec<(Term, Option<TermId>)> = Vec::with_capacity(terms_in.len());
         for t in terms_in {
             let id = self.term_ids.get(&t.key).copied();
@@ -90,7 +90,7 @@ impl Matcher {
                     .is_some_and(|(_, other)| other.is_some_and(|o| self.same_entries(o, id)))
             });
             if !same {
-                terms.push((t.clone(), id));
+                terms.push((t, id));
             }
         }
         terms
