@@ -65,7 +65,7 @@ impl Matcher {
         if !YES_NO_AUXILIARIES.contains(&words[first])
             || words
                 .iter()
-                .any(|w| NOT_YES_NO.contains(w) || NEGATIONS.contains(w))
+                .any(|w| is_negation(w) || ASKS_MORE.contains(w))
         {
             return None;
         }
@@ -394,9 +394,8 @@ const YES_NO_AUXILIARIES: &[&str] = &[
 const YES_NO_OPENERS_SKIPPED: &[&str] = &[
     "so", "and", "but", "wait", "ok", "okay", "hey", "yo", "also",
 ];
-/// Words that make a question something else than a plain yes/no: a negation flips it,
-/// a question word or a choice asks for more than yes or no.
-const NOT_YES_NO: &[&str] = &[
-    "not", "no", "never", "nor", "or", "what", "how", "who", "whom", "which", "where", "when",
-    "why", "whats", "hows", "whos",
+/// Words that make a question ask more than yes or no: a choice or a question word. (A
+/// negation, which flips the claim, is [`is_negation`].)
+const ASKS_MORE: &[&str] = &[
+    "or", "what", "how", "who", "whom", "which", "where", "when", "why", "whats", "hows", "whos",
 ];
