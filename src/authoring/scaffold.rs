@@ -436,6 +436,12 @@ pub fn normalize_article(text: &str) -> Vec<String> {
             push_line(&mut out, raw);
         }
         let block = &block[masthead..];
+        if holds_a_paragraph_a_line(block) {
+            for raw in block {
+                push_line(&mut out, raw);
+            }
+            continue;
+        }
         let mut current = String::new();
         for (i, raw) in block.iter().enumerate() {
             let heading = raw.trim_start().starts_with('#');
@@ -476,6 +482,25 @@ pub fn normalize_article(text: &str) -> Vec<String> {
     }
     out
 }
+
+/// Lines wider than text is wrapped at, each ending a sentence, are paragraphs of their
+/// own: a body written one paragraph a line below a masthead and a blank line. (The first
+/// line may be a subhead.)
+fn holds_a_paragraph_a_line(block: &[&str]) -> bool {
+    let lines: Vec<String> = block
+        .iter()
+        .map(|l| collapse(l))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let ends_sentence =
+        |l: &String| l.ends_with(|c| matches!(c, '.' | '?' | '!' | '"' | '”' | '’' | '\'' | ')'));
+    lines.len() > 1
+        && lines.iter().any(|l| l.chars().count() > WRAP_WIDTH)
+        && lines.iter().skip(1).all(ends_sentence)
+}
+
+/// Wider than any hard-wrapped text: editors and mail wrap at 72 to 80 columns.
+const WRAP_WIDTH: usize = 100;
 
 /// Appends `raw` as a paragraph of its own (heading marks dropped, spaces collapsed),
 /// unless nothing is left of it.
@@ -575,6 +600,31 @@ mod tests {
             Some("By Ana Ruiz, Plains Wire")
         );
         assert_eq!(date_line(&got).as_deref(), Some("2026-05-14"));
+    }
+
+    #[test]
+    fn a_body_of_a_paragraph_a_line_below_a_masthead_stays_apart() {
+        let long = "The council voted 5-2 on Tuesday to approve the plan, which officials said would cost $4 million over three years.";
+        let text = format!(
+            "Council approves plan\nBy Ana Ruiz, Plains Wire\n2026-05-14\n\n{long}\n\"We are ready,\" the mayor said.\nOpponents plan to appeal.\n"
+        );
+        assert_eq!(
+            normalize_article(&text),
+            vec![
+                "Council approves plan",
+                "By Ana Ruiz, Plains Wire",
+                "2026-05-14",
+                long,
+                "\"We are ready,\" the mayor said.",
+                "Opponents plan to appeal.",
+            ]
+        );
+        // Hard-wrapped text in the same place is still joined.
+        let wrapped = "Title\n\nThe board voted 9-3\non Wednesday to raise\nfees.\n";
+        assert_eq!(
+            normalize_article(wrapped),
+            vec!["Title", "The board voted 9-3 on Wednesday to raise fees."]
+        );
     }
 
     #[test]
