@@ -534,6 +534,30 @@ fn lint_fails_only_over_the_collisions_allowed() {
     assert_eq!(code(&default), 1);
 }
 
+#[test]
+fn lint_warns_of_a_phrasing_made_of_stop_words_alone() {
+    let f = Fixture::new();
+    f.write(
+        "town/entries.toml",
+        &ENTRIES.replace(
+            "\"how expensive is the plan\"",
+            "\"how expensive is the plan\", \"what is the\"",
+        ),
+    );
+    let out = factdesk(&["--knowledge", &kb_arg(&f), "kb", "lint"], None);
+    let text = stdout(&out);
+    assert!(
+        text.contains("\"what is the\" has no word the matcher reads"),
+        "{text}"
+    );
+    // The entry's other phrasings each have a word to find.
+    assert_eq!(
+        text.matches("has no word the matcher reads").count(),
+        1,
+        "{text}"
+    );
+}
+
 /// The commands a `next:` line names, in backticks, as argument lists without `factdesk`.
 fn hinted_commands(text: &str) -> Vec<Vec<String>> {
     let line = text
