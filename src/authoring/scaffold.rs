@@ -492,8 +492,7 @@ fn holds_a_paragraph_a_line(block: &[&str]) -> bool {
         .map(|l| collapse(l))
         .filter(|l| !l.is_empty())
         .collect();
-    let ends_sentence =
-        |l: &String| l.ends_with(|c| matches!(c, '.' | '?' | '!' | '"' | '”' | '’' | '\'' | ')'));
+    let ends_sentence = |l: &String| l.ends_with(['.', '?', '!', '"', '”', '’', '\'', ')']);
     lines.len() > 1
         && lines.iter().any(|l| l.chars().count() > WRAP_WIDTH)
         && lines.iter().skip(1).all(ends_sentence)
