@@ -46,6 +46,13 @@ impl Analyzer {
             .fold(0, |m, (i, _)| m | (1 << i))
     }
 
+    /// Answer types that the figures of `text` are written as: a "%" or "percent" a
+    /// rate, a "$" a sum of money, a year a date.
+    pub fn figure_types(&self, text: &str) -> u32 {
+        let numbers = Numbers::of(text);
+        self.mask(|kind| kind.numbers != NumberKind::Any && numbers.state(kind.numbers))
+    }
+
     /// Does the question open with a question word ("what…", "so how…"), asking for
     /// something rather than checking a claim?
     pub fn is_open_question(&self, question: &[Token]) -> bool {

@@ -196,7 +196,8 @@ impl Matcher {
         let tokens = tokenize(clip(question));
         let meaning = semantic::embed(clip(question)).map(|v| semantic::Query::new(&v));
         let meaning = meaning.as_ref();
-        let whole = self.ask_tokens(&tokens, meaning, report, config, left_out);
+        let claimed = self.analyzer.figure_types(clip(question));
+        let whole = self.ask_tokens(&tokens, meaning, claimed, report, config, left_out);
         // A long message that asks its question in sentences of its own ("…? ") is also
         // asked as those sentences alone: the story around them can drown the question.
         // The reading that answers, else the more confident one, is kept when both point
@@ -207,7 +208,7 @@ impl Matcher {
             && in_question < tokens.len()
         {
             let asked: Vec<Token> = tokens.iter().filter(|t| !t.context).cloned().collect();
-            let alone = self.ask_tokens(&asked, meaning, report, config, left_out);
+            let alone = self.ask_tokens(&asked, meaning, claimed, report, config, left_out);
             let answered = |m: &Match| matches!(m.outcome, Outcome::Answered { .. });
             if alone.candidate == whole.candidate
                 && (answered(&alone), alone.probability) > (answered(&whole), whole.probability)
@@ -218,10 +219,13 @@ impl Matcher {
         whole
     }
 
+    /// `claimed`: the answer types the question's figures are written as (see
+    /// [`Analyzer::figure_types`]).
     fn ask_tokens(
         &self,
         tokens: &[Token],
         meaning: Option<&semantic::Query>,
+        claimed: u32,
         report: Option<usize>,
         config: &Config,
         left_out: Option<LeftOut>,
@@ -307,7 +311,8 @@ impl Matcher {
         let contradicted = !matches!(outcome, Outcome::Answered { .. })
             && rule != Rule::GapPhrasing
             && candidate.is_some_and(|c| {
-                self.contradicts(tokens, &terms, &ranked, c, doubt.as_ref(), config)
+                self.entries[c].types & claimed == claimed
+                    && self.contradicts(tokens, &terms, &ranked, c, doubt.as_ref(), config)
             });
         let (outcome, rule) = match candidate {
             Some(entry) if contradicted => (Outcome::Answered { entry }, Rule::Contradicted),

@@ -706,6 +706,11 @@ fn a_figure_the_entry_contradicts_is_answered_no_and_one_it_does_not_is_not() {
     // A year is not a figure to contradict: the report may say nothing of 2031.
     let year = m.ask("will the new bridge cost 42 million pounds in 2031?", None);
     assert_ne!(year.rule, Rule::Contradicted);
+    // A figure of another kind (a rate against a sum) is another claim: "50%" is not
+    // contradicted by 42 million pounds.
+    let rate = m.ask("will the new bridge cost 50%?", None);
+    assert_ne!(rate.rule, Rule::Contradicted);
+    assert_eq!(rate.settles, None);
 }
 
 #[test]
