@@ -89,11 +89,13 @@ pub enum Advice {
     /// Make the answer of `entry` state the kinds of fact asked for.
     StateKind { entry: String, kinds: Vec<String> },
     /// Add a phrasing to `entry` with `words`; `shared` when both entries have them and
-    /// the other uses them in more phrasings.
+    /// the other uses them in more phrasings; `full` when the entry already has as many
+    /// phrasings as an afternoon allows, so rewording one is the other way.
     AddPhrasing {
         entry: String,
         words: Vec<String>,
         shared: bool,
+        full: bool,
     },
     /// Nothing in the phrasing is `entry`'s own: it may ask what `to` answers.
     Move { entry: String, to: String },
@@ -255,6 +257,7 @@ fn advise(collisions: &mut [Collision], entry: impl Fn(&str) -> (bool, usize)) {
                 .cloned()
                 .collect(),
             shared,
+            full: entry(&c.entry).1 >= AFTERNOON_PHRASINGS,
         });
         if c.own.is_empty() {
             c.advice.push(Advice::Move {
@@ -270,6 +273,21 @@ fn advise(collisions: &mut [Collision], entry: impl Fn(&str) -> (bool, usize)) {
             });
         }
     }
+}
+
+/// Phrasings an entry written in an afternoon has at most (`docs/adding-a-report.md`):
+/// past it, advice to add one also offers to reword one.
+const AFTERNOON_PHRASINGS: usize = 6;
+
+/// The other way, for an entry that has all the phrasings an afternoon allows.
+fn reword(f: &mut fmt::Formatter<'_>, full: bool) -> fmt::Result {
+    if full {
+        write!(
+            f,
+            "; it has {AFTERNOON_PHRASINGS} or more already, so instead you may reword the one least like what readers ask"
+        )?;
+    }
+    Ok(())
 }
 
 /// Words quoted and joined: "new", "libraries".
@@ -293,20 +311,27 @@ impl fmt::Display for Advice {
                 entry,
                 words,
                 shared: false,
+                full,
             } if !words.is_empty() => {
-                write!(f, "add a phrasing to `{entry}` with {}", quoted(words))
+                write!(f, "add a phrasing to `{entry}` with {}", quoted(words))?;
+                reword(f, *full)
             }
             Advice::AddPhrasing {
                 entry,
                 words,
                 shared: true,
-            } if !words.is_empty() => write!(
-                f,
-                "add phrasings to `{entry}` with {} (both entries have them; the other uses them in more phrasings)",
-                quoted(words)
-            ),
-            Advice::AddPhrasing { entry, .. } => {
-                write!(f, "add a phrasing to `{entry}` worded like this one")
+                full,
+            } if !words.is_empty() => {
+                write!(
+                    f,
+                    "add phrasings to `{entry}` with {} (both entries have them; the other uses them in more phrasings)",
+                    quoted(words)
+                )?;
+                reword(f, *full)
+            }
+            Advice::AddPhrasing { entry, full, .. } => {
+                write!(f, "add a phrasing to `{entry}` worded like this one")?;
+                reword(f, *full)
             }
             Advice::Move { entry, to } => write!(
                 f,
@@ -553,7 +578,8 @@ mod tests {
             Advice::AddPhrasing {
                 entry: "b".into(),
                 words: vec!["park".into()],
-                shared: true
+                shared: true,
+                full: false
             }
         );
         // A gap and a fact are never one entry; once each way is not a pattern.
@@ -581,6 +607,16 @@ mod tests {
         assert_eq!(
             c[1].advice[0].to_string(),
             "add a phrasing to `c` worded like this one"
+        );
+    }
+
+    #[test]
+    fn an_entry_with_six_phrasings_is_also_told_it_may_reword_one() {
+        let mut c = vec![collision("a", "b", &["wage"])];
+        advise(&mut c, |_| (false, 6));
+        assert_eq!(
+            c[0].advice[0].to_string(),
+            "add a phrasing to `a` with \"wage\"; it has 6 or more already, so instead you may reword the one least like what readers ask"
         );
     }
 }
