@@ -196,8 +196,8 @@ impl Matcher {
         let tokens = tokenize(clip(question));
         let meaning = semantic::embed(clip(question)).map(|v| semantic::Query::new(&v));
         let meaning = meaning.as_ref();
-        let claimed = self.analyzer.figure_types(clip(question));
-        let whole = self.ask_tokens(&tokens, meaning, claimed, report, config, left_out);
+        let text = clip(question);
+        let whole = self.ask_tokens(&tokens, meaning, text, report, config, left_out);
         // A long message that asks its question in sentences of its own ("…? ") is also
         // asked as those sentences alone: the story around them can drown the question.
         // The reading that answers, else the more confident one, is kept when both point
@@ -208,7 +208,7 @@ impl Matcher {
             && in_question < tokens.len()
         {
             let asked: Vec<Token> = tokens.iter().filter(|t| !t.context).cloned().collect();
-            let alone = self.ask_tokens(&asked, meaning, claimed, report, config, left_out);
+            let alone = self.ask_tokens(&asked, meaning, text, report, config, left_out);
             let answered = |m: &Match| matches!(m.outcome, Outcome::Answered { .. });
             if alone.candidate == whole.candidate
                 && (answered(&alone), alone.probability) > (answered(&whole), whole.probability)
@@ -219,13 +219,13 @@ impl Matcher {
         whole
     }
 
-    /// `claimed`: the answer types the question's figures are written as (see
-    /// [`Analyzer::figure_types`]).
+    /// `text`: the question as typed, for the kinds its figures are written as (see
+    /// [`Analyzer::figure_types`]), which its tokens no longer show.
     fn ask_tokens(
         &self,
         tokens: &[Token],
         meaning: Option<&semantic::Query>,
-        claimed: u32,
+        text: &str,
         report: Option<usize>,
         config: &Config,
         left_out: Option<LeftOut>,
@@ -311,8 +311,11 @@ impl Matcher {
         let contradicted = !matches!(outcome, Outcome::Answered { .. })
             && rule != Rule::GapPhrasing
             && candidate.is_some_and(|c| {
-                self.entries[c].types & claimed == claimed
-                    && self.contradicts(tokens, &terms, &ranked, c, doubt.as_ref(), config)
+                self.contradicts(tokens, &terms, &ranked, c, doubt.as_ref(), config) && {
+                    // A rate is no contradiction of a sum: the entry states each kind.
+                    let claimed = self.analyzer.figure_types(text);
+                    self.entries[c].types & claimed == claimed
+                }
             });
         let (outcome, rule) = match candidate {
             Some(entry) if contradicted => (Outcome::Answered { entry }, Rule::Contradicted),
