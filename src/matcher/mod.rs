@@ -193,10 +193,10 @@ impl Matcher {
         config: &Config,
         left_out: Option<LeftOut>,
     ) -> Match {
-        let tokens = tokenize(clip(question));
-        let meaning = semantic::embed(clip(question)).map(|v| semantic::Query::new(&v));
-        let meaning = meaning.as_ref();
         let text = clip(question);
+        let tokens = tokenize(text);
+        let meaning = semantic::embed(text).map(|v| semantic::Query::new(&v));
+        let meaning = meaning.as_ref();
         let whole = self.ask_tokens(&tokens, meaning, text, report, config, left_out);
         // A long message that asks its question in sentences of its own ("…? ") is also
         // asked as those sentences alone: the story around them can drown the question.
