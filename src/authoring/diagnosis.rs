@@ -41,6 +41,10 @@ pub struct Diagnosis {
     /// Every entry's estimate, worst first.
     pub entries: Vec<EntryRate>,
     pub collisions: Vec<Collision>,
+    /// Phrasings made of stop words alone, as (entry, phrasing): the matcher reads
+    /// nothing in them, so they never find their entry, not even typed word for word.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub silent: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,6 +138,7 @@ pub fn diagnose(desk: &Desk, r: usize) -> Diagnosis {
     let mut entries = Vec::new();
     let mut collisions = Vec::new();
     let mut unanswered = 0;
+    let mut silent = Vec::new();
     for (index, entry) in kb.entries.iter().enumerate() {
         if entry.report != r {
             continue;
@@ -142,6 +147,9 @@ pub fn diagnose(desk: &Desk, r: usize) -> Diagnosis {
         let mut total = 0;
         for (i, phrasing) in entry.phrasings().enumerate() {
             total += 1;
+            if matcher.analyzer().terms(phrasing).is_empty() {
+                silent.push((entry.id.clone(), phrasing.clone()));
+            }
             let left = LeftOut {
                 entry: index,
                 phrasing: i,
@@ -205,6 +213,7 @@ pub fn diagnose(desk: &Desk, r: usize) -> Diagnosis {
         estimated_rate: share(kept, phrasings),
         entries,
         collisions,
+        silent,
     }
 }
 

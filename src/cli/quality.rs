@@ -525,23 +525,16 @@ pub fn lint(
                 "  warning: `{entry}` is offered or answered for {n} phrasings of other entries: give its phrasings the words that make it different, or those entries the words they lack\n"
             ));
         }
-        let analyzer = desk.matcher().analyzer();
-        // A phrasing of stop words alone ("when will it be done") gives the matcher
-        // nothing to find, not even typed word for word.
-        for entry in kb
-            .entries
+        let silent = d
+            .silent
             .iter()
-            .filter(|e| e.report == r && focus.entry.as_deref().is_none_or(|id| id == e.id))
-        {
-            for phrasing in entry.phrasings() {
-                if analyzer.terms(phrasing).is_empty() {
-                    text.push_str(&format!(
-                        "  warning: `{}`: \"{phrasing}\" has no word the matcher reads (every word is a stop word): it never finds this entry, even typed word for word; add a word of the fact (\"when will the network be done\")\n",
-                        entry.id
-                    ));
-                }
-            }
+            .filter(|(entry, _)| focus.entry.as_deref().is_none_or(|id| id == entry));
+        for (entry, phrasing) in silent {
+            text.push_str(&format!(
+                "  warning: `{entry}`: \"{phrasing}\" has no word the matcher reads (every word is a stop word): it never finds this entry, even typed word for word; add a word of the fact (\"when will the network be done\")\n"
+            ));
         }
+        let analyzer = desk.matcher().analyzer();
         // A report synonym is an alias of one term: a phrase is left out, or read as its
         // one word that is not a stop word ("put down" as "put"), so say which.
         for group in &served.synonyms {

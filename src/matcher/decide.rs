@@ -277,10 +277,14 @@ impl Matcher {
     /// while the entry states another figure, is contradicted by it ("is the rise 5%?"
     /// against "6.5% a year"). Only when the entry ranks first, nothing but a figure
     /// held it back, and the figure is not a year: a claim about another year is one
-    /// the report may not speak to.
+    /// the report may not speak to. The entry must state each kind the question's
+    /// figures are written as (`text`, the question as typed): a rate is no contradiction
+    /// of a sum ("is the raise 25%" against "$16.25 an hour").
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn contradicts(
         &self,
         tokens: &[Token],
+        text: &str,
         terms: &[QueryTerm],
         ranked: &[Ranked],
         entry: usize,
@@ -305,7 +309,11 @@ impl Matcher {
                 && !id.is_some_and(|id| claims.binary_search(&id).is_ok())
                 && is_year(&term.key)
         });
-        !unstated_year && self.settles(tokens, terms, entry) == Some(false)
+        if unstated_year || self.settles(tokens, terms, entry) != Some(false) {
+            return false;
+        }
+        let claimed = self.analyzer.figure_types(text);
+        self.entries[entry].types & claimed == claimed
     }
 
     /// The hand rule, if any, that keeps `entry` from answering whatever its chance.

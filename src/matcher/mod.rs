@@ -311,11 +311,7 @@ impl Matcher {
         let contradicted = !matches!(outcome, Outcome::Answered { .. })
             && rule != Rule::GapPhrasing
             && candidate.is_some_and(|c| {
-                self.contradicts(tokens, &terms, &ranked, c, doubt.as_ref(), config) && {
-                    // A rate is no contradiction of a sum: the entry states each kind.
-                    let claimed = self.analyzer.figure_types(text);
-                    self.entries[c].types & claimed == claimed
-                }
+                self.contradicts(tokens, text, &terms, &ranked, c, doubt.as_ref(), config)
             });
         let (outcome, rule) = match candidate {
             Some(entry) if contradicted => (Outcome::Answered { entry }, Rule::Contradicted),
