@@ -164,6 +164,18 @@ fn raw_words(original: &str) -> (Vec<(String, bool, usize)>, Vec<bool>) {
     }
     let sentence = questions.len() - 1;
     flush(&mut current, capital, sentence, &mut words);
+    // A tag ("anyone know?", "is that true?") asks nothing of its own: the question is
+    // the sentence that says what is asked, so a tag does not make the rest story.
+    for (sentence, asks) in questions.iter_mut().enumerate() {
+        if *asks
+            && words
+                .iter()
+                .filter(|w| w.2 == sentence)
+                .all(|w| TAG_WORDS.contains(&w.0.as_str()))
+        {
+            *asks = false;
+        }
+    }
     // Without a question mark, the sentences that ask (a question word in them) are the
     // question and the rest is story ("...need to know which department. my prof says").
     if questions.len() > 1 && !questions.contains(&true) {
@@ -175,6 +187,14 @@ fn raw_words(original: &str) -> (Vec<(String, bool, usize)>, Vec<bool>) {
     }
     (words, questions)
 }
+
+/// Words a tag question is made of alone ("does anyone know?", "is that right??").
+const TAG_WORDS: &[&str] = &[
+    "anyone", "anybody", "someone", "somebody", "does", "do", "know", "knows", "any", "idea",
+    "ideas", "is", "isnt", "was", "that", "this", "it", "true", "right", "correct", "real",
+    "thoughts", "or", "not", "am", "i", "wrong", "idk", "pls", "please", "help", "so", "ok",
+    "really", "sure", "for", "lol", "yes", "no", "huh", "eh",
+];
 
 /// Words that make a sentence without a question mark a question.
 const QUESTION_WORDS: &[&str] = &[
@@ -420,6 +440,30 @@ mod tests {
         assert!(tokenize("what about the 1.4 million?")
             .iter()
             .all(|t| !t.context));
+    }
+
+    #[test]
+    fn a_tag_question_leaves_the_question_to_the_sentence_that_asks() {
+        let asked = |text: &str| -> Vec<String> {
+            tokenize(text)
+                .into_iter()
+                .filter(|t| !t.context)
+                .map(|t| t.surface)
+                .collect()
+        };
+        assert_eq!(
+            asked("the vote is done. I wonder what the group asks for next. Anyone know?"),
+            ["i", "wonder", "what", "the", "group", "asks", "for", "next"]
+        );
+        assert_eq!(
+            asked("my cousin says it shut before. is that true? how long was it closed"),
+            ["how", "long", "was", "it", "closed"]
+        );
+        // A question that names what it asks is no tag.
+        assert_eq!(
+            asked("my cousin says it shut. is the plant closed?"),
+            ["is", "the", "plant", "closed"]
+        );
     }
 
     #[test]
