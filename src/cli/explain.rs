@@ -199,11 +199,12 @@ pub fn explain(
     let _ = writeln!(
         text,
         "\nthresholds: answer at chance ≥ {:.2}; suggest at chance ≥ {:.2} or score ≥ {:.2}; \
-         a gap ranked first declines from score {:.2}",
+         a gap ranked first declines from score {:.2}, or from {:.2} when it shares two words of the question",
         config.answer_probability,
         config.suggest_probability,
         config.suggest_threshold,
-        config.gap_threshold
+        config.gap_threshold,
+        config.gap_shared_threshold
     );
     text
 }
@@ -271,7 +272,7 @@ fn why(found: &Match, kb: &KnowledgeBase, config: &Config, id: &dyn Fn(usize) ->
                 config.answer_probability
             );
             if let Some(at) = best_gap.filter(|&at| {
-                found.ranked[at].score >= config.gap_threshold
+                config.gap_explains(&found.ranked[at])
                     && found.candidate.is_some_and(|c| {
                         found.ranked.iter().position(|r| r.entry == c) > Some(at)
                     })
@@ -289,12 +290,22 @@ fn why(found: &Match, kb: &KnowledgeBase, config: &Config, id: &dyn Fn(usize) ->
         }
         Rule::GapFirst => {
             let gap = &found.ranked[0];
-            let mut s = format!(
-                "the gap {} ranks first at score {:.3} ≥ {:.2}, and no entry reaches the answer chance",
-                id(gap.entry),
-                gap.score,
-                config.gap_threshold
-            );
+            let mut s = if gap.score >= config.gap_threshold {
+                format!(
+                    "the gap {} ranks first at score {:.3} ≥ {:.2}, and no entry reaches the answer chance",
+                    id(gap.entry),
+                    gap.score,
+                    config.gap_threshold
+                )
+            } else {
+                format!(
+                    "the gap {} ranks first at score {:.3} ≥ {:.2} sharing {} words of the question, and no entry reaches the answer chance",
+                    id(gap.entry),
+                    gap.score,
+                    config.gap_shared_threshold,
+                    gap.matched
+                )
+            };
             if found.candidate.is_some() {
                 let _ = write!(
                     s,

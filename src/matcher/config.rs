@@ -20,6 +20,10 @@ pub struct Config {
     pub suggest_probability: f32,
     /// Ranking score at or above which a curated gap explains a decline.
     pub gap_threshold: f32,
+    /// A lower score at which a gap ranked first still explains a decline when it shares
+    /// two words or more of the question: an editor's note on what the report leaves out
+    /// tells a reader more than "did you mean", and one shared word ("list") is chance.
+    pub gap_shared_threshold: f32,
     /// Hand rule, kept: one shared word answers only a one-word question, and only when
     /// the word's idf is at least this share of the rarest possible ("guantanamo", not
     /// "deportation"). The calibration alone let a bare generic word through.
@@ -85,6 +89,7 @@ impl Config {
         suggest_threshold: 0.30,
         suggest_probability: 0.4,
         gap_threshold: 0.50,
+        gap_shared_threshold: 0.30,
         single_word_rarity: 0.6,
         single_word_concentration: 0.25,
         report_tie: 0.02,
@@ -113,6 +118,14 @@ impl Config {
             answer_probability: 0.85,
             ..Config::DEFAULT
         }
+    }
+}
+
+impl Config {
+    /// Does a gap ranked first at `gap` explain the decline?
+    pub fn gap_explains(&self, gap: &super::Ranked) -> bool {
+        gap.score >= self.gap_threshold
+            || (gap.score >= self.gap_shared_threshold && gap.matched >= 2)
     }
 }
 

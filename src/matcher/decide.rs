@@ -246,7 +246,7 @@ impl Matcher {
             }
         }
         let best = &ranked[0];
-        if self.entries[best.entry].is_gap && best.score >= config.gap_threshold {
+        if self.entries[best.entry].is_gap && config.gap_explains(best) {
             let outcome = Outcome::Declined {
                 gap: Some(best.entry),
                 chitchat: false,

@@ -784,3 +784,28 @@ fn an_entry_whose_answer_says_the_report_does_not_say_declines_like_a_gap() {
         Some("no figure is given.")
     );
 }
+
+#[test]
+fn a_gap_ranked_first_below_its_threshold_explains_the_decline_when_it_shares_two_words() {
+    let m = matcher();
+    let config = Config::DEFAULT;
+    // "ferry" and "tickets": below the gap threshold, yet two words the gap's phrasings
+    // have; the reader is told what the report leaves out.
+    let asked = m.ask("ferry tickets for kids", None);
+    assert!(asked.ranked[0].score < config.gap_threshold);
+    assert_eq!(asked.ranked[0].entry, FERRY_FARES_GAP);
+    assert_eq!(
+        asked.outcome,
+        Outcome::Declined {
+            gap: Some(FERRY_FARES_GAP),
+            chitchat: false,
+            nearest: Vec::new(),
+        }
+    );
+    assert_eq!(asked.rule, Rule::GapFirst);
+    // "concert tickets" shares one word with it, and a score as high: no note.
+    let asked = m.ask("concert tickets", None);
+    assert!(asked.ranked[0].score >= config.gap_shared_threshold);
+    assert_eq!(asked.ranked[0].entry, FERRY_FARES_GAP);
+    assert_eq!(asked.outcome, declined_bare());
+}
