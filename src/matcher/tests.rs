@@ -809,3 +809,15 @@ fn a_gap_ranked_first_below_its_threshold_explains_the_decline_when_it_shares_tw
     assert_eq!(asked.ranked[0].entry, FERRY_FARES_GAP);
     assert_eq!(asked.outcome, declined_bare());
 }
+
+#[test]
+fn what_someone_said_asks_for_an_opinion() {
+    let m = matcher();
+    let a = m.analyzer();
+    let asks = |q: &str| a.type_names(a.asked_types(&super::normalize::tokenize(q)));
+    assert_eq!(asks("what did the nurses union say"), ["opinion"]);
+    assert_eq!(asks("what does olsen think of the plan"), ["opinion"]);
+    // "say" far from "what did" is not the cue; what is asked stays what it was.
+    assert_eq!(asks("what did the bridge cost"), Vec::<&str>::new());
+    assert_eq!(asks("how much did the council say"), ["amount"]);
+}
