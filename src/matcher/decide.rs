@@ -276,7 +276,8 @@ impl Matcher {
     /// Hand rule: a yes/no claim whose every word but a figure is what `entry` states,
     /// while the entry states another figure, is contradicted by it ("is the rise 5%?"
     /// against "6.5% a year"). Only when the entry ranks first, nothing but a figure
-    /// held it back, and the figure is not a year: a claim about another year is one
+    /// held it back (or the one word besides it: "is the vote 6-1" is all claim), and
+    /// the figure is not a year: a claim about another year is one
     /// the report may not speak to. The entry must state each kind the question's
     /// figures are written as (`text`, the question as typed): a rate is no contradiction
     /// of a sum ("is the raise 25%" against "$16.25 an hour").
@@ -293,7 +294,7 @@ impl Matcher {
     ) -> bool {
         let number_doubt = match doubt {
             None => true,
-            Some(Doubt::UnknownWord { .. } | Doubt::MissingName { .. }) => true,
+            Some(Doubt::UnknownWord { .. } | Doubt::MissingName { .. } | Doubt::OneWord) => true,
             Some(_) => false,
         };
         let first_fact = ranked.iter().find(|r| !self.entries[r.entry].is_gap);

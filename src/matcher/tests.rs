@@ -821,3 +821,14 @@ fn what_someone_said_asks_for_an_opinion() {
     assert_eq!(asks("what did the bridge cost"), Vec::<&str>::new());
     assert_eq!(asks("how much did the council say"), ["amount"]);
 }
+
+#[test]
+fn a_claim_of_one_word_and_a_figure_the_report_knows_elsewhere_is_contradicted() {
+    let m = matcher();
+    // "12" is a figure of the report (Olsen's years), so nothing is a stranger; "cost" is
+    // the only other word, too little to answer on, yet it is all the claim says.
+    let asked = m.ask("is the cost 12", None);
+    assert_eq!(asked.doubt, Some(Doubt::OneWord));
+    assert_eq!(asked.outcome, answered(COST));
+    assert_eq!(asked.rule, Rule::Contradicted);
+}
