@@ -184,6 +184,7 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
     // The byline and date lines a wire story opens with fill what was not given.
     let found_date = date_line(&paragraphs);
     let found_byline = byline_line(&paragraphs);
+    let found_outlet = found_byline.as_deref().and_then(outlet_of_byline);
     let published = new
         .published
         .as_deref()
@@ -208,7 +209,7 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
         attribution,
         language: "en",
         byline: given(&new.byline).or(found_byline.as_deref()),
-        outlet: given(&new.outlet),
+        outlet: given(&new.outlet).or(found_outlet.as_deref()),
         date: published,
         url,
     };
@@ -268,6 +269,9 @@ pub fn create(root: &Path, new: &NewReport) -> Result<Scaffolded, ScaffoldError>
             found_byline
                 .filter(|_| given(&new.byline).is_none())
                 .map(|b| format!("byline \"{b}\"")),
+            found_outlet
+                .filter(|_| given(&new.outlet).is_none())
+                .map(|o| format!("outlet \"{o}\"")),
             found_date
                 .filter(|_| new.published.is_none())
                 .map(|d| format!("date {d}")),
@@ -326,6 +330,28 @@ fn byline_line(paragraphs: &[String]) -> Option<String> {
         .map(|p| p.trim())
         .find(|p| is_byline(p))
         .map(str::to_string)
+}
+
+/// The publication a byline names after its last comma ("By Ana Ruiz, Plains Wire"),
+/// unless that is the writer's job ("By Ana Ruiz, Staff Writer").
+fn outlet_of_byline(byline: &str) -> Option<String> {
+    let (_, last) = byline.rsplit_once(',')?;
+    let last = last.trim();
+    let lower = last.to_lowercase();
+    let a_job = [
+        "staff",
+        "writer",
+        "reporter",
+        "correspondent",
+        "editor",
+        "contributor",
+        "special to",
+        "columnist",
+        "photographer",
+    ]
+    .iter()
+    .any(|j| lower.contains(j));
+    (!last.is_empty() && !a_job && last.starts_with(char::is_uppercase)).then(|| last.to_string())
 }
 
 fn is_byline(line: &str) -> bool {
@@ -599,6 +625,12 @@ mod tests {
             Some("By Ana Ruiz, Plains Wire")
         );
         assert_eq!(date_line(&got).as_deref(), Some("2026-05-14"));
+        assert_eq!(
+            outlet_of_byline("By Ana Ruiz, Plains Wire").as_deref(),
+            Some("Plains Wire")
+        );
+        assert_eq!(outlet_of_byline("By Ana Ruiz, Staff Writer"), None);
+        assert_eq!(outlet_of_byline("By Ana Ruiz"), None);
     }
 
     #[test]
