@@ -991,3 +991,79 @@ fn lint_warns_of_a_report_synonym_that_is_a_word_of_a_shared_group() {
     );
     assert!(!text.contains("the report synonym \"boat\""), "{text}");
 }
+
+#[test]
+fn a_gap_row_counts_its_phrasings_declined_without_its_note_apart() {
+    let f = Fixture::new();
+    f.write(
+        "town/gaps.toml",
+        "[[gap]]\nid = \"opening-hours\"\ntopic = \"The plan\"\nquestion = \"What hours will the new libraries keep?\"\nvariants = [\"library opening hours\", \"when do they open each day\", \"are they open on sundays\", \"weekend hours\"]\nnote = \"The report does not say what hours the libraries will keep.\"\n",
+    );
+    let (_, c) = coverage_count(&kb_arg(&f), None);
+    let gap = c["reports"][0]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["entry"] == "opening-hours")
+        .unwrap();
+    // Five phrasings: two declined with its note, one answered by the count entry (an
+    // error), and two declined plainly: no wrong answer, yet not the gap's own reply.
+    assert_eq!(
+        (&gap["kept"], &gap["declined"], &gap["phrasings"]),
+        (&Value::from(2), &Value::from(2), &Value::from(5)),
+        "{gap}"
+    );
+    let out = factdesk(&["--knowledge", &kb_arg(&f), "kb", "lint"], None);
+    assert!(
+        stdout(&out).contains("0.40 (2/5) opening-hours (gap; 2 more declined, without its note)"),
+        "{}",
+        stdout(&out)
+    );
+    // An entry that is not a gap has no such count.
+    let count = c["reports"][0]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["entry"] == "libraries-count")
+        .unwrap();
+    assert!(count.get("declined").is_none(), "{count}");
+}
+
+#[test]
+fn a_word_of_the_reports_title_is_never_the_word_to_add() {
+    // An evaluation report whose editor was told to add "port", "alder" (the town in its
+    // title, "Coastal town of Port Alder votes to cap short-term rentals…") to entries.
+    let f = Fixture::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    f.write(
+        "vocabulary.toml",
+        &std::fs::read_to_string(root.join("knowledge/vocabulary.toml")).unwrap(),
+    );
+    for file in ["report.toml", "article.txt", "entries.toml", "gaps.toml"] {
+        let text = std::fs::read_to_string(root.join("eval/reports/rentals").join(file)).unwrap();
+        f.write(&format!("rentals/{file}"), &text);
+    }
+    let out = factdesk(
+        &[
+            "--knowledge",
+            &kb_arg(&f),
+            "kb",
+            "lint",
+            "--report",
+            "rentals",
+        ],
+        None,
+    );
+    let text = stdout(&out);
+    let advice: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("fix: add phrasings to"))
+        .collect();
+    assert!(!advice.is_empty(), "{text}");
+    for word in ["\"port\"", "\"alder\"", "\"short\"", "\"rentals\""] {
+        assert!(
+            !advice.iter().any(|l| l.contains(word)),
+            "{word}: {advice:#?}"
+        );
+    }
+}

@@ -55,6 +55,14 @@ pub struct EntryRate {
     pub phrasings: usize,
     /// `kept / phrasings`.
     pub rate: f64,
+    /// For a gap, phrasings declined without its note: no wrong answer, only a plainer
+    /// "the report doesn't say".
+    #[serde(skip_serializing_if = "is_zero")]
+    pub declined: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A phrasing of `entry` whose reply, the phrasing left out, leads with `lands_on`.
@@ -139,11 +147,19 @@ pub fn diagnose(desk: &Desk, r: usize) -> Diagnosis {
     let mut collisions = Vec::new();
     let mut unanswered = 0;
     let mut silent = Vec::new();
+    // The title's words name what every entry is about: never the word to add.
+    let title: Vec<String> = matcher
+        .analyzer()
+        .terms(&kb.reports[r].title)
+        .into_iter()
+        .map(|t| t.words)
+        .collect();
     for (index, entry) in kb.entries.iter().enumerate() {
         if entry.report != r {
             continue;
         }
         let mut kept = 0;
+        let mut declined = 0;
         let mut total = 0;
         for (i, phrasing) in entry.phrasings().enumerate() {
             total += 1;
@@ -168,7 +184,8 @@ pub fn diagnose(desk: &Desk, r: usize) -> Diagnosis {
             match leads {
                 Some(e) if e == index && own => kept += 1,
                 Some(other) if other != index => {
-                    let pull = matcher.pull(phrasing, Some(index), other, Some(left));
+                    let mut pull = matcher.pull(phrasing, Some(index), other, Some(left));
+                    pull.shared.retain(|w| !title.contains(w));
                     collisions.push(Collision {
                         entry: entry.id.clone(),
                         phrasing: phrasing.clone(),
@@ -181,6 +198,10 @@ pub fn diagnose(desk: &Desk, r: usize) -> Diagnosis {
                         advice: Vec::new(),
                     });
                 }
+                None if entry.is_gap() && matches!(found.outcome, Outcome::Declined { .. }) => {
+                    declined += 1;
+                    unanswered += 1;
+                }
                 _ => unanswered += 1,
             }
         }
@@ -190,6 +211,7 @@ pub fn diagnose(desk: &Desk, r: usize) -> Diagnosis {
             kept,
             phrasings: total,
             rate: share(kept, total),
+            declined,
         });
     }
     let kinds: BTreeMap<&str, (bool, usize)> = entries
@@ -339,7 +361,10 @@ impl fmt::Display for Advice {
                 reword(f, *full)
             }
             Advice::AddPhrasing { entry, full, .. } => {
-                write!(f, "add a phrasing to `{entry}` worded like this one")?;
+                write!(
+                    f,
+                    "add a phrasing to `{entry}` worded like this one, with a word of the fact that sets it apart"
+                )?;
                 reword(f, *full)
             }
             Advice::Move { entry, to } => write!(
@@ -480,14 +505,15 @@ impl fmt::Display for Diagnosis {
         }
         writeln!(f, "  per entry, worst first:")?;
         for e in &self.entries {
+            let gap = match (e.gap, e.declined) {
+                (false, _) => String::new(),
+                (true, 0) => " (gap)".to_string(),
+                (true, n) => format!(" (gap; {n} more declined, without its note)"),
+            };
             writeln!(
                 f,
-                "    {:.2} ({}/{}) {}{}",
-                e.rate,
-                e.kept,
-                e.phrasings,
-                e.entry,
-                if e.gap { " (gap)" } else { "" }
+                "    {:.2} ({}/{}) {}{gap}",
+                e.rate, e.kept, e.phrasings, e.entry
             )?;
         }
         for c in &self.collisions {
@@ -615,7 +641,7 @@ mod tests {
         );
         assert_eq!(
             c[1].advice[0].to_string(),
-            "add a phrasing to `c` worded like this one"
+            "add a phrasing to `c` worded like this one, with a word of the fact that sets it apart"
         );
     }
 

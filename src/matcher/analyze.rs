@@ -366,7 +366,11 @@ impl Analyzer {
                     continue 'outer;
                 }
                 let span = || picks[..len].iter().map(|&p| &words[p]);
-                let typed: Vec<&str> = picks[..len].iter().map(|&p| shown(&tokens[p])).collect();
+                // As typed, with any filler passed over inside it ("a few years", not "a years").
+                let typed: Vec<&str> = tokens[picks[0]..=picks[len - 1]]
+                    .iter()
+                    .map(shown)
+                    .collect();
                 push(
                     Term {
                         words: typed.join(" "),

@@ -3,7 +3,12 @@
 //! the other's answer does not state, and the phrasing it came closest to. For the tools
 //! that show an editor a collision or a wrong answer (`kb lint`, `kb coverage`, `eval`).
 
-use super::{clip, tokenize, LeftOut, Matcher, QueryTerm, Term, TermId};
+use super::{clip, tokenize, IndexedEntry, LeftOut, Matcher, QueryTerm, Term, TermId};
+
+/// A word in at least a third of a report's entries, and in three or more, is common to
+/// the report: never offered as the word to add.
+const COMMON_SHARE: usize = 3;
+const COMMON_LEAST: usize = 3;
 
 /// What pulls a question from one entry (`from`) to another (`to`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -12,7 +17,8 @@ pub struct Pull {
     /// `from` lacks, as typed.
     pub words: Vec<String>,
     /// Words of the question both entries have, `to` in a larger share of its phrasings
-    /// (or in its answer): what pulled it when `words` is empty.
+    /// (or in its answer): what pulled it when `words` is empty. Not the words common to
+    /// the report (its place, its subject).
     pub shared: Vec<String>,
     /// Words of the question that `from` has and `to` lacks: what ties it to `from`.
     pub own: Vec<String>,
@@ -46,6 +52,20 @@ impl Matcher {
                     .map_or(0.0, |p| self.credit(p, id, left_out, &config))
             })
         };
+        // A word most of the report's entries have (its town, its subject) is no word an
+        // editor can set an entry apart with.
+        let report = self.entries.get(to).map(|e| e.report);
+        let in_report = |e: &IndexedEntry| Some(e.report) == report;
+        let size = self.entries.iter().filter(|e| in_report(e)).count();
+        let common = |key: &str| {
+            self.term_ids.get(key).is_some_and(|&id| {
+                let with = self.postings[id as usize]
+                    .iter()
+                    .filter(|p| in_report(&self.entries[p.entry as usize]))
+                    .count();
+                with >= COMMON_LEAST && with * COMMON_SHARE >= size
+            })
+        };
         let mut words: Vec<String> = Vec::new();
         let mut shared: Vec<String> = Vec::new();
         let mut own: Vec<String> = Vec::new();
@@ -56,7 +76,7 @@ impl Matcher {
             let list = match (ours > 0.0, theirs > 0.0) {
                 (true, false) => &mut own,
                 (false, true) => &mut words,
-                (true, true) if theirs > ours => &mut shared,
+                (true, true) if theirs > ours && !common(&term.key) => &mut shared,
                 _ => continue,
             };
             if !list.contains(&term.words) {
