@@ -750,6 +750,12 @@ fn report_new_with_no_folder_given_or_found_starts_one_where_it_runs() {
         "{}",
         stdout(&validated)
     );
+    // The new report's own counts, apart from the built-in ones beside it.
+    assert!(
+        stdout(&validated).contains("\n  river-park: 0 entries (0.0 phrasings each), 0 gaps\n"),
+        "{}",
+        stdout(&validated)
+    );
 }
 
 #[test]

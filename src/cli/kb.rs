@@ -21,6 +21,28 @@ pub(super) fn validate(kb: &KnowledgeBase, out: &mut dyn Write) -> Result<(), Cl
         read_from(kb)
     )
     .context("writing output")?;
+    // Each report's own counts: a folder started by `report new` also holds the built-in
+    // reports, and an editor wants the figures of the one being written.
+    if kb.reports.len() > 1 {
+        for (r, report) in kb.reports.iter().enumerate() {
+            let (mut facts, mut gaps, mut phrasings) = (0, 0, 0);
+            for e in kb.entries.iter().filter(|e| e.report == r) {
+                if e.is_gap() {
+                    gaps += 1;
+                } else {
+                    facts += 1;
+                    phrasings += e.phrasings().count();
+                }
+            }
+            writeln!(
+                out,
+                "  {}: {facts} entries ({:.1} phrasings each), {gaps} gaps",
+                report.id,
+                phrasings as f64 / facts.max(1) as f64
+            )
+            .context("writing output")?;
+        }
+    }
     Ok(())
 }
 
