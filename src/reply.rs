@@ -313,10 +313,13 @@ impl Reply {
             ),
             Body::Gap { .. } => (None, None),
         };
+        // A gap offered as "related" would only decline when picked: related questions
+        // are ones the report answers.
         let related = e
             .related
             .iter()
             .filter_map(|id| kb.entry_index(id))
+            .filter(|&i| !kb.entries[i].is_gap())
             .map(|i| suggestion(kb, i))
             .take(crate::matcher::MAX_SUGGESTIONS)
             .collect();
@@ -460,6 +463,22 @@ mod tests {
         assert_eq!(
             decline_sentence(Some("İt"), str::to_string),
             "The report doesn't say: İt."
+        );
+    }
+
+    #[test]
+    fn a_gap_named_as_related_is_not_offered_with_an_answer() {
+        let mut kb = KnowledgeBase::bundled().expect("the bundled knowledge loads");
+        let gap = kb.entries.iter().position(|e| e.is_gap()).unwrap();
+        let fact = kb.entries.iter().position(|e| !e.is_gap()).unwrap();
+        let gap_id = kb.entries[gap].id.clone();
+        kb.entries[fact].related.insert(0, gap_id.clone());
+        let reply = Reply::answer(&kb, "q", fact, 1.0);
+        assert!(!reply.related.is_empty());
+        assert!(
+            reply.related.iter().all(|s| s.entry != gap_id),
+            "{:?}",
+            reply.related
         );
     }
 
