@@ -1,7 +1,9 @@
 //! The decision: answer, suggest or decline, the hand rules kept beside the
 //! calibration, and whether an answer settles a yes/no question.
 
-use super::{Config, Matcher, Outcome, QueryTerm, Ranked, TermId, Token, MAX_SUGGESTIONS};
+use super::{
+    Config, Matcher, Outcome, QueryTerm, Question, Ranked, TermId, Token, MAX_SUGGESTIONS,
+};
 
 /// The rule that decided an outcome, so that a person tuning a knowledge base can read
 /// why a question was answered, suggested or declined (`factdesk explain`).
@@ -281,17 +283,15 @@ impl Matcher {
     /// the report may not speak to. The entry must state each kind the question's
     /// figures are written as (`text`, the question as typed): a rate is no contradiction
     /// of a sum ("is the raise 25%" against "$16.25 an hour").
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn contradicts(
         &self,
-        tokens: &[Token],
-        text: &str,
-        terms: &[QueryTerm],
+        q: &Question<'_>,
         ranked: &[Ranked],
         entry: usize,
         doubt: Option<&Doubt>,
         config: &Config,
     ) -> bool {
+        let terms = &q.terms;
         let number_doubt = match doubt {
             None => true,
             Some(Doubt::UnknownWord { .. } | Doubt::MissingName { .. } | Doubt::OneWord) => true,
@@ -310,25 +310,23 @@ impl Matcher {
                 && !id.is_some_and(|id| claims.binary_search(&id).is_ok())
                 && is_year(&term.key)
         });
-        if unstated_year || self.settles(tokens, terms, entry) != Some(false) {
+        if unstated_year || self.settles(q.tokens, terms, entry) != Some(false) {
             return false;
         }
-        let claimed = self.analyzer.figure_types(text);
+        let claimed = self.analyzer.figure_types(q.text);
         self.entries[entry].types & claimed == claimed
     }
 
     /// The hand rule, if any, that keeps `entry` from answering whatever its chance.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn doubt(
         &self,
         entry: usize,
         features: &super::Features,
         ranked: &[Ranked],
-        terms: &[QueryTerm],
-        asked: u32,
-        open: bool,
+        q: &Question<'_>,
         config: &Config,
     ) -> Option<Doubt> {
+        let (terms, asked, open) = (&q.terms, q.asked, q.open);
         // Hand rule, kept: the trees learn little from flags that few questions raise,
         // and a flagged candidate was rarely right (over the 1,047 questions: a word the
         // report doesn't know, 5 of 44; a name the entry lacks, 3 of 21; a kind of fact

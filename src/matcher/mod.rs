@@ -129,6 +129,22 @@ type TermId = u32;
 /// weight it counts for (see [`Config::context_weight`]).
 type QueryTerm = (Term, Option<TermId>, f32);
 
+/// One reading of a question as the rules consult it: the whole message, or the
+/// sentences of a long one that ask.
+pub(super) struct Question<'a> {
+    pub(super) tokens: &'a [Token],
+    /// As typed: the kinds its figures are written as (see [`Analyzer::figure_types`]),
+    /// which its tokens no longer show.
+    pub(super) text: &'a str,
+    pub(super) terms: Vec<QueryTerm>,
+    /// The kinds of fact it asks for, as a mask.
+    pub(super) asked: u32,
+    /// It opens with a question word ("what…"), asking rather than checking a claim.
+    pub(super) open: bool,
+    /// A long message: story around the question.
+    pub(super) long: bool,
+}
+
 /// A phrasing left out of scoring: `factdesk eval --leave-one-out` and `kb lint` ask
 /// each phrasing against the knowledge base without it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,16 +263,22 @@ impl Matcher {
                 }
             })
             .collect();
-        let asked = self.analyzer.asked_types(tokens);
-        let (ranked, neighbours) = self.rank(&terms, meaning, asked, report, config, left_out);
+        let q = Question {
+            tokens,
+            text,
+            terms,
+            asked: self.analyzer.asked_types(tokens),
+            open: self.analyzer.is_open_question(tokens),
+            long,
+        };
+        let (ranked, neighbours) = self.rank(&q.terms, meaning, q.asked, report, config, left_out);
         let candidate = ranked.iter().position(|r| !self.entries[r.entry].is_gap);
         let features = candidate.map_or_else(Features::default, |at| {
             let seen = Seen {
                 ranked: &ranked,
                 neighbours: &neighbours,
-                open: self.analyzer.is_open_question(tokens),
             };
-            self.features(&terms, asked, seen, at, long, config, left_out)
+            self.features(&q, seen, at, config, left_out)
         });
         let probability = if candidate.is_some() {
             config.calibration.probability(&features)
@@ -284,10 +306,7 @@ impl Matcher {
         let candidate = own_entry.or(candidate);
         let probability = if verbatim { 1.0 } else { probability };
         let doubt = match candidate {
-            Some(c) if !verbatim => {
-                let open = self.analyzer.is_open_question(tokens);
-                self.doubt(c, &features, &ranked, &terms, asked, open, config)
-            }
+            Some(c) if !verbatim => self.doubt(c, &features, &ranked, &q, config),
             _ => None,
         };
         let probability_to_answer = if candidate.is_some() && doubt.is_none() {
@@ -310,15 +329,13 @@ impl Matcher {
         };
         let contradicted = !matches!(outcome, Outcome::Answered { .. })
             && rule != Rule::GapPhrasing
-            && candidate.is_some_and(|c| {
-                self.contradicts(tokens, text, &terms, &ranked, c, doubt.as_ref(), config)
-            });
+            && candidate.is_some_and(|c| self.contradicts(&q, &ranked, c, doubt.as_ref(), config));
         let (outcome, rule) = match candidate {
             Some(entry) if contradicted => (Outcome::Answered { entry }, Rule::Contradicted),
             _ => (outcome, rule),
         };
         let settles = match outcome {
-            Outcome::Answered { entry } => self.settles(tokens, &terms, entry),
+            Outcome::Answered { entry } => self.settles(tokens, &q.terms, entry),
             _ => None,
         };
         Match {

@@ -6,8 +6,8 @@ use rustc_hash::FxHashMap as HashMap;
 use super::index::{IndexedEntry, Posting};
 use super::semantic::Query;
 use super::{
-    Config, Features, LeftOut, Matcher, QueryTerm, Ranked, Term, TermId, NEIGHBOURS, SHORTLIST,
-    VOTERS,
+    Config, Features, LeftOut, Matcher, QueryTerm, Question, Ranked, Term, TermId, NEIGHBOURS,
+    SHORTLIST, VOTERS,
 };
 
 /// What the ranking saw: the candidates, best first, and the phrasings nearest the
@@ -17,7 +17,6 @@ use super::{
 pub(super) struct Seen<'a> {
     pub(super) ranked: &'a [Ranked],
     pub(super) neighbours: &'a [(usize, Vec<(f32, u32)>)],
-    pub(super) open: bool,
 }
 
 /// Per report, its phrasings nearest the question: (closeness, entry), nearest first.
@@ -307,17 +306,15 @@ impl Matcher {
     }
 
     /// What the calibration needs to know about the candidate at `ranked[at]`.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn features(
         &self,
-        terms: &[QueryTerm],
-        asked: u32,
+        q: &Question<'_>,
         seen: Seen<'_>,
         at: usize,
-        long: bool,
         config: &Config,
         left_out: Option<LeftOut>,
     ) -> Features {
+        let (terms, asked, long) = (&q.terms[..], q.asked, q.long);
         let ranked = seen.ranked;
         let best = &ranked[at];
         let entry = &self.entries[best.entry];
@@ -390,7 +387,7 @@ impl Matcher {
             lead: best.score - runner_up,
             evidence: (1.0 + matched_weight / stats.max_idf.max(f32::EPSILON)).ln(),
             stranger: flag(stranger),
-            misses_name: flag(self.misses_a_name(best.entry, terms, seen.open, config)),
+            misses_name: flag(self.misses_a_name(best.entry, terms, q.open, config)),
             type_missing: flag(missing != 0),
             single_word: flag(best.matched < 2),
             long: flag(long),
