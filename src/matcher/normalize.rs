@@ -166,14 +166,15 @@ fn raw_words(original: &str) -> (Vec<(String, bool, usize)>, Vec<bool>) {
     flush(&mut current, capital, sentence, &mut words);
     // A tag ("anyone know?", "is that true?") asks nothing of its own: the question is
     // the sentence that says what is asked, so a tag does not make the rest story.
-    for (sentence, asks) in questions.iter_mut().enumerate() {
-        if *asks
-            && words
-                .iter()
-                .filter(|w| w.2 == sentence)
-                .all(|w| TAG_WORDS.contains(&w.0.as_str()))
-        {
-            *asks = false;
+    if questions.iter().any(|&q| q) {
+        let mut tag = vec![true; questions.len()];
+        for (word, _, sentence) in &words {
+            if !TAG_WORDS.contains(&word.as_str()) {
+                tag[*sentence] = false;
+            }
+        }
+        for (asks, tag) in questions.iter_mut().zip(tag) {
+            *asks &= !tag;
         }
     }
     // Without a question mark, the sentences that ask (a question word in them) are the
