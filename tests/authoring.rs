@@ -1006,12 +1006,16 @@ fn a_gap_row_counts_its_phrasings_declined_without_its_note_apart() {
         "[[gap]]\nid = \"opening-hours\"\ntopic = \"The plan\"\nquestion = \"What hours will the new libraries keep?\"\nvariants = [\"library opening hours\", \"when do they open each day\", \"are they open on sundays\", \"weekend hours\"]\nnote = \"The report does not say what hours the libraries will keep.\"\n",
     );
     let (_, c) = coverage_count(&kb_arg(&f), None);
-    let gap = c["reports"][0]["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["entry"] == "opening-hours")
-        .unwrap();
+    let row = |id: &str| {
+        c["reports"][0]["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["entry"] == id)
+            .unwrap()
+            .clone()
+    };
+    let gap = row("opening-hours");
     // Five phrasings: two declined with its note, one answered by the count entry (an
     // error), and two declined plainly: no wrong answer, yet not the gap's own reply.
     assert_eq!(
@@ -1026,12 +1030,7 @@ fn a_gap_row_counts_its_phrasings_declined_without_its_note_apart() {
         stdout(&out)
     );
     // An entry that is not a gap has no such count.
-    let count = c["reports"][0]["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["entry"] == "libraries-count")
-        .unwrap();
+    let count = row("libraries-count");
     assert!(count.get("declined").is_none(), "{count}");
 }
 

@@ -205,6 +205,15 @@ fn answered(entry: usize) -> Outcome {
     Outcome::Answered { entry }
 }
 
+/// Declined with the ferry fares gap's note, nothing else offered.
+fn declined_with_fares_gap() -> Outcome {
+    Outcome::Declined {
+        gap: Some(FERRY_FARES_GAP),
+        chitchat: false,
+        nearest: Vec::new(),
+    }
+}
+
 /// Declined with nothing to offer: no gap, not small talk, no nearest entries.
 fn declined_bare() -> Outcome {
     Outcome::Declined {
@@ -345,14 +354,7 @@ fn a_question_that_fits_a_gap_best_is_declined_with_that_gap() {
     let asked = m.ask("how much are the ferry tickets?", None);
     // The ferries entry states no amount, so for a "how much" question it ranks too low
     // to be offered beside the gap.
-    assert_eq!(
-        asked.outcome,
-        Outcome::Declined {
-            gap: Some(FERRY_FARES_GAP),
-            chitchat: false,
-            nearest: Vec::new(),
-        }
-    );
+    assert_eq!(asked.outcome, declined_with_fares_gap());
     assert_eq!(asked.ranked[0].entry, FERRY_FARES_GAP);
     // The candidate, what an answer would give, is never a gap.
     assert_eq!(asked.candidate, Some(FERRIES));
@@ -794,14 +796,7 @@ fn a_gap_ranked_first_below_its_threshold_explains_the_decline_when_it_shares_tw
     let asked = m.ask("ferry tickets for kids", None);
     assert!(asked.ranked[0].score < config.gap_threshold);
     assert_eq!(asked.ranked[0].entry, FERRY_FARES_GAP);
-    assert_eq!(
-        asked.outcome,
-        Outcome::Declined {
-            gap: Some(FERRY_FARES_GAP),
-            chitchat: false,
-            nearest: Vec::new(),
-        }
-    );
+    assert_eq!(asked.outcome, declined_with_fares_gap());
     assert_eq!(asked.rule, Rule::GapFirst);
     // "concert tickets" shares one word with it, and a score as high: no note.
     let asked = m.ask("concert tickets", None);
