@@ -119,9 +119,7 @@ impl Config {
             ..Config::DEFAULT
         }
     }
-}
 
-impl Config {
     /// Does a gap ranked first at `gap` explain the decline?
     pub fn gap_explains(&self, gap: &super::Ranked) -> bool {
         gap.score >= self.gap_threshold

@@ -52,8 +52,8 @@ impl Matcher {
                     .map_or(0.0, |p| self.credit(p, id, left_out, &config))
             })
         };
-        // A word most of the report's entries have (its town, its subject) is no word an
-        // editor can set an entry apart with.
+        // A word a third of the report's entries have (its town, its subject) is no word
+        // an editor can set an entry apart with.
         let report = self.entries.get(to).map(|e| e.report);
         let in_report = |e: &IndexedEntry| Some(e.report) == report;
         let size = self.entries.iter().filter(|e| in_report(e)).count();
