@@ -290,22 +290,19 @@ fn why(found: &Match, kb: &KnowledgeBase, config: &Config, id: &dyn Fn(usize) ->
         }
         Rule::GapFirst => {
             let gap = &found.ranked[0];
-            let mut s = if gap.score >= config.gap_threshold {
-                format!(
-                    "the gap {} ranks first at score {:.3} ≥ {:.2}, and no entry reaches the answer chance",
-                    id(gap.entry),
-                    gap.score,
-                    config.gap_threshold
-                )
+            let (from, sharing) = if gap.score >= config.gap_threshold {
+                (config.gap_threshold, String::new())
             } else {
-                format!(
-                    "the gap {} ranks first at score {:.3} ≥ {:.2} sharing {} words of the question, and no entry reaches the answer chance",
-                    id(gap.entry),
-                    gap.score,
+                (
                     config.gap_shared_threshold,
-                    gap.matched
+                    format!(" sharing {} words of the question", gap.matched),
                 )
             };
+            let mut s = format!(
+                "the gap {} ranks first at score {:.3} ≥ {from:.2}{sharing}, and no entry reaches the answer chance",
+                id(gap.entry),
+                gap.score,
+            );
             if found.candidate.is_some() {
                 let _ = write!(
                     s,

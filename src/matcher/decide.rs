@@ -54,13 +54,9 @@ impl Matcher {
     /// its quote state: yes. When it claims a number and the answer states another, with
     /// the rest stated: no. Otherwise (a negation in the question or the answer, a choice, a word the answer doesn't
     /// say, such as "easy" against "complicated") the answer speaks for itself.
-    pub(super) fn settles(
-        &self,
-        tokens: &[Token],
-        terms: &[QueryTerm],
-        entry: usize,
-    ) -> Option<bool> {
-        let words: Vec<&str> = tokens.iter().map(|t| t.surface.as_str()).collect();
+    pub(super) fn settles(&self, q: &Question<'_>, entry: usize) -> Option<bool> {
+        let terms = &q.terms;
+        let words: Vec<&str> = q.tokens.iter().map(|t| t.surface.as_str()).collect();
         let first = words
             .iter()
             .position(|w| !YES_NO_OPENERS_SKIPPED.contains(w))?;
@@ -310,7 +306,7 @@ impl Matcher {
                 && !id.is_some_and(|id| claims.binary_search(&id).is_ok())
                 && is_year(&term.key)
         });
-        if unstated_year || self.settles(q.tokens, terms, entry) != Some(false) {
+        if unstated_year || self.settles(q, entry) != Some(false) {
             return false;
         }
         let claimed = self.analyzer.figure_types(q.text);

@@ -335,7 +335,7 @@ impl Matcher {
             _ => (outcome, rule),
         };
         let settles = match outcome {
-            Outcome::Answered { entry } => self.settles(tokens, &q.terms, entry),
+            Outcome::Answered { entry } => self.settles(&q, entry),
             _ => None,
         };
         Match {
